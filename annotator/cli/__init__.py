@@ -1,0 +1,59 @@
+"""The ``annotator`` command: parse arguments, call the core, print, set the exit code.
+
+Each group of subcommands lives in its own module with a ``register(subparsers)`` function that
+adds its parsers and sets ``handler`` to a function ``(args) -> int``. Modules import heavy
+layers (Textual, spaCy) only inside their handlers, so ``annotator --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from annotator import __version__
+from annotator.model.errors import AnnotatorError
+
+COMMAND_MODULES = (
+    "annotator.cli.project",
+    "annotator.cli.annotate",
+    "annotator.cli.agreement",
+    "annotator.cli.transfer",
+    "annotator.cli.drift",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    import importlib
+
+    parser = argparse.ArgumentParser(
+        prog="annotator",
+        description="Span annotation of news articles in the terminal. With no command, opens "
+        "the bundled sample project for annotation (copied to your user data folder first).",
+    )
+    parser.add_argument("--version", action="version", version=f"annotator {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    try:
+        if handler is None:
+            from annotator.cli.annotate import run_default
+
+            return run_default(args)
+        result: int = handler(args)
+        return result
+    except AnnotatorError as error:
+        print(f"annotator: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("annotator: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1

@@ -1,0 +1,164 @@
+"""``init``, ``validate``, ``stats`` and ``schema``: creating and checking a project."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from annotator.cli.common import add_project_argument, open_project
+from annotator.model.errors import AnnotatorError
+from annotator.model.records import Status
+from annotator.model.schema import json_schemas
+from annotator.model.validate import check_record
+from annotator.store.project import Project, init_project
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    init = subparsers.add_parser("init", help="create a project and copy documents into it")
+    init.add_argument("directory", type=Path, metavar="DIR")
+    init.add_argument("files", type=Path, nargs="*", metavar="FILE",
+                      help=".txt or .jsonl document files to copy into DIR/documents/")
+    init.set_defaults(handler=run_init)
+
+    validate = subparsers.add_parser(
+        "validate", help="check documents, config and every annotation file; exit 1 on problems"
+    )
+    add_project_argument(validate)
+    validate.set_defaults(handler=run_validate)
+
+    stats = subparsers.add_parser("stats", help="documents by status and spans per label")
+    add_project_argument(stats)
+    stats.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    stats.set_defaults(handler=run_stats)
+
+    schema = subparsers.add_parser("schema", help="write the JSON Schema files")
+    schema.add_argument("--out", type=Path, default=Path("schemas"), metavar="DIR",
+                        help="folder to write into (default: schemas/)")
+    schema.set_defaults(handler=run_schema)
+
+
+def run_init(args: argparse.Namespace) -> int:
+    copied = init_project(args.directory, list(args.files))
+    print(f"project ready in {args.directory} ({len(copied)} document file(s) copied)")
+    return 0
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    project = Project(args.project)  # a bad config raises with file and line
+    problems: list[AnnotatorError] = []
+    documents = 0
+    for _document in project.corpus:
+        documents += 1
+    problems.extend(project.corpus.problems)
+
+    @lru_cache(maxsize=64)
+    def text_of(doc_id: str) -> str | None:
+        if doc_id not in project.corpus:
+            return None
+        try:
+            return project.corpus.text(doc_id)
+        except AnnotatorError:
+            return None
+
+    records = 0
+    for annotator in project.annotators():
+        try:
+            annotations = project.annotations(annotator)
+        except AnnotatorError as error:
+            problems.append(error)
+            continue
+        for line, record in annotations.iter_records():
+            records += 1
+            problems.extend(
+                check_record(record, text_of(record.doc_id), project.config,
+                             file=annotations.path, line=line)
+            )
+        problems.extend(annotations.warnings)
+        problems.extend(annotations.problems)
+    for problem in problems:
+        print(problem)
+    summary = (
+        f"{documents} document(s), {len(project.annotators())} annotation file(s), "
+        f"{records} record(s): "
+    )
+    if problems:
+        print(summary + f"{len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    print(summary + "no problems", file=sys.stderr)
+    return 0
+
+
+def collect_stats(project: Project) -> dict[str, Any]:
+    labels = project.config.label_names
+    result: dict[str, Any] = {"documents": len(project.corpus), "annotators": {}}
+    for annotator in project.annotators():
+        annotations = project.annotations(annotator)
+        statuses: Counter[str] = Counter()
+        spans: Counter[str] = Counter()
+        relations = 0
+        seconds = 0.0
+        for _line, record in annotations.iter_records():
+            statuses[record.status.value] += 1
+            spans.update(span.label for span in record.spans)
+            relations += len(record.relations)
+            seconds += record.seconds_spent
+        annotated = sum(statuses.values())
+        result["annotators"][annotator] = {
+            "records": annotated,
+            "status": {status.value: statuses[status.value] for status in Status},
+            "not_started": max(0, len(project.corpus) - annotated),
+            "spans": {label: spans[label] for label in labels}
+            | {label: count for label, count in spans.items() if label not in labels},
+            "relations": relations,
+            "seconds_spent": round(seconds, 1),
+        }
+        if annotations.problems:
+            raise AnnotatorError(f"{annotations.problems[0]} (run `annotator validate`)")
+    return result
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    project = open_project(args.project, strict=False)
+    stats = collect_stats(project)
+    if args.json:
+        print(json.dumps(stats, indent=2, ensure_ascii=False))
+        return 0
+    labels = project.config.label_names
+    table = Table(title=f"{args.project}: {stats['documents']} documents")
+    table.add_column("annotator")
+    for status in Status:
+        table.add_column(status.value.replace("_", " "), justify="right")
+    table.add_column("not started", justify="right")
+    for label in labels:
+        table.add_column(label, justify="right")
+    table.add_column("links", justify="right")
+    table.add_column("hours", justify="right")
+    for annotator, row in stats["annotators"].items():
+        table.add_row(
+            annotator,
+            *(str(row["status"][status.value]) for status in Status),
+            str(row["not_started"]),
+            *(str(row["spans"].get(label, 0)) for label in labels),
+            str(row["relations"]),
+            f"{row['seconds_spent'] / 3600:.1f}",
+        )
+    Console().print(table)
+    return 0
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    for name, schema in json_schemas().items():
+        (out / name).write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n",
+                                encoding="utf-8")
+        print(out / name)
+    return 0

@@ -1,0 +1,41 @@
+"""Reading ``annotator.toml`` into a :class:`ProjectConfig`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from annotator.model.config import ProjectConfig
+from annotator.model.errors import AnnotatorError
+from annotator.model.validate import describe_validation_error
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+CONFIG_NAME = "annotator.toml"
+
+
+def load_config(project_dir: Path) -> ProjectConfig:
+    """The project's config, or the defaults when there is no ``annotator.toml``."""
+    path = project_dir / CONFIG_NAME
+    if not path.exists():
+        return ProjectConfig()
+    try:
+        data = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError as error:
+        raise AnnotatorError(f"invalid UTF-8 at byte offset {error.start}", file=path) from None
+    except tomllib.TOMLDecodeError as error:
+        line = getattr(error, "lineno", None)
+        message = str(error).split(" (at line")[0]
+        raise AnnotatorError(f"not valid TOML: {message}", file=path, line=line) from None
+    except OSError as error:
+        raise AnnotatorError(f"cannot read: {error.strerror}", file=path) from None
+    try:
+        return ProjectConfig.model_validate(data)
+    except ValidationError as error:
+        field, message = describe_validation_error(error)[0]
+        raise AnnotatorError(message, file=path, field=field) from None

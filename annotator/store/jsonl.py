@@ -1,0 +1,122 @@
+"""Reading JSONL files line by line with byte offsets, and the crash-safe ways of writing them."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from annotator.model.errors import AnnotatorError
+
+
+@dataclass(frozen=True, slots=True)
+class RawLine:
+    """One non-blank line of a JSONL file."""
+
+    number: int
+    """1-based line number."""
+    offset: int
+    """Byte offset of the line's first byte."""
+    data: bytes
+    """The line without its newline."""
+    terminated: bool
+    """False for a final line with no newline: possibly torn by a crash."""
+
+
+def iter_raw_lines(path: Path, data: bytes | None = None) -> Iterator[RawLine]:
+    """Every non-blank line of ``path`` (or of ``data`` read from it)."""
+    if data is None:
+        data = path.read_bytes()
+    position = 0
+    number = 0
+    size = len(data)
+    while position < size:
+        number += 1
+        newline = data.find(b"\n", position)
+        terminated = newline != -1
+        end = newline if terminated else size
+        line = data[position:end]
+        if line.endswith(b"\r"):
+            line = line[:-1]
+        if line.strip():
+            yield RawLine(number, position, line, terminated)
+        position = end + 1
+
+
+def decode_utf8(data: bytes, *, file: Path | str, line: int | None) -> str:
+    """Strict UTF-8 decoding with an error that names the byte offset of the bad byte."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise AnnotatorError(
+            f"invalid UTF-8 at byte {error.start} of the line"
+            if line is not None
+            else f"invalid UTF-8 at byte offset {error.start}",
+            file=file,
+            line=line,
+        ) from None
+
+
+def parse_json_object(raw: RawLine, *, file: Path | str) -> dict[str, object]:
+    """The line as a JSON object, or an error naming file and line."""
+    try:
+        value = orjson.loads(raw.data)
+    except orjson.JSONDecodeError as error:
+        try:
+            raw.data.decode("utf-8")
+        except UnicodeDecodeError as decode_error:
+            raise AnnotatorError(
+                f"invalid UTF-8 at byte {decode_error.start} of the line", file=file, line=raw.number
+            ) from None
+        reason = str(error).split(":", 1)[0]
+        if not raw.terminated:
+            reason += " (the final line is incomplete: torn by a crash?)"
+        raise AnnotatorError(f"not valid JSON: {reason}", file=file, line=raw.number) from None
+    except RecursionError:
+        raise AnnotatorError("JSON nested too deeply", file=file, line=raw.number) from None
+    if not isinstance(value, dict):
+        raise AnnotatorError(
+            f"expected a JSON object, found {type(value).__name__}", file=file, line=raw.number
+        )
+    return value
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make a rename or a new file in ``directory`` durable."""
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def atomic_write(path: Path, chunks: Iterable[bytes]) -> None:
+    """Write a whole file so that a crash leaves either the old file or the new one.
+
+    Writes a temporary file in the same folder, fsyncs it, renames it over ``path`` and fsyncs
+    the folder.
+    """
+    directory = path.parent
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(OSError):
+            if path.exists():
+                os.chmod(temporary, path.stat().st_mode & 0o777)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    fsync_directory(directory)
