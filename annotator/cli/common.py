@@ -20,7 +20,11 @@ def open_project(path: Path, *, strict: bool = True) -> Project:
     project = Project(path)
     if strict and project.corpus.problems:
         problems = project.corpus.problems
-        more = f" (and {len(problems) - 1} more; see `annotator validate`)" if len(problems) > 1 else ""
+        more = (
+            f" (and {len(problems) - 1} more; see `annotator validate`)"
+            if len(problems) > 1
+            else ""
+        )
         raise AnnotatorError(f"{problems[0]}{more}")
     return project
 

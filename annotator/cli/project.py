@@ -24,8 +24,13 @@ from annotator.store.project import Project, init_project
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     init = subparsers.add_parser("init", help="create a project and copy documents into it")
     init.add_argument("directory", type=Path, metavar="DIR")
-    init.add_argument("files", type=Path, nargs="*", metavar="FILE",
-                      help=".txt or .jsonl document files to copy into DIR/documents/")
+    init.add_argument(
+        "files",
+        type=Path,
+        nargs="*",
+        metavar="FILE",
+        help=".txt or .jsonl document files to copy into DIR/documents/",
+    )
     init.set_defaults(handler=run_init)
 
     validate = subparsers.add_parser(
@@ -40,8 +45,13 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     stats.set_defaults(handler=run_stats)
 
     schema = subparsers.add_parser("schema", help="write the JSON Schema files")
-    schema.add_argument("--out", type=Path, default=Path("schemas"), metavar="DIR",
-                        help="folder to write into (default: schemas/)")
+    schema.add_argument(
+        "--out",
+        type=Path,
+        default=Path("schemas"),
+        metavar="DIR",
+        help="folder to write into (default: schemas/)",
+    )
     schema.set_defaults(handler=run_schema)
 
 
@@ -78,8 +88,9 @@ def run_validate(args: argparse.Namespace) -> int:
         for line, record in annotations.iter_records():
             records += 1
             problems.extend(
-                check_record(record, text_of(record.doc_id), project.config,
-                             file=annotations.path, line=line)
+                check_record(
+                    record, text_of(record.doc_id), project.config, file=annotations.path, line=line
+                )
             )
         problems.extend(annotations.warnings)
         problems.extend(annotations.problems)
@@ -158,7 +169,8 @@ def run_schema(args: argparse.Namespace) -> int:
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     for name, schema in json_schemas().items():
-        (out / name).write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n",
-                                encoding="utf-8")
+        (out / name).write_text(
+            json.dumps(schema, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         print(out / name)
     return 0

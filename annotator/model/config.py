@@ -119,7 +119,7 @@ class ProjectConfig(BaseModel):
     relations: list[RelationTypeConfig] = Field(default_factory=lambda: list(DEFAULT_RELATIONS))
     tokenizer: TokenizerConfig = Field(default_factory=TokenizerConfig)
     keys: dict[str, str] = Field(default_factory=dict)
-    """Action name to key(s), comma separated, overriding the defaults (e.g. ``next_word = "w,e"``)."""
+    """Action name to key(s), comma separated, overriding the defaults (``next_word = "w,e"``)."""
     gold_annotator: str = "gold"
     """Annotator name under which adjudicated records are saved."""
 

@@ -23,7 +23,7 @@ def normalize_text(text: str) -> str:
 
 
 def text_sha256(text: str) -> str:
-    """Hex sha256 of the normalized text encoded as UTF-8 (``surrogatepass`` for lone surrogates)."""
+    """Hex sha256 of the normalized text as UTF-8 (lone surrogates pass through)."""
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -51,8 +51,6 @@ def _display_char(char: str) -> str:
     if category in ("Cc", "Cs", "Co", "Cn") and char not in "\n\t":
         return REPLACEMENT
     return char
-
-
 
 
 def display_safe(text: str) -> str:

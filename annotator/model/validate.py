@@ -13,7 +13,7 @@ from annotator.model.text import text_sha256
 
 
 def describe_validation_error(error: ValidationError) -> list[tuple[str, str]]:
-    """``(field path, message)`` pairs of a pydantic error, with readable paths (``spans[3].end``)."""
+    """``(field path, message)`` pairs of a pydantic error, paths like ``spans[3].end``."""
     found: list[tuple[str, str]] = []
     for item in error.errors(include_url=False):
         path = ""
@@ -70,8 +70,10 @@ def check_record(
             report(f"duplicate span id {span.id!r}", f"{where}.id")
         span_labels[span.id] = span.label
         if span.label not in labels:
-            report(f"unknown label {span.label!r} (known: {', '.join(sorted(labels))})",
-                   f"{where}.label")
+            report(
+                f"unknown label {span.label!r} (known: {', '.join(sorted(labels))})",
+                f"{where}.label",
+            )
         if text is not None:
             if span.end > len(text):
                 report(f"end {span.end} is past the end of the text ({len(text)})", f"{where}.end")

@@ -22,8 +22,13 @@ from pydantic import ValidationError
 from annotator.model.errors import AnnotatorError
 from annotator.model.records import AnnotationRecord, Status
 from annotator.model.validate import problems_from_validation_error
-from annotator.store.jsonl import RawLine, atomic_write, fsync_directory, iter_raw_lines
-from annotator.store.jsonl import parse_json_object
+from annotator.store.jsonl import (
+    RawLine,
+    atomic_write,
+    fsync_directory,
+    iter_raw_lines,
+    parse_json_object,
+)
 from annotator.store.lock import FileLock
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -126,8 +131,9 @@ class AnnotationFile:
             doc_id = value.get("doc_id")
             if not isinstance(doc_id, str) or not doc_id:
                 self.problems.append(
-                    AnnotatorError("missing string field", file=self.path, line=raw.number,
-                                   field="doc_id")
+                    AnnotatorError(
+                        "missing string field", file=self.path, line=raw.number, field="doc_id"
+                    )
                 )
                 continue
             annotator = value.get("annotator")
@@ -135,7 +141,9 @@ class AnnotationFile:
                 self.problems.append(
                     AnnotatorError(
                         f"record of annotator {annotator!r} in the file of {self.annotator!r}",
-                        file=self.path, line=raw.number, field="annotator",
+                        file=self.path,
+                        line=raw.number,
+                        field="annotator",
                     )
                 )
                 continue

@@ -32,9 +32,7 @@ class DocumentEntry:
     title: str | None
 
 
-def _document_from_object(
-    value: dict[str, object], *, file: Path, line: int | None
-) -> Document:
+def _document_from_object(value: dict[str, object], *, file: Path, line: int | None) -> Document:
     doc_id = value.get("id")
     if isinstance(doc_id, int) and not isinstance(doc_id, bool):
         doc_id = str(doc_id)
@@ -108,7 +106,9 @@ class Corpus:
                 try:
                     size = path.stat().st_size
                 except OSError as error:
-                    self.problems.append(AnnotatorError(f"cannot read: {error.strerror}", file=path))
+                    self.problems.append(
+                        AnnotatorError(f"cannot read: {error.strerror}", file=path)
+                    )
                     continue
                 self._add(DocumentEntry(doc_id, path, None, 0, size, None))
             else:
@@ -127,17 +127,20 @@ class Corpus:
                 if isinstance(doc_id, int) and not isinstance(doc_id, bool):
                     doc_id = str(doc_id)
                 if not isinstance(doc_id, str) or not doc_id:
-                    raise AnnotatorError("missing or empty string field 'id'", file=path,
-                                         line=raw.number)
+                    raise AnnotatorError(
+                        "missing or empty string field 'id'", file=path, line=raw.number
+                    )
                 if not isinstance(value.get("text"), str):
                     raise AnnotatorError(
-                        f"document {doc_id!r}: missing string field 'text'", file=path,
+                        f"document {doc_id!r}: missing string field 'text'",
+                        file=path,
                         line=raw.number,
                     )
                 title = value.get("title")
                 if title is not None and not isinstance(title, str):
                     raise AnnotatorError(
-                        f"document {doc_id!r}: 'title' must be a string", file=path,
+                        f"document {doc_id!r}: 'title' must be a string",
+                        file=path,
                         line=raw.number,
                     )
             except AnnotatorError as error:
@@ -185,7 +188,8 @@ class Corpus:
         except orjson.JSONDecodeError:
             raise AnnotatorError(
                 "changed on disk since the corpus was opened; reopen the project",
-                file=entry.path, line=entry.line,
+                file=entry.path,
+                line=entry.line,
             ) from None
         if not isinstance(value, dict):
             raise AnnotatorError("expected a JSON object", file=entry.path, line=entry.line)

@@ -71,7 +71,9 @@ def parse_json_object(raw: RawLine, *, file: Path | str) -> dict[str, object]:
             raw.data.decode("utf-8")
         except UnicodeDecodeError as decode_error:
             raise AnnotatorError(
-                f"invalid UTF-8 at byte {decode_error.start} of the line", file=file, line=raw.number
+                f"invalid UTF-8 at byte {decode_error.start} of the line",
+                file=file,
+                line=raw.number,
             ) from None
         reason = str(error).split(":", 1)[0]
         if not raw.terminated:

@@ -26,6 +26,5 @@ def sample_workspace(base: Path | None = None) -> Path:
     if not (target / "documents").is_dir():
         source = bundled_sample()
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(source, target, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns(".*"))
+        shutil.copytree(source, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".*"))
     return target
