@@ -1,0 +1,136 @@
+"""The names of the annotate screen's actions and their default keys.
+
+``annotator.toml``'s ``[keys]`` table maps these names to comma-separated keys. Kept out of
+``tui/`` so that help texts, docs and tests can list the actions without Textual.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from annotator.model.config import ProjectConfig
+from annotator.model.errors import AnnotatorError
+
+
+@dataclass(frozen=True, slots=True)
+class ActionSpec:
+    """One bindable action of the annotate screen."""
+
+    name: str
+    """Stable name used in ``[keys]`` and as the binding id."""
+    keys: str
+    """Default keys, comma separated, in Textual's key names."""
+    description: str
+    group: str
+    show: bool = False
+    """Shown in the footer."""
+
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("cursor_left", "left,h", "Cursor left", "Move"),
+    ActionSpec("cursor_right", "right,l", "Cursor right", "Move"),
+    ActionSpec("cursor_up", "up,k", "Cursor up a row", "Move"),
+    ActionSpec("cursor_down", "down,j", "Cursor down a row", "Move"),
+    ActionSpec("next_word", "w", "Next word", "Move"),
+    ActionSpec("prev_word", "b", "Previous word", "Move"),
+    ActionSpec("prev_paragraph", "{", "Previous paragraph", "Move"),
+    ActionSpec("next_paragraph", "}", "Next paragraph", "Move"),
+    ActionSpec("row_start", "home", "Start of row", "Move"),
+    ActionSpec("row_end", "end", "End of row", "Move"),
+    ActionSpec("page_up", "pageup", "Page up", "Move"),
+    ActionSpec("page_down", "pagedown", "Page down", "Move"),
+    ActionSpec("doc_start", "g", "Start of document", "Move"),
+    ActionSpec("doc_end", "G", "End of document", "Move"),
+    ActionSpec("select_left", "shift+left,H", "Extend selection left", "Select"),
+    ActionSpec("select_right", "shift+right,L", "Extend selection right", "Select"),
+    ActionSpec("select_up", "shift+up,K", "Extend selection up", "Select"),
+    ActionSpec("select_down", "shift+down,J", "Extend selection down", "Select"),
+    ActionSpec("select_next_word", "W,ctrl+shift+right", "Extend selection a word", "Select"),
+    ActionSpec("select_prev_word", "B,ctrl+shift+left", "Extend selection back a word", "Select"),
+    ActionSpec("select_row_start", "shift+home", "Extend selection to row start", "Select"),
+    ActionSpec("select_row_end", "shift+end", "Extend selection to row end", "Select"),
+    ActionSpec("select_page_up", "shift+pageup", "Extend selection a page up", "Select"),
+    ActionSpec("select_page_down", "shift+pagedown", "Extend selection a page down", "Select"),
+    ActionSpec("visual", "v", "Start a selection at the cursor", "Select", show=True),
+    ActionSpec("clear_selection", "escape", "Clear the selection", "Select"),
+    ActionSpec("toggle_snap", "c", "Toggle word / character precision", "Select"),
+    ActionSpec("search", "/", "Search", "Search", show=True),
+    ActionSpec("next_match", "n", "Next match", "Search"),
+    ActionSpec("prev_match", "N", "Previous match", "Search"),
+    ActionSpec("next_span", "tab", "Next span", "Spans"),
+    ActionSpec("prev_span", "shift+tab", "Previous span", "Spans"),
+    ActionSpec("delete_span", "x,delete", "Delete the span under the cursor", "Spans", show=True),
+    ActionSpec("grow_end", ">", "Move the span end right a word", "Spans"),
+    ActionSpec("shrink_end", "<", "Move the span end left a word", "Spans"),
+    ActionSpec("grow_start", "alt+<", "Move the span start left a word", "Spans"),
+    ActionSpec("shrink_start", "alt+>", "Move the span start right a word", "Spans"),
+    ActionSpec("link", "a", "Link the claim to a speaker", "Link", show=True),
+    ActionSpec("unlink", "A", "Remove the link under the cursor", "Link"),
+    ActionSpec("undo", "u,ctrl+z", "Undo", "Edit", show=True),
+    ActionSpec("redo", "ctrl+r,ctrl+y", "Redo", "Edit"),
+    ActionSpec("next_doc", "]", "Next document", "Documents"),
+    ActionSpec("prev_doc", "[", "Previous document", "Documents"),
+    ActionSpec("doc_list", "ctrl+o", "Document list", "Documents", show=True),
+    ActionSpec("mark_done", "ctrl+d", "Mark done, open the next", "Documents", show=True),
+    ActionSpec("skip", "ctrl+k", "Skip the document", "Documents"),
+    ActionSpec("flag", "ctrl+f", "Flag the document with a note", "Documents"),
+    ActionSpec("toggle_panel", "s", "Show / hide the side panel", "View"),
+    ActionSpec("help", "?", "Help: keys and guidelines", "View", show=True),
+    ActionSpec("command_palette", "ctrl+p", "Command palette", "View"),
+    ActionSpec("quit", "q,ctrl+q", "Quit", "View", show=True),
+)
+
+ACTION_NAMES = frozenset(action.name for action in ACTIONS)
+
+
+def tag_action(label: str) -> str:
+    """The action name that applies ``label`` (e.g. ``tag_speaker``)."""
+    return f"tag_{label}"
+
+
+def label_actions(config: ProjectConfig) -> list[ActionSpec]:
+    return [
+        ActionSpec(tag_action(label.name), label.key, f"Tag as {label.name}", "Tag")
+        for label in config.labels
+    ]
+
+
+def all_actions(config: ProjectConfig) -> list[ActionSpec]:
+    """Every action with its keys after the project's ``[keys]`` overrides."""
+    actions = [*label_actions(config), *ACTIONS]
+    known = {action.name for action in actions}
+    unknown = sorted(set(config.keys) - known)
+    if unknown:
+        raise AnnotatorError(
+            f"unknown action(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})",
+            file="annotator.toml",
+            field="keys",
+        )
+    return [
+        ActionSpec(a.name, config.keys.get(a.name, a.keys), a.description, a.group, a.show)
+        for a in actions
+    ]
+
+
+_KEY_NAMES = {
+    "{": "left_curly_bracket",
+    "}": "right_curly_bracket",
+    "<": "less_than_sign",
+    ">": "greater_than_sign",
+    "?": "question_mark",
+    "/": "slash",
+    "[": "left_square_bracket",
+    "]": "right_square_bracket",
+}
+
+
+def display_keys(keys: str) -> str:
+    """Keys as an annotator reads them (``{`` rather than Textual's long names)."""
+    reverse = {long: short for short, long in _KEY_NAMES.items()}
+    shown = []
+    for key in keys.split(","):
+        key = key.strip()
+        parts = key.split("+")
+        parts[-1] = reverse.get(parts[-1], parts[-1])
+        shown.append("+".join(parts))
+    return " ".join(shown)

@@ -1,0 +1,657 @@
+"""The editing session of one document: cursor, selection, spans, relations, undo and redo.
+
+This is the annotate screen without a screen. A key press in the TUI calls one method here and
+repaints; every method can be tested without a terminal. Methods that change the annotation return
+the new :class:`AnnotationRecord` to save (``None`` when nothing changed, with :attr:`message`
+saying why). Moves that depend on the wrapped layout (up/down, row start/end, page) are done by
+the view, which computes the target offset and calls :meth:`move_to`.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from annotator.model.config import ProjectConfig, RelationTypeConfig
+from annotator.model.graphemes import grapheme_end, grapheme_start, snap_out
+from annotator.model.records import (
+    AnnotationRecord,
+    Document,
+    Relation,
+    Span,
+    SpanProvenance,
+    Status,
+)
+from annotator.model.text import text_sha256
+from annotator.model.tokenize import TokenIndex
+
+Snap = Literal["word", "char"]
+IDLE_SECONDS = 60.0
+"""A pause longer than this between two actions is not counted as time spent."""
+
+_ID = re.compile(r"^[sr](\d+)$")
+
+
+class ActiveTime:
+    """Seconds of active work: gaps between actions count only up to :data:`IDLE_SECONDS`."""
+
+    def __init__(self) -> None:
+        self.total = 0.0
+        self._last: float | None = None
+
+    def touch(self, now: float) -> None:
+        if self._last is not None:
+            gap = now - self._last
+            if 0 <= gap <= IDLE_SECONDS:
+                self.total += gap
+        self._last = now
+
+
+@dataclass(frozen=True, slots=True)
+class _State:
+    """What undo restores."""
+
+    spans: tuple[Span, ...]
+    relations: tuple[Relation, ...]
+    status: Status
+    note: str
+    cursor: int
+    current_id: str | None
+
+
+def _span_order(span: Span) -> tuple[int, int, str, str]:
+    return (span.start, -span.end, span.label, span.id)
+
+
+class EditingSession:
+    """One annotator editing one document."""
+
+    def __init__(
+        self,
+        document: Document,
+        config: ProjectConfig,
+        annotator: str,
+        record: AnnotationRecord | None = None,
+        *,
+        read_only: bool = False,
+    ) -> None:
+        self.document = document
+        self.text = document.text
+        self.config = config
+        self.annotator = annotator
+        self.text_sha256 = text_sha256(self.text)
+        self.stale = record is not None and record.text_sha256 != self.text_sha256
+        """The saved record was made on a different text: shown read-only, never re-saved."""
+        self.read_only = read_only or self.stale
+        self.tokens = TokenIndex.of(self.text, config.tokenizer)
+        self.snap: Snap = config.tokenizer.snap
+        self.spans: list[Span] = sorted(record.spans, key=_span_order) if record else []
+        self.relations: list[Relation] = list(record.relations) if record else []
+        self.status: Status = record.status if record else Status.in_progress
+        self.note: str = record.note if record else ""
+        self.base_seconds = record.seconds_spent if record else 0.0
+        self.provenance = record.provenance if record else None
+        self.time = ActiveTime()
+        self.cursor = 0
+        self.anchor: int | None = None
+        """Where the selection started; None: no selection."""
+        self.visual = False
+        """Plain moves extend the selection (``v``)."""
+        self.current_id: str | None = None
+        """The span the last tag, tab or span edit made current."""
+        self.pending_link: tuple[str, str] | None = None
+        """(relation type, head span id) waiting for a new tail span to be tagged."""
+        self.message = ""
+        """What the last action did or why it did nothing; for the status line."""
+        self.search_query = ""
+        self._lowered: str | None = None
+        self._paragraphs: list[int] | None = None
+        self._undo: list[_State] = []
+        self._redo: list[_State] = []
+        numbers = [
+            int(match.group(1))
+            for item_id in self._ids()
+            if (match := _ID.match(item_id))
+        ]
+        self._next_id = max(numbers, default=0) + 1
+        if record is not None and record.cursor is not None:
+            self.cursor = self._clamp(record.cursor)
+
+    # -- basic geometry -----------------------------------------------------------------------
+
+    @property
+    def last_offset(self) -> int:
+        """The largest cursor offset (the start of the last grapheme)."""
+        return grapheme_start(self.text, len(self.text) - 1) if self.text else 0
+
+    def _clamp(self, offset: int) -> int:
+        return grapheme_start(self.text, max(0, min(offset, self.last_offset)))
+
+    def selection(self) -> tuple[int, int] | None:
+        """The selected extent ``[start, end)``, snapped to words or graphemes; None if none."""
+        if self.anchor is None or not self.text:
+            return None
+        low = grapheme_start(self.text, min(self.anchor, self.cursor))
+        high = grapheme_end(self.text, max(self.anchor, self.cursor))
+        if self.snap == "word":
+            first, last = self.tokens.covering(low, high)
+            if first < last:
+                low, high = self.tokens.starts[first], self.tokens.ends[last - 1]
+        while low < high and self.text[low].isspace():
+            low += 1
+        while high > low and self.text[high - 1].isspace():
+            high -= 1
+        if low >= high:
+            return None
+        return snap_out(self.text, low, high)
+
+    def word_at(self, offset: int) -> tuple[int, int] | None:
+        """The token under ``offset`` (grapheme-snapped); None on whitespace."""
+        first, last = self.tokens.covering(offset, offset + 1)
+        if first >= last:
+            return None
+        return snap_out(self.text, self.tokens.starts[first], self.tokens.ends[first])
+
+    def spans_at(self, offset: int) -> list[Span]:
+        """Spans containing ``offset``, innermost (shortest) first."""
+        found = [span for span in self.spans if span.start <= offset < span.end]
+        return sorted(found, key=lambda span: (span.end - span.start, span.start))
+
+    def span(self, span_id: str) -> Span | None:
+        for span in self.spans:
+            if span.id == span_id:
+                return span
+        return None
+
+    def current_span(self) -> Span | None:
+        """The span actions apply to: the one made current, else the innermost under the cursor."""
+        if self.current_id is not None:
+            span = self.span(self.current_id)
+            if span is not None and span.start <= self.cursor < span.end:
+                return span
+        inner = self.spans_at(self.cursor)
+        return inner[0] if inner else None
+
+    def links_of(self, span_id: str) -> list[Relation]:
+        return [r for r in self.relations if span_id in (r.head, r.tail)]
+
+    def linked_tail(self, span_id: str) -> Span | None:
+        """The span a head is linked to (e.g. the speaker of a claim)."""
+        for relation in self.relations:
+            if relation.head == span_id:
+                return self.span(relation.tail)
+        return None
+
+    def label_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(self.config.label_names, 0)
+        for span in self.spans:
+            counts[span.label] = counts.get(span.label, 0) + 1
+        return counts
+
+    # -- moves --------------------------------------------------------------------------------
+
+    def move_to(self, offset: int, *, extend: bool = False) -> None:
+        """Put the cursor at ``offset``; ``extend`` (or visual mode) keeps or starts a selection."""
+        previous = self.cursor
+        self.cursor = self._clamp(offset)
+        if extend or self.visual:
+            if self.anchor is None:
+                self.anchor = previous
+        else:
+            self.anchor = None
+        if self.current_id is not None:
+            span = self.span(self.current_id)
+            if span is None or not span.start <= self.cursor < span.end:
+                self.current_id = None
+
+    def select(self, start: int, end: int) -> None:
+        """Select ``[start, end)`` (mouse drag, double click, search match)."""
+        if end <= start or not self.text:
+            return
+        self.cursor = self._clamp(end - 1)
+        self.anchor = self._clamp(start)
+        if self.current_id is not None:
+            self.current_id = None
+
+    def left(self, *, extend: bool = False) -> None:
+        self.move_to(
+            grapheme_start(self.text, self.cursor - 1) if self.cursor else 0, extend=extend
+        )
+
+    def right(self, *, extend: bool = False) -> None:
+        self.move_to(grapheme_end(self.text, self.cursor), extend=extend)
+
+    def next_word(self, *, extend: bool = False) -> None:
+        index = bisect_right(self.tokens.starts, self.cursor)
+        target = self.tokens.starts[index] if index < len(self.tokens) else self.last_offset
+        self.move_to(target, extend=extend)
+
+    def prev_word(self, *, extend: bool = False) -> None:
+        index = bisect_left(self.tokens.starts, self.cursor) - 1
+        self.move_to(self.tokens.starts[index] if index >= 0 else 0, extend=extend)
+
+    def _paragraph_starts(self) -> list[int]:
+        if self._paragraphs is None:
+            separator = r"\n(?:[ \t]*\n)+" if re.search(r"\n[ \t]*\n", self.text) else r"\n+"
+            starts = [0] + [m.end() for m in re.finditer(separator, self.text)]
+            self._paragraphs = [s for s in starts if s < len(self.text)] or [0]
+        return self._paragraphs
+
+    def next_paragraph(self, *, extend: bool = False) -> None:
+        starts = self._paragraph_starts()
+        index = bisect_right(starts, self.cursor)
+        self.move_to(starts[index] if index < len(starts) else self.last_offset, extend=extend)
+
+    def prev_paragraph(self, *, extend: bool = False) -> None:
+        starts = self._paragraph_starts()
+        index = bisect_left(starts, self.cursor) - 1
+        self.move_to(starts[index] if index >= 0 else 0, extend=extend)
+
+    def doc_start(self, *, extend: bool = False) -> None:
+        self.move_to(0, extend=extend)
+
+    def doc_end(self, *, extend: bool = False) -> None:
+        self.move_to(self.last_offset, extend=extend)
+
+    def start_visual(self) -> None:
+        """``v``: anchor a selection at the cursor; later moves extend it. Again: cancel."""
+        if self.visual:
+            self.clear_selection()
+            return
+        self.visual = True
+        self.anchor = self.cursor
+
+    def clear_selection(self) -> None:
+        self.anchor = None
+        self.visual = False
+        self.pending_link = None
+
+    def toggle_snap(self) -> Snap:
+        self.snap = "char" if self.snap == "word" else "word"
+        self.message = f"selection snaps to {'words' if self.snap == 'word' else 'characters'}"
+        return self.snap
+
+    # -- search -------------------------------------------------------------------------------
+
+    def search(self, query: str | None = None, *, backwards: bool = False) -> bool:
+        """Select the next (or previous) match of ``query`` after the cursor, wrapping around.
+
+        Case-insensitive unless the query has a capital letter.
+        """
+        if query is not None:
+            self.search_query = query
+        needle = self.search_query
+        if not needle:
+            self.message = "no search"
+            return False
+        haystack = self.text
+        if needle == needle.lower():
+            if self._lowered is None:
+                lowered = self.text.lower()
+                self._lowered = lowered if len(lowered) == len(self.text) else self.text.casefold()
+            haystack = self._lowered
+            if len(haystack) != len(self.text):
+                haystack = self.text
+        wrapped = False
+        if backwards:
+            found = haystack.rfind(needle, 0, max(self.cursor, 0))
+            if found < 0:
+                found, wrapped = haystack.rfind(needle), True
+        else:
+            found = haystack.find(needle, self.cursor + 1)
+            if found < 0:
+                found, wrapped = haystack.find(needle), True
+        if found < 0:
+            self.message = f"not found: {needle}"
+            return False
+        self.visual = False
+        self.current_id = None
+        start, end = snap_out(self.text, found, found + len(needle))
+        self.anchor = start
+        self.cursor = self._clamp(end - 1)
+        self.message = "search wrapped" if wrapped else ""
+        return True
+
+    # -- changes ------------------------------------------------------------------------------
+
+    def _state(self) -> _State:
+        return _State(
+            tuple(self.spans),
+            tuple(self.relations),
+            self.status,
+            self.note,
+            self.cursor,
+            self.current_id,
+        )
+
+    def _restore(self, state: _State) -> None:
+        self.spans = list(state.spans)
+        self.relations = list(state.relations)
+        self.status = state.status
+        self.note = state.note
+        self.cursor = self._clamp(state.cursor)
+        self.current_id = state.current_id
+        self.anchor = None
+        self.visual = False
+
+    def _begin(self) -> bool:
+        """Record the undo point of a change; False (with a message) if read-only."""
+        if self.read_only:
+            self.message = (
+                "read-only: the document changed since it was annotated"
+                if self.stale
+                else "read-only"
+            )
+            return False
+        self._undo.append(self._state())
+        self._redo.clear()
+        return True
+
+    def _ids(self) -> list[str]:
+        return [span.id for span in self.spans] + [relation.id for relation in self.relations]
+
+    def _new_id(self, prefix: str) -> str:
+        taken = set(self._ids())
+        while True:
+            candidate = f"{prefix}{self._next_id}"
+            self._next_id += 1
+            if candidate not in taken:
+                return candidate
+
+    def _make_span(self, start: int, end: int, label: str) -> Span:
+        return Span(
+            id=self._new_id("s"), start=start, end=end, label=label, text=self.text[start:end]
+        )
+
+    def _insert(self, span: Span) -> None:
+        keys = [_span_order(item) for item in self.spans]
+        self.spans.insert(bisect_right(keys, _span_order(span)), span)
+
+    def _remove(self, span: Span) -> None:
+        self.spans = [item for item in self.spans if item.id != span.id]
+        self.relations = [r for r in self.relations if span.id not in (r.head, r.tail)]
+        if self.current_id == span.id:
+            self.current_id = None
+
+    def _keep_cursor_in(self, span: Span) -> None:
+        if not span.start <= self.cursor < span.end:
+            self.cursor = self._clamp(min(max(self.cursor, span.start), span.end - 1))
+
+    def tag(self, label: str) -> AnnotationRecord | None:
+        """Tag the selection (or the word under the cursor); the same label again removes it."""
+        if self.config.label(label) is None:
+            self.message = f"unknown label {label}"
+            return None
+        extent = self.selection() or self.word_at(self.cursor)
+        if extent is None:
+            self.message = "nothing to tag: select text or put the cursor on a word"
+            return None
+        start, end = extent
+        pending = self.pending_link
+        if not self._begin():
+            return None
+        for span in self.spans:
+            if (span.start, span.end, span.label) == (start, end, label):
+                self._remove(span)
+                self.anchor, self.visual = None, False
+                self.message = f"removed {label} “{_excerpt(span.text)}”"
+                return self.to_record()
+        span = self._make_span(start, end, label)
+        self._insert(span)
+        self.current_id = span.id
+        self.anchor, self.visual = None, False
+        self._keep_cursor_in(span)
+        self.message = f"{label} “{_excerpt(span.text)}”"
+        if pending is not None:
+            relation_type = self.config.relation(pending[0])
+            head = self.span(pending[1])
+            self.pending_link = None
+            if (
+                relation_type is not None
+                and head is not None
+                and (not relation_type.tail_labels or label in relation_type.tail_labels)
+            ):
+                self._set_link(relation_type, head, span)
+                self.message = f"{label} “{_excerpt(span.text)}” linked to its {head.label}"
+        return self.to_record()
+
+    def delete_span(self) -> AnnotationRecord | None:
+        span = self.current_span()
+        if span is None:
+            self.message = "no span under the cursor"
+            return None
+        if not self._begin():
+            return None
+        self._remove(span)
+        self.message = f"deleted {span.label} “{_excerpt(span.text)}”"
+        return self.to_record()
+
+    def move_edge(self, edge: Literal["start", "end"], direction: int) -> AnnotationRecord | None:
+        """Move the start or end of the current span by one word (or grapheme in char mode)."""
+        span = self.current_span()
+        if span is None:
+            self.message = "no span under the cursor"
+            return None
+        start, end = span.start, span.end
+        starts, ends, text = self.tokens.starts, self.tokens.ends, self.text
+        if edge == "end" and direction > 0:
+            if self.snap == "char":
+                end = grapheme_end(text, end)
+            else:
+                index = bisect_right(ends, end)
+                end = ends[index] if index < len(ends) else end
+        elif edge == "end":
+            if self.snap == "char":
+                end = grapheme_start(text, end - 1)
+            else:
+                index = bisect_left(ends, end) - 1
+                end = ends[index] if index >= 0 else start
+        elif direction < 0:
+            if self.snap == "char":
+                start = grapheme_start(text, start - 1) if start else 0
+            else:
+                index = bisect_left(starts, start) - 1
+                start = starts[index] if index >= 0 else start
+        else:
+            if self.snap == "char":
+                start = grapheme_end(text, start)
+            else:
+                index = bisect_right(starts, start)
+                start = starts[index] if index < len(starts) else end
+        if end <= start or (start, end) == (span.start, span.end):
+            self.message = "the span cannot change that way"
+            return None
+        if any((s.start, s.end, s.label) == (start, end, span.label) for s in self.spans):
+            self.message = f"an identical {span.label} span exists"
+            return None
+        if not self._begin():
+            return None
+        moved = span.model_copy(update={"start": start, "end": end, "text": text[start:end]})
+        self.spans = [item for item in self.spans if item.id != span.id]
+        self._insert(moved)
+        self.current_id = moved.id
+        self._keep_cursor_in(moved)
+        self.message = f"{moved.label} “{_excerpt(moved.text)}”"
+        return self.to_record()
+
+    def step_span(self, direction: int) -> Span | None:
+        """Tab / shift+tab: make the next or previous span (reading order) current."""
+        if not self.spans:
+            self.message = "no spans yet"
+            return None
+        current = self.current_span()
+        order = [_span_order(span) for span in self.spans]
+        if current is not None:
+            index = self.spans.index(current) + direction
+        elif direction > 0:
+            index = bisect_right(order, (self.cursor, 1, "", ""))
+        else:
+            index = bisect_left(order, (self.cursor, -(10**18), "", "")) - 1
+        span = self.spans[index % len(self.spans)]
+        self.jump_to(span)
+        return span
+
+    def jump_to(self, span: Span) -> None:
+        """Put the cursor on the start of ``span`` and make it current."""
+        self.anchor, self.visual = None, False
+        self.cursor = self._clamp(span.start)
+        self.current_id = span.id
+
+    # -- links --------------------------------------------------------------------------------
+
+    def link_type(self, head: Span) -> RelationTypeConfig | None:
+        """The first relation type that accepts ``head``'s label at its head."""
+        for relation in self.config.relations:
+            if not relation.head_labels or head.label in relation.head_labels:
+                return relation
+        return None
+
+    def link_candidates(self) -> tuple[Span, RelationTypeConfig, list[Span]] | None:
+        """For the current span: the relation type and the possible tails, nearest first."""
+        head = self.current_span()
+        if head is None:
+            self.message = "put the cursor on a span to link it"
+            return None
+        relation = self.link_type(head)
+        if relation is None:
+            self.message = f"a {head.label} cannot be linked"
+            return None
+        tails = [
+            span
+            for span in self.spans
+            if span.id != head.id
+            and (not relation.tail_labels or span.label in relation.tail_labels)
+        ]
+
+        def distance(span: Span) -> tuple[int, int]:
+            if span.end <= head.start:
+                return (head.start - span.end, span.start)
+            if span.start >= head.end:
+                return (span.start - head.end, span.start)
+            return (0, span.start)
+
+        return head, relation, sorted(tails, key=distance)
+
+    def _set_link(self, relation: RelationTypeConfig, head: Span, tail: Span) -> None:
+        self.relations = [
+            r for r in self.relations if not (r.head == head.id and r.label == relation.name)
+        ]
+        self.relations.append(
+            Relation(id=self._new_id("r"), label=relation.name, head=head.id, tail=tail.id)
+        )
+
+    def link(self, head_id: str, tail_id: str, relation_name: str) -> AnnotationRecord | None:
+        """Link ``head`` to ``tail`` (replacing the head's previous link of that type)."""
+        head, tail = self.span(head_id), self.span(tail_id)
+        relation = self.config.relation(relation_name)
+        if head is None or tail is None or relation is None:
+            self.message = "cannot link: span or relation type missing"
+            return None
+        if any(
+            (r.head, r.tail, r.label) == (head.id, tail.id, relation.name) for r in self.relations
+        ):
+            self.message = "already linked"
+            return None
+        if not self._begin():
+            return None
+        self._set_link(relation, head, tail)
+        self.current_id = head.id if head.start <= self.cursor < head.end else self.current_id
+        self.message = f"linked to {tail.label} “{_excerpt(tail.text)}”"
+        return self.to_record()
+
+    def begin_new_tail(self, head_id: str, relation_name: str) -> None:
+        """ "New speaker from selection": the next span tagged with a tail label gets linked."""
+        self.pending_link = (relation_name, head_id)
+        relation = self.config.relation(relation_name)
+        labels = relation.tail_labels if relation and relation.tail_labels else ["a span"]
+        self.message = f"select the {' or '.join(labels)} and tag it; escape cancels"
+
+    def unlink(self) -> AnnotationRecord | None:
+        """Remove the links of the span under the cursor (its outgoing ones, else incoming)."""
+        span = self.current_span()
+        if span is None:
+            self.message = "no span under the cursor"
+            return None
+        removing = [r for r in self.relations if r.head == span.id] or [
+            r for r in self.relations if r.tail == span.id
+        ]
+        if not removing:
+            self.message = "no link here"
+            return None
+        if not self._begin():
+            return None
+        gone = {r.id for r in removing}
+        self.relations = [r for r in self.relations if r.id not in gone]
+        self.message = f"removed {len(removing)} link(s)"
+        return self.to_record()
+
+    # -- status, undo -------------------------------------------------------------------------
+
+    def set_status(self, status: Status, note: str | None = None) -> AnnotationRecord | None:
+        if not self._begin():
+            return None
+        self.status = status
+        if note is not None:
+            self.note = note
+        self.message = f"marked {status.value.replace('_', ' ')}"
+        return self.to_record()
+
+    def undo(self) -> AnnotationRecord | None:
+        if not self._undo:
+            self.message = "nothing to undo"
+            return None
+        self._redo.append(self._state())
+        self._restore(self._undo.pop())
+        self.message = "undone"
+        return self.to_record()
+
+    def redo(self) -> AnnotationRecord | None:
+        if not self._redo:
+            self.message = "nothing to redo"
+            return None
+        self._undo.append(self._state())
+        self._restore(self._redo.pop())
+        self.message = "redone"
+        return self.to_record()
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def to_record(self) -> AnnotationRecord:
+        """The record as it stands, to save."""
+        return AnnotationRecord(
+            doc_id=self.document.id,
+            annotator=self.annotator,
+            text_sha256=self.text_sha256,
+            spans=list(self.spans),
+            relations=list(self.relations),
+            status=self.status,
+            note=self.note,
+            seconds_spent=round(self.base_seconds + self.time.total, 1),
+            cursor=self.cursor,
+            provenance=self._live_provenance(),
+        )
+
+    def _live_provenance(self) -> dict[str, SpanProvenance] | None:
+        if self.provenance is None:
+            return None
+        live = {span.id for span in self.spans}
+        return {key: value for key, value in self.provenance.items() if key in live}
+
+
+def _excerpt(text: str, width: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def excerpt(text: str, width: int = 40) -> str:
+    """One line of at most ``width`` characters for lists and messages."""
+    return _excerpt(text, width)
+
+
+def spans_overlapping(spans: Sequence[Span], start: int, end: int) -> list[Span]:
+    return [span for span in spans if span.start < end and span.end > start]
