@@ -9,6 +9,7 @@ is kept. A file with any other unreadable line is never written to.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
@@ -45,6 +46,25 @@ def check_annotator_name(name: str) -> str:
             "starting with a letter or digit"
         )
     return name
+
+
+class StoreWriteError(AnnotatorError, OSError):
+    """A save or an open for writing failed (disk full, no permission, file replaced...).
+
+    Nothing was acknowledged: the edit is not on disk and the file is as it was before. Catch it
+    as :class:`AnnotatorError` (or ``OSError``), keep the edit in memory, show ``str(error)`` and
+    call ``save`` again later; a retry after the fault clears succeeds without loss.
+    """
+
+    def __init__(self, message: str, *, file: str | Path | None, error_number: int | None) -> None:
+        super().__init__(message, file=file)
+        self.errno = error_number
+
+
+def _write_error(action: str, error: OSError, path: Path) -> StoreWriteError:
+    return StoreWriteError(
+        f"{action}: {error.strerror or error}", file=path, error_number=error.errno
+    )
 
 
 @dataclass(slots=True)
@@ -89,13 +109,18 @@ class AnnotationFile:
         self._lock: FileLock | None = None
         self._handle: int | None = None
         self._size = 0
-        if writable:
-            self._lock = FileLock(path.with_name(f".{path.name}.lock"), path)
-            self._lock.acquire()
+        self._dirty = False
+        """A failed save may have left bytes past ``_size``: cut them before the next write."""
         try:
+            if writable:
+                self._lock = FileLock(path.with_name(f".{path.name}.lock"), path)
+                self._lock.acquire()
             self._scan()
             if writable:
                 self._prepare_for_writing()
+        except OSError as error:
+            self.close()
+            raise _write_error("cannot open for writing", error, path) from error
         except BaseException:
             self.close()
             raise
@@ -208,6 +233,10 @@ class AnnotationFile:
         torn = self._torn
         if torn is not None:
             side = self.path.with_name(f"{self.path.name}.torn-{int(time.time())}")
+            number = 1
+            while side.exists():  # never overwrite an earlier recovery
+                number += 1
+                side = self.path.with_name(f"{self.path.name}.torn-{int(time.time())}-{number}")
             side.write_bytes(torn.data)
             with self.path.open("r+b") as handle:
                 handle.truncate(torn.offset)
@@ -215,16 +244,67 @@ class AnnotationFile:
                 os.fsync(handle.fileno())
             self._size = torn.offset
             self._torn = None
+        if self._size and not self._ends_with_newline():
+            # A complete last line without its newline (a hand edit): end it, or the next
+            # append would glue two records into one unreadable line.
+            with self.path.open("ab") as handle:
+                handle.write(b"\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            self._size += 1
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.lines - len(self.entries) > max(self.COMPACT_MIN_LINES, len(self.entries)):
-            self.compact()
+            with contextlib.suppress(OSError):  # tidying only: a full disk must not block saving
+                self.compact()
         existed = self.path.exists()
         self._handle = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         if not existed:
             fsync_directory(self.path.parent)
 
+    def _ends_with_newline(self) -> bool:
+        with self.path.open("rb") as handle:
+            handle.seek(self._size - 1)
+            return handle.read(1) == b"\n"
+
+    def _check_unchanged(self, handle: int) -> None:
+        """Refuse to write when another program replaced, removed or appended to the file."""
+        try:
+            on_disk = os.stat(self.path)
+        except FileNotFoundError:
+            raise StoreWriteError(
+                "was removed by another program since it was opened; nothing was written "
+                "(reopen it to continue)",
+                file=self.path,
+                error_number=None,
+            ) from None
+        mine = os.fstat(handle)
+        if (on_disk.st_dev, on_disk.st_ino) != (mine.st_dev, mine.st_ino):
+            raise StoreWriteError(
+                "was replaced by another program since it was opened; nothing was written "
+                "(reopen it to continue)",
+                file=self.path,
+                error_number=None,
+            )
+        if mine.st_size != self._size:
+            if self._dirty and mine.st_size > self._size:
+                os.ftruncate(handle, self._size)  # our own unacknowledged bytes
+                os.fsync(handle)
+                self._dirty = False
+                return
+            raise StoreWriteError(
+                f"was changed by another program since it was opened (size {mine.st_size}, "
+                f"expected {self._size}); nothing was written (reopen it to continue)",
+                file=self.path,
+                error_number=None,
+            )
+        self._dirty = False
+
     def save(self, record: AnnotationRecord) -> None:
-        """Append ``record`` as the document's current record; durable when this returns."""
+        """Append ``record`` as the document's current record; durable when this returns.
+
+        Raises :class:`StoreWriteError` (an :class:`AnnotatorError`) when the disk refuses the
+        write; the record is then not saved, the file is unchanged, and ``save`` may be retried.
+        """
         if self._handle is None:
             raise AnnotatorError("opened read-only; cannot save", file=self.path)
         if record.annotator != self.annotator:
@@ -233,26 +313,39 @@ class AnnotationFile:
                 file=self.path,
             )
         line = encode_record(record)
+        try:
+            self._check_unchanged(self._handle)
+        except OSError as error:
+            if isinstance(error, StoreWriteError):
+                raise
+            raise _write_error("could not save", error, self.path) from error
         written = 0
         try:
             while written < len(line):
                 written += os.write(self._handle, line[written:])
             os.fsync(self._handle)
-        except OSError:
-            if written:
-                # A partial line would be torn; cut it back so the file stays readable.
+        except OSError as error:
+            # Whatever reached the file is not acknowledged: cut it back (now, or before the
+            # next write if that fails too) so the file stays readable.
+            self._dirty = True
+            with contextlib.suppress(OSError):
                 os.ftruncate(self._handle, self._size)
-            raise
+                self._dirty = False
+            raise _write_error("could not save", error, self.path) from error
         self.lines += 1
         self.entries[record.doc_id] = RecordEntry(
             record.doc_id, self.lines, self._size, len(line) - 1, record.status
         )
         self._size += len(line)
         if self.lines - len(self.entries) > max(self.COMPACT_MIN_LINES * 16, 4 * len(self.entries)):
-            self.compact()
+            # The record is durable already; a compaction that fails is tried again later.
+            with contextlib.suppress(OSError):
+                self.compact()
 
     def compact(self) -> None:
         """Rewrite the file with one line per document (atomic rename)."""
+        if self._handle is not None:
+            self._check_unchanged(self._handle)
         if self.path.exists():
             data = self.path.read_bytes()
             ordered = sorted(self.entries.values(), key=lambda item: item.offset)
@@ -275,8 +368,8 @@ class AnnotationFile:
             try:
                 if self.lines > len(self.entries):
                     self.compact()
-            except OSError:
-                pass
+            except (OSError, AnnotatorError):
+                pass  # the journal is complete as it is; compaction is only tidying
             finally:
                 if self._handle is not None:
                     os.close(self._handle)

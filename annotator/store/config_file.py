@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -30,6 +31,9 @@ def load_config(project_dir: Path) -> ProjectConfig:
         raise AnnotatorError(f"invalid UTF-8 at byte offset {error.start}", file=path) from None
     except tomllib.TOMLDecodeError as error:
         line = getattr(error, "lineno", None)
+        if line is None:  # before Python 3.14 the line is only in the message
+            found = re.search(r"\(at line (\d+),", str(error))
+            line = int(found.group(1)) if found else None
         message = str(error).split(" (at line")[0]
         raise AnnotatorError(f"not valid TOML: {message}", file=path, line=line) from None
     except OSError as error:

@@ -193,7 +193,14 @@ class Corpus:
             ) from None
         if not isinstance(value, dict):
             raise AnnotatorError("expected a JSON object", file=entry.path, line=entry.line)
-        return _document_from_object(value, file=entry.path, line=entry.line)
+        document = _document_from_object(value, file=entry.path, line=entry.line)
+        if document.id != entry.id:
+            raise AnnotatorError(
+                "changed on disk since the corpus was opened; reopen the project",
+                file=entry.path,
+                line=entry.line,
+            )
+        return document
 
     def text(self, doc_id: str) -> str:
         return self.get(doc_id).text

@@ -32,7 +32,8 @@ def iter_raw_lines(path: Path, data: bytes | None = None) -> Iterator[RawLine]:
     """Every non-blank line of ``path`` (or of ``data`` read from it)."""
     if data is None:
         data = path.read_bytes()
-    position = 0
+    # A UTF-8 BOM at the start of the file is not part of the first line.
+    position = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     number = 0
     size = len(data)
     while position < size:

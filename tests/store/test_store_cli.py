@@ -1,0 +1,154 @@
+"""`annotator validate`, `stats`, `init` and `schema` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from annotator.cli import main
+from annotator.store.annotations import AnnotationFile, encode_record
+
+from .helpers import ARTICLE, article_record, make_project
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def good_project(root: Path) -> Path:
+    make_project(root, {"a1": ARTICLE, "a2": ARTICLE.upper()})
+    for name in ("alice", "bob"):
+        with AnnotationFile(root / "annotations" / f"{name}.jsonl", name, writable=True) as file:
+            file.save(article_record(name))
+    return root
+
+
+def test_validate_good_project_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = good_project(tmp_path / "p")
+    code, out, err = run(capsys, "validate", str(project))
+    assert (code, out) == (0, "")
+    assert "2 document(s), 2 annotation file(s), 2 record(s): no problems" in err
+
+
+def test_validate_corrupted_copy_exits_1_with_file_line_messages(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = good_project(tmp_path / "p")
+    alice = project / "annotations" / "alice.jsonl"
+    record = article_record()
+    moved = record.model_dump(mode="json")
+    moved["spans"][0]["start"] += 1
+    moved["spans"][0]["end"] += 1
+    moved["doc_id"] = "a2"
+    alice.write_bytes(
+        encode_record(record) + b"{broken\n" + json.dumps(moved).encode() + b"\n" + b'{"doc'
+    )
+    code, out, err = run(capsys, "validate", str(project))
+    assert code == 1
+    lines = out.splitlines()
+    assert f"{alice}:2: not valid JSON" in out
+    assert any(line.startswith(f"{alice}:3: text_sha256: document 'a2' changed") for line in lines)
+    assert any(line.startswith(f"{alice}:4: incomplete final line") for line in lines)
+    assert all(line.startswith(f"{alice}:") for line in lines)
+    assert "problem(s)" in err
+
+
+def test_validate_reports_span_text_mismatch_with_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = good_project(tmp_path / "p")
+    bob = project / "annotations" / "bob.jsonl"
+    value = article_record("bob").model_dump(mode="json")
+    value["spans"][0]["text"] = "Ana Ruis"
+    bob.write_text(json.dumps(value) + "\n", encoding="utf-8")
+    code, out, _ = run(capsys, "validate", str(project))
+    assert code == 1
+    assert out.splitlines() == [
+        f"{bob}:1: spans[0].text: text 'Ana Ruis' does not match the document there ('Ana Ruiz')"
+    ]
+
+
+def test_validate_reports_documents_and_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = good_project(tmp_path / "p")
+    (project / "documents" / "bad.txt").write_bytes(b"\xff")
+    code, out, _ = run(capsys, "validate", str(project))
+    assert code == 1
+    assert out == f"{project / 'documents' / 'bad.txt'}: invalid UTF-8 at byte offset 0\n"
+    (project / "annotator.toml").write_text("labels = [\n", encoding="utf-8")
+    code, out, err = run(capsys, "validate", str(project))
+    assert code == 1
+    assert err.startswith(f"annotator: error: {project / 'annotator.toml'}:")
+    assert len(err.splitlines()) == 1
+
+
+def test_validate_not_a_project(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "validate", str(tmp_path / "nowhere"))
+    assert code == 1
+    assert (
+        err
+        == f"annotator: error: {tmp_path / 'nowhere'}: not a project folder (no such directory)\n"
+    )
+
+
+def test_stats_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = good_project(tmp_path / "p")
+    code, out, _ = run(capsys, "stats", str(project), "--json")
+    assert code == 0
+    stats = json.loads(out)
+    assert stats["documents"] == 2
+    assert stats["annotators"]["alice"]["spans"] == {
+        "speaker": 1,
+        "claim": 1,
+        "entity": 1,
+        "event": 0,
+    }
+    assert stats["annotators"]["bob"]["not_started"] == 1
+
+
+def test_init_copies_documents(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "in.txt"
+    source.write_text("text", encoding="utf-8")
+    code, _, _ = run(capsys, "init", str(tmp_path / "p"), str(source))
+    assert code == 0
+    assert (tmp_path / "p" / "documents" / "in.txt").read_text(encoding="utf-8") == "text"
+    code, _, err = run(capsys, "init", str(tmp_path / "p"), str(source))
+    assert code == 1 and "already in the project" in err
+    code, _, err = run(capsys, "init", str(tmp_path / "q"), str(tmp_path / "none.txt"))
+    assert code == 1 and "no such file" in err
+
+
+def test_schema_output_equals_committed_schemas(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, _ = run(capsys, "schema", "--out", str(tmp_path))
+    assert code == 0
+    generated = sorted(path.name for path in tmp_path.iterdir())
+    committed = sorted(path.name for path in (ROOT / "schemas").glob("*.json"))
+    assert generated == committed
+    for name in generated:
+        assert (tmp_path / name).read_text(encoding="utf-8") == (ROOT / "schemas" / name).read_text(
+            encoding="utf-8"
+        ), f"schemas/{name} is stale: run `annotator schema`"
+
+
+def test_sample_corpus_validates(tmp_path: Path) -> None:
+    copy = tmp_path / "sample"
+    shutil.copytree(ROOT / "sample_corpus", copy)
+    result = subprocess.run(
+        [sys.executable, "-m", "annotator", "validate", str(copy)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
