@@ -1,0 +1,184 @@
+"""Which documents and records agreement is computed over, read one document at a time.
+
+A record takes part only when its ``text_sha256`` equals the hash of the current document text;
+a document takes part when at least two selected annotators have such a record. Every other
+document with a record, and every document nobody annotated, is listed with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from annotator.model.errors import AnnotatorError
+from annotator.model.records import AnnotationRecord
+from annotator.model.text import text_sha256
+from annotator.model.tokenize import TokenIndex
+from annotator.model.validate import problems_from_validation_error
+from annotator.store.annotations import AnnotationFile, RecordEntry
+from annotator.store.project import Project
+
+
+@dataclass(frozen=True, slots=True)
+class Excluded:
+    doc_id: str
+    reason: str
+
+
+@dataclass(slots=True)
+class DocumentRecords:
+    """One counted document: its text, tokens and the usable record of each annotator."""
+
+    doc_id: str
+    text: str
+    tokens: TokenIndex
+    records: dict[str, AnnotationRecord]
+    """Annotator to record, in the order of the selected annotators."""
+    set_aside: dict[str, str] = field(default_factory=dict)
+    """Annotators whose record of this document was not used, with the reason."""
+
+
+class _RecordReader:
+    """Reads one annotator's current records by byte position from the file read once."""
+
+    def __init__(self, annotations: AnnotationFile) -> None:
+        self.annotations = annotations
+        self.data = annotations.path.read_bytes() if annotations.entries else b""
+
+    def get(self, doc_id: str) -> AnnotationRecord | AnnotatorError | None:
+        entry: RecordEntry | None = self.annotations.entries.get(doc_id)
+        if entry is None:
+            return None
+        chunk = self.data[entry.offset : entry.offset + entry.length]
+        try:
+            return AnnotationRecord.model_validate_json(chunk)
+        except ValidationError as error:
+            problems = problems_from_validation_error(
+                error, file=self.annotations.path, line=entry.line
+            )
+            return problems[0]
+
+
+def read_doc_ids(path: Path) -> list[str]:
+    """Document ids from a file, one per line (blank lines and ``#`` comments ignored)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise AnnotatorError(f"cannot read the document list: {error}", file=path) from None
+    return [
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    ]
+
+
+class Selection:
+    """The annotators, labels and documents of one agreement run."""
+
+    def __init__(
+        self,
+        project: Project,
+        *,
+        annotators: Sequence[str] | None = None,
+        labels: Sequence[str] | None = None,
+        doc_ids: Sequence[str] | None = None,
+        include_gold: bool = False,
+        docs_file: Path | None = None,
+    ) -> None:
+        self.project = project
+        config = project.config
+        available = project.annotators()
+        if annotators is None:
+            chosen = [
+                name for name in available if include_gold or name != config.gold_annotator
+            ]
+        else:
+            chosen = list(dict.fromkeys(annotators))
+            missing = [name for name in chosen if name not in available]
+            if missing:
+                raise AnnotatorError(
+                    f"no annotation file for {', '.join(missing)} (have: "
+                    f"{', '.join(available) or 'none'})",
+                    file=project.annotations_dir,
+                )
+        self.annotators = chosen
+        if labels is None:
+            self.labels = config.label_names
+        else:
+            unknown = [label for label in labels if config.label(label) is None]
+            if unknown:
+                raise AnnotatorError(
+                    f"unknown label(s) {', '.join(unknown)} (known: "
+                    f"{', '.join(config.label_names)})"
+                )
+            self.labels = list(dict.fromkeys(labels))
+        if doc_ids is None:
+            self.doc_ids = project.corpus.ids()
+        else:
+            unknown_docs = [doc_id for doc_id in doc_ids if doc_id not in project.corpus]
+            if unknown_docs:
+                raise AnnotatorError(
+                    f"{len(unknown_docs)} unknown document id(s), first {unknown_docs[0]!r}",
+                    file=docs_file,
+                )
+            self.doc_ids = list(dict.fromkeys(doc_ids))
+        self.files = {name: project.annotations(name) for name in self.annotators}
+        self.warnings: list[str] = []
+        for annotations in self.files.values():
+            self.warnings.extend(str(problem) for problem in annotations.problems)
+            self.warnings.extend(str(problem) for problem in annotations.warnings)
+        self.excluded: list[Excluded] = []
+        self._readers = {name: _RecordReader(annotations) for name, annotations in
+                         self.files.items()}
+
+    def orphan_records(self) -> list[Excluded]:
+        """Records of documents that are not in the corpus."""
+        corpus = self.project.corpus
+        found: dict[str, list[str]] = {}
+        for name, annotations in self.files.items():
+            for doc_id in annotations.entries:
+                if doc_id not in corpus:
+                    found.setdefault(doc_id, []).append(name)
+        return [
+            Excluded(doc_id, f"not in the corpus (records by {', '.join(names)})")
+            for doc_id, names in found.items()
+        ]
+
+    def documents(self) -> Iterator[DocumentRecords]:
+        """Each counted document in corpus order; exclusions accumulate in :attr:`excluded`."""
+        corpus = self.project.corpus
+        tokenizer = self.project.config.tokenizer
+        for doc_id in self.doc_ids:
+            present = [name for name in self.annotators if doc_id in self.files[name].entries]
+            if len(present) < 2:
+                self.excluded.append(Excluded(doc_id, _too_few(present, {})))
+                continue
+            text = corpus.get(doc_id).text
+            digest = text_sha256(text)
+            records: dict[str, AnnotationRecord] = {}
+            set_aside: dict[str, str] = {}
+            for name in present:
+                record = self._readers[name].get(doc_id)
+                if isinstance(record, AnnotatorError):
+                    set_aside[name] = f"unreadable record ({record})"
+                elif record is not None and record.text_sha256 != digest:
+                    set_aside[name] = "document text changed since annotated (text_sha256 differs)"
+                elif record is not None:
+                    records[name] = record
+            if len(records) < 2:
+                self.excluded.append(Excluded(doc_id, _too_few(list(records), set_aside)))
+                continue
+            yield DocumentRecords(doc_id, text, TokenIndex.of(text, tokenizer), records, set_aside)
+
+
+def _too_few(usable: list[str], set_aside: dict[str, str]) -> str:
+    if not usable and not set_aside:
+        reason = "no records by the selected annotators"
+    elif len(usable) == 1:
+        reason = f"only {usable[0]} has a usable record"
+    else:
+        reason = "no usable record"
+    for name, why in set_aside.items():
+        reason += f"; {name}: {why}"
+    return reason

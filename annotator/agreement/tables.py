@@ -1,0 +1,145 @@
+"""The agreement report as Rich tables: overall, per label, per pair, confusion, worst documents."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+UNDEFINED = "—"
+WORST_DOCUMENTS = 10
+HEADERS = {
+    "span_f1_exact": "F1\nexact",
+    "span_f1_partial": "F1\npartial",
+    "span_f1_boundary": "F1\nbound.",
+    "cohen_kappa": "Cohen\nκ",
+    "fleiss_kappa": "Fleiss\nκ",
+    "krippendorff_alpha": "Kripp.\nα",
+    "relation_f1": "rel.\nF1",
+}
+
+
+def cell(value: float | None) -> Text:
+    if value is None:
+        return Text(UNDEFINED, style="dim")
+    style = "red" if value < 0.5 else "yellow" if value < 0.8 else "green"
+    return Text(f"{value:.3f}", style=style)
+
+
+def _metric_table(title: str, first: str, keys: tuple[str, ...]) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column(first)
+    for key in keys:
+        table.add_column(HEADERS[key], justify="right")
+    return table
+
+
+def print_tables(
+    data: dict[str, Any], project: str, *, per_doc: bool = False, console: Console | None = None
+) -> None:
+    console = console or Console()
+    documents = data["documents"]
+    reasons = Counter(_reason_kind(item["reason"]) for item in documents["excluded"])
+    console.print(
+        Text.assemble(
+            (f"{project}", "bold"),
+            f": {', '.join(data['annotators'])}; {documents['counted']} document(s) compared "
+            f"({documents['all_annotators']} by every annotator), "
+            f"{len(documents['excluded'])} excluded",
+        )
+    )
+    for reason, count in reasons.most_common():
+        console.print(Text(f"  excluded: {count} × {reason}", style="dim"))
+
+    keys = tuple(HEADERS)
+    overall = _metric_table("Overall (span F1: mean over pairs; κ/α: mean over labels)", "", keys)
+    overall.add_row("all", *(cell(data["overall"].get(key)) for key in keys))
+    console.print(overall)
+
+    labels = _metric_table("Per label", "label", keys)
+    for label, values in data["per_label"].items():
+        labels.add_row(label, *(cell(values.get(key)) for key in keys))
+    console.print(labels)
+
+    pair_keys = ("span_f1_exact", "span_f1_partial", "span_f1_boundary", "cohen_kappa",
+                 "relation_f1")
+    pairs = _metric_table("Per annotator pair", "pair", pair_keys)
+    pairs.add_column("docs", justify="right")
+    for pair in data["pairs"]:
+        pairs.add_row(
+            Text(f"{pair['a']}–{pair['b']}"),
+            *(cell(pair.get(key)) for key in pair_keys),
+            str(pair["documents"]),
+        )
+    console.print(pairs)
+
+    for pair in data["pairs"]:
+        console.print(_confusion_table(pair))
+
+    rows = data.get("per_document") or []
+    ranked = sorted(
+        (row for row in rows if row.get("span_f1_partial") is not None),
+        key=lambda row: (row["span_f1_partial"], row["doc_id"]),
+    )
+    shown = ranked if per_doc else ranked[:WORST_DOCUMENTS]
+    if shown:
+        title = "Documents, lowest agreement first" if per_doc else (
+            f"Worst {len(shown)} documents (of {len(rows)})"
+        )
+        worst = _metric_table(title, "document", ("span_f1_exact", "span_f1_partial",
+                                                  "krippendorff_alpha", "relation_f1"))
+        worst.add_column("spans", justify="right")
+        for row in shown:
+            worst.add_row(
+                Text(row["doc_id"]),
+                *(cell(row.get(key)) for key in ("span_f1_exact", "span_f1_partial",
+                                                 "krippendorff_alpha", "relation_f1")),
+                Text(" ".join(f"{name}:{count}" for name, count in row["spans"].items())),
+            )
+        console.print(worst)
+    notes = _undefined_notes(data)
+    for note in notes:
+        console.print(Text(note, style="dim"))
+    for warning in data.get("warnings", []):
+        console.print(Text(f"warning: {warning}", style="yellow"))
+
+
+def _confusion_table(pair: dict[str, Any]) -> Table:
+    matrix: dict[str, dict[str, int]] = pair["confusion"]
+    axis = list(matrix)
+    table = Table(
+        title=f"Labels {pair['a']} (rows) vs {pair['b']} (columns)", title_justify="left"
+    )
+    table.add_column("")
+    for column in axis:
+        table.add_column(column, justify="right")
+    for row in axis:
+        cells = []
+        for column in axis:
+            count = matrix[row][column]
+            style = "green" if row == column else ("red" if count else "dim")
+            cells.append(Text(str(count), style=style))
+        table.add_row(row, *cells)
+    return table
+
+
+def _reason_kind(reason: str) -> str:
+    if reason.startswith("only "):
+        return "only one annotator has a usable record"
+    return reason.split(";")[0].split(" (")[0]
+
+
+def _undefined_notes(data: dict[str, Any]) -> list[str]:
+    """One line per scope and reason: ``— event (F1 exact, Cohen κ): no spans ...``."""
+    scopes = {"overall": data["overall"], **data["per_label"]}
+    notes = []
+    for scope, values in scopes.items():
+        by_reason: dict[str, list[str]] = {}
+        for key, reason in values.get("undefined", {}).items():
+            by_reason.setdefault(reason, []).append(HEADERS.get(key, key).replace("\n", " "))
+        for reason, keys in by_reason.items():
+            notes.append(f"{UNDEFINED} {scope} ({', '.join(keys)}): {reason}")
+    return notes
