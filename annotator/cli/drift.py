@@ -1,10 +1,63 @@
-"""Subcommands of this group are registered here once they exist."""
+"""``reanchor``: move spans to where their text now is after documents changed."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
+
+from annotator.cli.common import add_project_argument, open_project
+from annotator.model.errors import AnnotatorError
+from annotator.store.reanchor import DEFAULT_WINDOW, reanchor_project
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
-    """No subcommands yet."""
+    reanchor = subparsers.add_parser(
+        "reanchor",
+        help="move spans of changed documents to where their text now is",
+        description="For every record made on an older version of its document (text_sha256 "
+        "differs), look for each span's text near its old position. A record is rewritten only "
+        "when every span is found exactly once nearby; otherwise it is left unchanged and "
+        "listed. Exit status 1 when any record is left unchanged.",
+    )
+    add_project_argument(reanchor)
+    reanchor.add_argument("--annotator", metavar="NAME", help="only this annotator's file")
+    reanchor.add_argument(
+        "--dry-run", action="store_true", help="print what would change; write nothing"
+    )
+    reanchor.add_argument(
+        "--window",
+        type=int,
+        default=DEFAULT_WINDOW,
+        metavar="N",
+        help=f"how far (characters) a span may have moved (default {DEFAULT_WINDOW})",
+    )
+    reanchor.set_defaults(handler=run_reanchor)
+
+
+def run_reanchor(args: argparse.Namespace) -> int:
+    project = open_project(args.project, strict=False)
+    annotators = project.annotators()
+    if args.annotator:
+        if args.annotator not in annotators:
+            raise AnnotatorError(
+                f"no annotation file for {args.annotator!r}", file=project.annotations_dir
+            )
+        annotators = [args.annotator]
+    if args.window < 0:
+        print("annotator: error: --window must not be negative", file=sys.stderr)
+        return 2
+    plans, errors = reanchor_project(project, annotators, dry_run=args.dry_run, window=args.window)
+    for plan in plans:
+        for line in plan.describe():
+            print(line)
+    for error in errors:
+        print(f"annotator: error: {error}", file=sys.stderr)
+    fixed = sum(plan.new_record is not None for plan in plans)
+    left = len(plans) - fixed
+    verb = "would re-anchor" if args.dry_run else "re-anchored"
+    print(
+        f"{len(plans)} record(s) made on an older text: {verb} {fixed}, left unchanged {left}",
+        file=sys.stderr,
+    )
+    return 1 if left or errors else 0

@@ -1,0 +1,187 @@
+"""Moving spans to where their text now is after a document changed under its annotations.
+
+A record whose ``text_sha256`` differs from its document's current text was made on an older
+version. Each span stores its own ``text``; :func:`plan_reanchor` looks for that text near the
+span's old position in the new text. A span is *placed* when exactly one occurrence starts within
+``window`` code points of its old start. A record is rewritten only when every one of its spans
+is placed: a record with any unplaceable span is left exactly as it is and listed, so nothing
+uncertain is ever written (relations keep pointing at the same span ids).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from annotator.model.errors import AnnotatorError
+from annotator.model.records import AnnotationRecord, Span, utc_now_iso
+from annotator.model.text import text_sha256
+from annotator.store.annotations import AnnotationFile
+from annotator.store.project import Project
+
+DEFAULT_WINDOW = 1000
+"""How far (code points) from its old start a span's text may have moved."""
+
+
+@dataclass(frozen=True, slots=True)
+class Unplaced:
+    """A span that could not be placed, and why."""
+
+    span: Span
+    reason: str
+
+    def describe(self) -> str:
+        return f"span {self.span.id!r} {self.span.text!r} at {self.span.start}: {self.reason}"
+
+
+@dataclass(slots=True)
+class RecordPlan:
+    """What reanchoring does to one stale record."""
+
+    file: Path
+    line: int
+    record: AnnotationRecord
+    new_record: AnnotationRecord | None = None
+    """The record with every span moved; None when it is left unchanged."""
+    moved: int = 0
+    """Spans whose offsets changed."""
+    unplaced: list[Unplaced] = field(default_factory=list)
+    reason: str = ""
+    """Why the whole record is left unchanged (missing document, unreadable text)."""
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+    def describe(self) -> list[str]:
+        head = f"{self.where}: document {self.record.doc_id!r}"
+        if self.new_record is not None:
+            return [f"{head}: re-anchored ({self.moved} of {len(self.record.spans)} span(s) moved)"]
+        if self.reason:
+            return [f"{head}: left unchanged: {self.reason}"]
+        lines = [f"{head}: left unchanged: {len(self.unplaced)} span(s) could not be placed"]
+        lines += [f"    {item.describe()}" for item in self.unplaced]
+        return lines
+
+
+def place_span(span: Span, text: str, window: int = DEFAULT_WINDOW) -> int | Unplaced:
+    """The new start of ``span`` in ``text``, or why it cannot be placed unambiguously."""
+    if text[span.start : span.end] == span.text:
+        return span.start
+    low = max(0, span.start - window)
+    high = min(len(text), span.start + window + len(span.text))
+    found: list[int] = []
+    position = text.find(span.text, low, high)
+    while position != -1:
+        found.append(position)
+        if len(found) > 1:
+            break
+        position = text.find(span.text, position + 1, high)
+    if not found:
+        return Unplaced(span, f"text not found within {window} characters")
+    if len(found) > 1:
+        return Unplaced(span, f"text found more than once within {window} characters")
+    return found[0]
+
+
+def reanchor_record(
+    record: AnnotationRecord, text: str, window: int = DEFAULT_WINDOW
+) -> tuple[AnnotationRecord | None, int, list[Unplaced]]:
+    """``(new record or None, spans moved, unplaced spans)`` for ``record`` against ``text``."""
+    spans: list[Span] = []
+    unplaced: list[Unplaced] = []
+    moved = 0
+    for span in record.spans:
+        placed = place_span(span, text, window)
+        if isinstance(placed, Unplaced):
+            unplaced.append(placed)
+            continue
+        if placed != span.start:
+            moved += 1
+        spans.append(span.model_copy(update={"start": placed, "end": placed + len(span.text)}))
+    if unplaced:
+        return None, moved, unplaced
+    cursor = record.cursor if record.cursor is None or record.cursor <= len(text) else len(text)
+    new_record = record.model_copy(
+        update={
+            "spans": spans,
+            "text_sha256": text_sha256(text),
+            "updated_at": utc_now_iso(),
+            "cursor": cursor,
+        }
+    )
+    return AnnotationRecord.model_validate(new_record.model_dump()), moved, []
+
+
+def plan_file(
+    project: Project, annotations: AnnotationFile, window: int = DEFAULT_WINDOW
+) -> list[RecordPlan]:
+    """A plan for every stale record of one annotator's file."""
+    plans: list[RecordPlan] = []
+    for line, record in annotations.iter_records():
+        if record.doc_id not in project.corpus:
+            plans.append(
+                RecordPlan(annotations.path, line, record, reason="document not in the corpus")
+            )
+            continue
+        try:
+            text = project.corpus.text(record.doc_id)
+        except AnnotatorError as error:
+            plans.append(RecordPlan(annotations.path, line, record, reason=str(error)))
+            continue
+        if text_sha256(text) == record.text_sha256:
+            continue
+        new_record, moved, unplaced = reanchor_record(record, text, window)
+        plans.append(RecordPlan(annotations.path, line, record, new_record, moved, unplaced))
+    return plans
+
+
+def reanchor_annotator(
+    project: Project, annotator: str, *, dry_run: bool, window: int = DEFAULT_WINDOW
+) -> list[RecordPlan]:
+    """Plan, and unless ``dry_run`` save, the re-anchored records of one annotator.
+
+    Writing takes the annotator's lock (refused while someone annotates) and, like any save,
+    never touches a file that cannot be fully read.
+    """
+    annotations = project.annotations(annotator, writable=not dry_run)
+    try:
+        if annotations.problems:
+            raise AnnotatorError(
+                f"cannot be fully read ({annotations.problems[0]}); fix it first "
+                "(see `annotator validate`)",
+                file=annotations.path,
+            )
+        plans = plan_file(project, annotations, window)
+        if annotations.problems:
+            raise AnnotatorError(
+                f"has invalid records ({annotations.problems[0]}); fix them first "
+                "(see `annotator validate`)",
+                file=annotations.path,
+            )
+        if not dry_run:
+            for plan in plans:
+                if plan.new_record is not None:
+                    annotations.save(plan.new_record)
+    finally:
+        annotations.close()
+    return plans
+
+
+def reanchor_project(
+    project: Project,
+    annotators: Iterable[str],
+    *,
+    dry_run: bool,
+    window: int = DEFAULT_WINDOW,
+) -> tuple[list[RecordPlan], list[AnnotatorError]]:
+    """Plans of every annotator; an annotator that cannot be processed is reported, not fatal."""
+    plans: list[RecordPlan] = []
+    errors: list[AnnotatorError] = []
+    for annotator in annotators:
+        try:
+            plans += reanchor_annotator(project, annotator, dry_run=dry_run, window=window)
+        except AnnotatorError as error:
+            errors.append(error)
+    return plans, errors

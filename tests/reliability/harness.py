@@ -1,0 +1,137 @@
+"""The crash harness: start the writer, SIGKILL it at a random moment, check what survived."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from annotator.model.validate import check_record
+from annotator.store.annotations import AnnotationFile, encode_record
+from annotator.store.project import Project, init_project
+
+WORKER = Path(__file__).with_name("crash_worker.py")
+
+DOCUMENTS = {
+    "summit": (
+        "BRUSSELS (Wire) — Prime Minister Lena Okafor said on Friday that the summit had "
+        "“cleared the way” for a ceasefire, according to two officials.\n\n"
+        "“We are not there yet,” said the foreign minister, Pavel Droz.\n"
+    ),
+    "court": (
+        "A federal court ruled on Monday that the election results stand. Judge Amira Sol "
+        "wrote that the complaint was “without merit”.\r\nThe opposition said it would appeal.\r\n"
+    ),
+    "cjk": "東京 (Wire) — 山田太郎 said 👩‍👩‍👧 families “need help”, citing a report. é\u0301\n",
+    "short": "Yes.",
+    "markup": "[bold]Officials[/bold] said [citation needed] the talks failed.\tNo comment.\n",
+}
+
+
+def make_crash_project(root: Path) -> Path:
+    init_project(root, [])
+    for doc_id, text in DOCUMENTS.items():
+        (root / "documents" / f"{doc_id}.txt").write_bytes(text.encode("utf-8"))
+    return root
+
+
+@dataclass
+class CrashTally:
+    kills: int = 0
+    acknowledged: int = 0
+    killed_mid_save: int = 0
+    torn_lines_recovered: int = 0
+    lost: list[str] = field(default_factory=list)
+
+
+def _digest_on_disk(annotations: AnnotationFile, doc_id: str) -> str | None:
+    record = annotations.get(doc_id)
+    return None if record is None else hashlib.sha256(encode_record(record)).hexdigest()
+
+
+def check_project(
+    project_dir: Path, annotator: str, expected: dict[str, set[str | None]]
+) -> list[str]:
+    """Every file parses and validates, and each document's record is an allowed one."""
+    failures: list[str] = []
+    project = Project(project_dir)
+    annotations = project.annotations(annotator)
+    failures += [str(problem) for problem in annotations.problems]
+    for line, record in annotations.iter_records():
+        text = project.corpus.text(record.doc_id)
+        failures += [str(p) for p in check_record(record, text, project.config, line=line)]
+    failures += [str(problem) for problem in annotations.problems]
+    for doc_id, allowed in expected.items():
+        found = _digest_on_disk(annotations, doc_id)
+        if found not in allowed:
+            failures.append(f"{doc_id}: on disk {found}, acknowledged {sorted(allowed)}")
+    return failures
+
+
+def run_kills(project_dir: Path, annotator: str, kills: int, seed: int) -> CrashTally:
+    """Kill the writer ``kills`` times at random moments; check after each restart."""
+    rng = random.Random(seed)
+    tally = CrashTally()
+    # doc id -> digests the file may hold: the last acknowledged one, plus one under way
+    acknowledged: dict[str, str] = {}
+    for round_number in range(kills):
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                str(WORKER),
+                str(project_dir),
+                annotator,
+                str(seed * 1000 + round_number),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert worker.stdout is not None and worker.stderr is not None
+        first = worker.stdout.readline()
+        if first != "READY\n":
+            worker.kill()
+            raise AssertionError(f"worker did not start: {first!r} {worker.stderr.read()}")
+        time.sleep(rng.uniform(0.0, 0.25))
+        os.kill(worker.pid, signal.SIGKILL)
+        output = worker.stdout.read()
+        worker.wait()
+        errors = worker.stderr.read()
+        worker.stdout.close()
+        worker.stderr.close()
+        assert worker.returncode == -signal.SIGKILL, errors
+        assert "Traceback" not in errors, errors
+        tally.kills += 1
+        pending: dict[str, str] = {}
+        for line in output.splitlines():
+            kind, doc_id, mark = line.split(" ")
+            if kind == "WILL":
+                pending = {doc_id: mark}
+            elif kind == "ACK":
+                acknowledged[doc_id] = mark
+                tally.acknowledged += 1
+                pending = {}
+        tally.killed_mid_save += bool(pending)
+        expected: dict[str, set[str | None]] = {
+            doc_id: {mark} for doc_id, mark in acknowledged.items()
+        }
+        for doc_id, mark in pending.items():
+            allowed = expected.setdefault(doc_id, {None})  # None: never saved before
+            allowed.add(mark)
+        path = Project(project_dir).annotation_path(annotator)
+        tally.torn_lines_recovered += len(AnnotationFile(path, annotator).warnings)
+        failures = check_project(project_dir, annotator, expected)
+        tally.lost.extend(f"kill {round_number}: {failure}" for failure in failures)
+        # what the next run starts from: an unacknowledged save that landed is the new state
+        reader = AnnotationFile(path, annotator)
+        for doc_id in pending:
+            found = _digest_on_disk(reader, doc_id)
+            if found is not None:
+                acknowledged[doc_id] = found
+    return tally
