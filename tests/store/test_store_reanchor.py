@@ -1,0 +1,149 @@
+"""Document drift: validate reports it; reanchor moves what it can place and nothing else."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from annotator.cli import main
+from annotator.model.config import ProjectConfig
+from annotator.model.records import Relation
+from annotator.model.validate import check_record
+from annotator.store.annotations import AnnotationFile
+from annotator.store.reanchor import Unplaced, place_span, reanchor_record
+
+from .helpers import ARTICLE, article_record, make_project, make_record, span
+
+EDITED = "UPDATED 14:02 — " + ARTICLE.replace("on Tuesday", "late on Tuesday")
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def drifted_project(root: Path, *records: tuple[str, list[str]]) -> Path:
+    """A project whose document ``a1`` changed after the given annotators annotated it."""
+    make_project(root, {"a1": ARTICLE})
+    for annotator, needles in records:
+        spans = [span(ARTICLE, needle, "entity", f"s{n}") for n, needle in enumerate(needles)]
+        with AnnotationFile(
+            root / "annotations" / f"{annotator}.jsonl", annotator, writable=True
+        ) as f:
+            f.save(make_record(ARTICLE, annotator=annotator, spans=spans))
+    (root / "documents" / "a1.txt").write_text(EDITED, encoding="utf-8")
+    return root
+
+
+def test_place_span_moves_by_the_edit() -> None:
+    speaker = span(ARTICLE, "Ana Ruiz", "speaker", "s1")
+    assert place_span(speaker, EDITED) == EDITED.index("Ana Ruiz")
+    assert place_span(speaker, ARTICLE) == speaker.start
+
+
+def test_place_span_refuses_ambiguous_and_missing_and_far() -> None:
+    text = "the talks; " * 3
+    ambiguous = span(text, "the talks", "event", "s1")
+    moved = "x" + text
+    assert isinstance(place_span(ambiguous, moved), Unplaced)
+    gone = span(ARTICLE, "Tomas Berg", "speaker", "s1")
+    result = place_span(gone, ARTICLE.replace("Tomas Berg", "T. Berg"))
+    assert isinstance(result, Unplaced) and "not found" in result.reason
+    far = "." * 5000 + ARTICLE
+    assert isinstance(place_span(gone, far, window=1000), Unplaced)
+    assert place_span(gone, far, window=6000) == far.index("Tomas Berg")
+
+
+def test_reanchored_record_validates_and_keeps_ids_and_relations() -> None:
+    record = article_record()
+    new, moved, unplaced = reanchor_record(record, EDITED)
+    assert new is not None and unplaced == [] and moved == 3
+    assert check_record(new, EDITED, ProjectConfig()) == []
+    assert [s.id for s in new.spans] == [s.id for s in record.spans]
+    assert [s.text for s in new.spans] == [s.text for s in record.spans]
+    assert new.relations == [Relation(id="r1", label="attributed_to", head="s2", tail="s1")]
+
+
+def test_validate_reports_drift_then_reanchor_fixes_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = drifted_project(tmp_path / "p", ("alice", ["Ana Ruiz", "GENEVA"]))
+    code, out, _ = run(capsys, "validate", str(project))
+    alice = project / "annotations" / "alice.jsonl"
+    assert code == 1
+    assert out.startswith(f"{alice}:1: text_sha256: document 'a1' changed since it was annotated")
+
+    before = alice.read_bytes()
+    code, out, err = run(capsys, "reanchor", str(project), "--dry-run")
+    assert code == 0
+    assert out == f"{alice}:1: document 'a1': re-anchored (2 of 2 span(s) moved)\n"
+    assert "would re-anchor 1" in err
+    assert alice.read_bytes() == before
+
+    code, out, err = run(capsys, "reanchor", str(project))
+    assert code == 0 and "re-anchored 1, left unchanged 0" in err
+    assert run(capsys, "validate", str(project))[0] == 0
+    record = AnnotationFile(alice, "alice").get("a1")
+    assert record is not None
+    assert [(s.start, s.text) for s in record.spans] == [
+        (EDITED.index("Ana Ruiz"), "Ana Ruiz"),
+        (EDITED.index("GENEVA"), "GENEVA"),
+    ]
+    # nothing left to do
+    code, _, err = run(capsys, "reanchor", str(project))
+    assert code == 0 and "0 record(s)" in err
+
+
+def test_a_record_with_an_unplaceable_span_is_left_untouched_and_listed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = drifted_project(
+        tmp_path / "p", ("alice", ["Ana Ruiz", "the"]), ("bob", ["Tomas Berg"])
+    )
+    alice = project / "annotations" / "alice.jsonl"
+    before = alice.read_bytes()
+    code, out, err = run(capsys, "reanchor", str(project))
+    assert code == 1
+    assert out.splitlines() == [
+        f"{alice}:1: document 'a1': left unchanged: 1 span(s) could not be placed",
+        f"    span 's1' 'the' at {ARTICLE.index('the')}: text found more than once within 1000 "
+        "characters",
+        f"{project / 'annotations' / 'bob.jsonl'}:1: document 'a1': re-anchored (1 of 1 span(s) "
+        "moved)",
+    ]
+    assert "re-anchored 1, left unchanged 1" in err
+    assert alice.read_bytes() == before
+    code, out, _ = run(capsys, "validate", str(project))
+    assert code == 1 and len(out.splitlines()) == 1 and "alice.jsonl:1: text_sha256" in out
+
+
+def test_reanchor_one_annotator_and_refusals(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = drifted_project(tmp_path / "p", ("alice", ["GENEVA"]), ("bob", ["GENEVA"]))
+    bob = project / "annotations" / "bob.jsonl"
+    before = bob.read_bytes()
+    assert run(capsys, "reanchor", str(project), "--annotator", "alice")[0] == 0
+    assert bob.read_bytes() == before
+    code, _, err = run(capsys, "reanchor", str(project), "--annotator", "nobody")
+    assert code == 1 and "no annotation file for 'nobody'" in err
+    assert not (project / "annotations" / "nobody.jsonl").exists()
+    # bob is annotating right now: his file is not touched, and the message says why
+    with AnnotationFile(bob, "bob", writable=True):
+        code, _, err = run(capsys, "reanchor", str(project))
+    assert code == 1 and "already open for writing" in err
+    assert bob.read_bytes() == before
+
+
+def test_reanchor_refuses_a_file_it_cannot_fully_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = drifted_project(tmp_path / "p", ("alice", ["GENEVA"]))
+    alice = project / "annotations" / "alice.jsonl"
+    alice.write_bytes(alice.read_bytes() + b"{oops\n")
+    before = alice.read_bytes()
+    code, _, err = run(capsys, "reanchor", str(project))
+    assert code == 1 and f"{alice}:" in err and "will not be written" in err
+    assert alice.read_bytes() == before
