@@ -23,11 +23,12 @@ from pydantic import ValidationError
 from annotator.model.errors import AnnotatorError
 from annotator.model.records import AnnotationRecord, Status
 from annotator.model.validate import problems_from_validation_error
+from annotator.store.index_cache import IndexCache, Stamp, file_stamp
 from annotator.store.jsonl import (
     RawLine,
+    RawLineStream,
     atomic_write,
     fsync_directory,
-    iter_raw_lines,
     parse_json_object,
 )
 from annotator.store.lock import FileLock
@@ -82,12 +83,14 @@ def encode_record(record: AnnotationRecord) -> bytes:
     return orjson.dumps(record.model_dump(mode="json", exclude_none=True)) + b"\n"
 
 
+_STATUS_BY_VALUE = {status.value: status for status in Status}
+
+
 def _status_of(value: dict[str, object]) -> Status:
     status = value.get("status", "in_progress")
-    try:
-        return Status(status)
-    except ValueError:
+    if not isinstance(status, str):
         return Status.in_progress
+    return _STATUS_BY_VALUE.get(status, Status.in_progress)
 
 
 class AnnotationFile:
@@ -95,8 +98,17 @@ class AnnotationFile:
 
     COMPACT_MIN_LINES = 256
 
-    def __init__(self, path: Path, annotator: str, *, writable: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path,
+        annotator: str,
+        *,
+        writable: bool = False,
+        cache: IndexCache | None = None,
+    ) -> None:
         self.path = path
+        self._cache = cache
+        """Keeps the index of the file between runs (see :mod:`annotator.store.index_cache`)."""
         self.annotator = check_annotator_name(annotator)
         self.writable = writable
         self.entries: dict[str, RecordEntry] = {}
@@ -128,53 +140,108 @@ class AnnotationFile:
     # -- reading ------------------------------------------------------------------------------
 
     def _scan(self) -> None:
+        stamp = file_stamp(self.path)
+        if self._cache is not None and self._load_cached(stamp):
+            return
+        lines = RawLineStream(self.path)
         try:
-            data = self.path.read_bytes()
+            for raw in lines:
+                self._scan_line(raw)
         except FileNotFoundError:
             return
         except OSError as error:
             raise AnnotatorError(f"cannot read: {error.strerror}", file=self.path) from None
-        self._size = len(data)
-        for raw in iter_raw_lines(self.path, data):
-            self.lines += 1
-            try:
-                value = parse_json_object(raw, file=self.path)
-            except AnnotatorError as error:
-                if not raw.terminated:
-                    self._torn = raw
-                    self.warnings.append(
-                        AnnotatorError(
-                            "incomplete final line (torn by a crash); the lines before it are "
-                            "intact and it will be set aside on the next write",
-                            file=self.path,
-                            line=raw.number,
-                        )
-                    )
-                else:
-                    self.problems.append(error)
-                continue
-            doc_id = value.get("doc_id")
-            if not isinstance(doc_id, str) or not doc_id:
-                self.problems.append(
+        self._size = lines.size
+        if stamp is not None and stamp[0] == self._size:
+            self._store_cached(stamp)
+
+    def _cacheable(self) -> bool:
+        return self._cache is not None and not self.problems and self._torn is None
+
+    def _store_cached(self, stamp: Stamp | None) -> None:
+        if self._cache is None or not self._cacheable():
+            return
+        entries = list(self.entries.values())
+        self._cache.store(
+            "annotations",
+            self.path,
+            stamp,
+            {
+                "annotator": self.annotator,
+                "lines": self.lines,
+                "size": self._size,
+                "doc_ids": [entry.doc_id for entry in entries],
+                "line": [entry.line for entry in entries],
+                "offsets": [entry.offset for entry in entries],
+                "lengths": [entry.length for entry in entries],
+                "status": [entry.status.value for entry in entries],
+            },
+        )
+
+    def _load_cached(self, stamp: Stamp | None) -> bool:
+        assert self._cache is not None
+        cached = self._cache.load("annotations", self.path, stamp)
+        if cached is None or cached.get("annotator") != self.annotator:
+            return False
+        try:
+            lines, size = int(cached["lines"]), int(cached["size"])
+            rows = zip(
+                cached["doc_ids"],
+                cached["line"],
+                cached["offsets"],
+                cached["lengths"],
+                cached["status"],
+                strict=True,
+            )
+            entries = {
+                doc_id: RecordEntry(doc_id, line, offset, length, _STATUS_BY_VALUE[status])
+                for doc_id, line, offset, length, status in rows
+            }
+        except (KeyError, TypeError, ValueError):
+            return False
+        self.entries, self.lines, self._size = entries, lines, size
+        return True
+
+    def _scan_line(self, raw: RawLine) -> None:
+        self.lines += 1
+        try:
+            value = parse_json_object(raw, file=self.path)
+        except AnnotatorError as error:
+            if not raw.terminated:
+                self._torn = raw
+                self.warnings.append(
                     AnnotatorError(
-                        "missing string field", file=self.path, line=raw.number, field="doc_id"
-                    )
-                )
-                continue
-            annotator = value.get("annotator")
-            if annotator != self.annotator:
-                self.problems.append(
-                    AnnotatorError(
-                        f"record of annotator {annotator!r} in the file of {self.annotator!r}",
+                        "incomplete final line (torn by a crash); the lines before it are "
+                        "intact and it will be set aside on the next write",
                         file=self.path,
                         line=raw.number,
-                        field="annotator",
                     )
                 )
-                continue
-            self.entries[doc_id] = RecordEntry(
-                doc_id, raw.number, raw.offset, len(raw.data), _status_of(value)
+            else:
+                self.problems.append(error)
+            return
+        doc_id = value.get("doc_id")
+        if not isinstance(doc_id, str) or not doc_id:
+            self.problems.append(
+                AnnotatorError(
+                    "missing string field", file=self.path, line=raw.number, field="doc_id"
+                )
             )
+            return
+        annotator = value.get("annotator")
+        if annotator != self.annotator:
+            self.problems.append(
+                AnnotatorError(
+                    f"record of annotator {annotator!r} in the file of {self.annotator!r}",
+                    file=self.path,
+                    line=raw.number,
+                    field="annotator",
+                )
+            )
+            return
+        self.entries[doc_id] = RecordEntry(
+            doc_id, raw.number, raw.offset, len(raw.data), _status_of(value)
+        )
 
     _torn: RawLine | None = None
 
@@ -210,15 +277,19 @@ class AnnotationFile:
         """
         if not self.entries:
             return
-        data = self.path.read_bytes()
-        for entry in sorted(self.entries.values(), key=lambda item: item.offset):
-            chunk = data[entry.offset : entry.offset + entry.length]
-            try:
-                yield entry.line, AnnotationRecord.model_validate_json(chunk)
-            except ValidationError as error:
-                self.problems.extend(
-                    problems_from_validation_error(error, file=self.path, line=entry.line)
-                )
+        ordered = sorted(self.entries.values(), key=lambda item: item.offset)
+        with self.path.open("rb") as handle:  # front to back; memory stays flat
+            for entry in ordered:
+                handle.seek(entry.offset)
+                chunk = handle.read(entry.length)
+                try:
+                    record = AnnotationRecord.model_validate_json(chunk)
+                except ValidationError as error:
+                    self.problems.extend(
+                        problems_from_validation_error(error, file=self.path, line=entry.line)
+                    )
+                    continue
+                yield entry.line, record
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -339,24 +410,35 @@ class AnnotationFile:
         self._size += len(line)
         if self.lines - len(self.entries) > max(self.COMPACT_MIN_LINES * 16, 4 * len(self.entries)):
             # The record is durable already; a compaction that fails is tried again later.
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError, AnnotatorError):
                 self.compact()
 
     def compact(self) -> None:
         """Rewrite the file with one line per document (atomic rename)."""
         if self._handle is not None:
             self._check_unchanged(self._handle)
+        ordered = sorted(self.entries.values(), key=lambda item: item.offset)
         if self.path.exists():
-            data = self.path.read_bytes()
-            ordered = sorted(self.entries.values(), key=lambda item: item.offset)
-            chunks = [data[e.offset : e.offset + e.length] + b"\n" for e in ordered]
+            with self.path.open("rb") as source:  # copied record by record: memory stays flat
+
+                def chunks() -> Iterator[bytes]:
+                    for entry in ordered:
+                        source.seek(entry.offset)
+                        chunk = source.read(entry.length)
+                        if len(chunk) != entry.length:
+                            raise AnnotatorError(
+                                "shorter than its index; nothing was compacted", file=self.path
+                            )
+                        yield chunk + b"\n"
+
+                atomic_write(self.path, chunks())
         else:
-            ordered, chunks = [], []
-        atomic_write(self.path, chunks)
+            ordered = []
+            atomic_write(self.path, [])
         offset = 0
-        for number, (entry, chunk) in enumerate(zip(ordered, chunks, strict=True), start=1):
+        for number, entry in enumerate(ordered, start=1):
             entry.line, entry.offset = number, offset
-            offset += len(chunk)
+            offset += entry.length + 1
         self.lines = len(ordered)
         self._size = offset
         if self._handle is not None:
@@ -374,6 +456,9 @@ class AnnotationFile:
                 if self._handle is not None:
                     os.close(self._handle)
                 self._handle = None
+            stamp = file_stamp(self.path)
+            if stamp is not None and stamp[0] == self._size and not self._dirty:
+                self._store_cached(stamp)  # the next open need not scan the file
         if self._lock is not None:
             self._lock.release()
             self._lock = None
