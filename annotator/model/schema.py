@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from annotator.formats.export_record import ExportRecord
 from annotator.model.config import ProjectConfig
 from annotator.model.records import AnnotationRecord, Document
 
@@ -13,6 +14,7 @@ SCHEMA_MODELS: dict[str, type[BaseModel]] = {
     "document.schema.json": Document,
     "annotation_record.schema.json": AnnotationRecord,
     "project_config.schema.json": ProjectConfig,
+    "export_record.schema.json": ExportRecord,
 }
 
 

@@ -1,0 +1,11 @@
+"""External formats: one module per format, each with export and, where it can, import.
+
+Shared pieces live in :mod:`annotator.formats.common` (record selection, splits, token alignment,
+UTF-16 offsets, safe file names) and :mod:`annotator.formats.summary` (what an export or import
+did). Nothing here imports Textual; spaCy is imported only by :mod:`annotator.formats.spacy`.
+"""
+
+from __future__ import annotations
+
+EXPORT_FORMATS = ("jsonl", "spacy", "conll", "hf", "doccano", "label-studio", "brat", "prodigy")
+IMPORT_FORMATS = ("jsonl", "doccano", "label-studio", "brat", "prodigy")

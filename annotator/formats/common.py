@@ -1,0 +1,494 @@
+"""Pieces every format shares: record selection and splits, token alignment, tag schemes,
+UTF-16 offsets, offsets through newline normalization, safe file names, atomic outputs."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+from bisect import bisect_left
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Literal
+
+from annotator.model.config import ProjectConfig
+from annotator.model.errors import AnnotatorError
+from annotator.model.records import AnnotationRecord, Document, Relation, Span, Status
+from annotator.model.text import BOM, text_sha256
+from annotator.model.tokenize import TokenIndex
+from annotator.model.validate import check_record
+from annotator.store.annotations import AnnotationFile
+from annotator.store.jsonl import fsync_directory
+from annotator.store.project import Project
+
+from annotator.formats.summary import Summary
+
+Scheme = Literal["iob2", "bilou"]
+
+# -- selection ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which records an export takes."""
+
+    annotators: tuple[str, ...]
+    statuses: frozenset[Status] | None = None
+    """None: every status."""
+    labels: frozenset[str] | None = None
+    """None: every label. Relations are kept only when both their spans are."""
+    splits: tuple[tuple[str, float], ...] | None = None
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class ExportItem:
+    """One document with the selected records of it (one per annotator, label-filtered)."""
+
+    document: Document
+    records: tuple[AnnotationRecord, ...]
+    split: str = ""
+
+
+def resolve_annotators(
+    project: Project, requested: Sequence[str] | None, *, several: bool
+) -> tuple[str, ...]:
+    """Names from ``--annotator`` (``gold`` means the config's gold annotator, ``all`` everyone).
+
+    Without ``--annotator``: the gold annotator when it has a file, else every annotator for a
+    format that carries several (Label Studio, jsonl), else the only annotator there is.
+    """
+    present = project.annotators()
+    gold = project.config.gold_annotator
+    if not requested:
+        if gold in present:
+            return (gold,)
+        if several and present:
+            return tuple(present)
+        if len(present) == 1:
+            return (present[0],)
+        if not present:
+            raise AnnotatorError("no annotation files in the project", file=project.annotations_dir)
+        raise AnnotatorError(
+            f"several annotators ({', '.join(present)}) and no {gold!r} file: pass "
+            "--annotator NAME"
+        )
+    names: list[str] = []
+    for name in requested:
+        if name == "all":
+            names.extend(present)
+            continue
+        if name == "gold":
+            name = gold
+        if name not in present:
+            raise AnnotatorError(
+                f"no annotation file for annotator {name!r} (present: "
+                f"{', '.join(present) or 'none'})",
+                file=project.annotations_dir,
+            )
+        names.append(name)
+    unique = tuple(dict.fromkeys(names))
+    if len(unique) > 1 and not several:
+        raise AnnotatorError(
+            "this format holds one annotation per document: pass a single --annotator "
+            f"(got {', '.join(unique)})"
+        )
+    return unique
+
+
+def parse_statuses(value: Sequence[str] | None) -> frozenset[Status] | None:
+    if not value:
+        return None
+    found = set()
+    for name in value:
+        try:
+            found.add(Status(name))
+        except ValueError:
+            known = ", ".join(status.value for status in Status)
+            raise AnnotatorError(f"unknown status {name!r} (known: {known})") from None
+    return frozenset(found)
+
+
+def parse_labels(value: Sequence[str] | None, config: ProjectConfig) -> frozenset[str] | None:
+    if not value:
+        return None
+    unknown = [label for label in value if config.label(label) is None]
+    if unknown:
+        raise AnnotatorError(
+            f"unknown label(s) {', '.join(unknown)} (known: {', '.join(config.label_names)})"
+        )
+    return frozenset(value)
+
+
+_SPLIT_NAME = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+def parse_split(value: str | None) -> tuple[tuple[str, float], ...] | None:
+    """``train=0.8,dev=0.1,test=0.1`` into named ratios that add up to 1."""
+    if not value:
+        return None
+    parts: list[tuple[str, float]] = []
+    for item in value.split(","):
+        name, equals, ratio_text = item.strip().partition("=")
+        if not equals or not _SPLIT_NAME.match(name):
+            raise AnnotatorError(
+                f"--split: expected NAME=RATIO items like train=0.8,dev=0.1,test=0.1, got {item!r}"
+            )
+        try:
+            ratio = float(ratio_text)
+        except ValueError:
+            raise AnnotatorError(f"--split: {ratio_text!r} is not a number") from None
+        if not 0 <= ratio <= 1:
+            raise AnnotatorError(f"--split: ratio of {name!r} must be between 0 and 1")
+        if name in (existing for existing, _ in parts):
+            raise AnnotatorError(f"--split: {name!r} given twice")
+        parts.append((name, ratio))
+    total = sum(ratio for _, ratio in parts)
+    if abs(total - 1) > 1e-6:
+        raise AnnotatorError(f"--split: ratios add up to {total:g}, not 1")
+    return tuple(parts)
+
+
+def split_of(doc_id: str, seed: int, splits: Sequence[tuple[str, float]]) -> str:
+    """Deterministic split of a document: sha256 of ``seed:doc_id`` as a number in [0, 1).
+
+    The same seed and id always give the same split, whatever the order or size of the corpus.
+    """
+    digest = hashlib.sha256(f"{seed}:{doc_id}".encode("utf-8", "surrogatepass")).digest()
+    point = int.from_bytes(digest[:8], "big") / 2**64
+    cumulative = 0.0
+    for name, ratio in splits:
+        cumulative += ratio
+        if point < cumulative:
+            return name
+    return splits[-1][0]
+
+
+def split_path(out: Path, split: str, *, directory: bool) -> Path:
+    """``data/corpus.spacy`` and ``train`` give ``data/corpus.train.spacy``; a folder gets a
+    subfolder ``out/train``."""
+    if not split:
+        return out
+    if directory:
+        return out / split
+    return out.with_name(f"{out.stem}.{split}{out.suffix}")
+
+
+def filter_labels(record: AnnotationRecord, labels: frozenset[str] | None) -> AnnotationRecord:
+    if labels is None:
+        return record
+    spans = [span for span in record.spans if span.label in labels]
+    kept = {span.id for span in spans}
+    relations = [r for r in record.relations if r.head in kept and r.tail in kept]
+    return record.model_copy(update={"spans": spans, "relations": relations})
+
+
+def iter_items(
+    project: Project,
+    selection: Selection,
+    summary: Summary,
+    tick: Callable[[], object] | None = None,
+) -> Iterator[ExportItem]:
+    """Documents in corpus order with their selected records; reads one document at a time.
+
+    A document with no usable record is skipped and the reason counted in ``summary``.
+    """
+    files: list[AnnotationFile] = [project.annotations(name) for name in selection.annotators]
+    for annotation_file in files:
+        if annotation_file.problems:
+            first = annotation_file.problems[0]
+            raise AnnotatorError(
+                f"{first} ({len(annotation_file.problems)} bad line(s); run `annotator validate`)"
+            )
+    wanted = ", ".join(selection.annotators)
+    for entry in project.corpus.entries:
+        if tick is not None:
+            tick()
+        doc_id = entry.id
+        records: list[AnnotationRecord] = []
+        reasons: list[str] = []
+        for annotation_file in files:
+            record_entry = annotation_file.entries.get(doc_id)
+            if record_entry is None:
+                continue
+            if selection.statuses is not None and record_entry.status not in selection.statuses:
+                reasons.append(f"status {record_entry.status.value} not selected")
+                continue
+            records.append(annotation_file.read_record(record_entry))
+        if not records:
+            summary.skip(reasons[0] if reasons else f"not annotated by {wanted}", doc_id)
+            continue
+        document = project.corpus.load(entry)
+        usable: list[AnnotationRecord] = []
+        for record in records:
+            if text_sha256(document.text) != record.text_sha256:
+                summary.skip("text changed since it was annotated (text_sha256 differs)", doc_id)
+                continue
+            problems = check_record(record, document.text, project.config)
+            if problems:
+                summary.skip(f"invalid record ({problems[0].message}; run `annotator validate`)"
+                             if len(problems) == 1 else
+                             "invalid record (run `annotator validate`)", doc_id)
+                continue
+            usable.append(filter_labels(record, selection.labels))
+        if not usable:
+            continue
+        split = split_of(doc_id, selection.seed, selection.splits) if selection.splits else ""
+        yield ExportItem(document, tuple(usable), split)
+
+
+# -- tokens -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TokenSpan:
+    """A span placed on tokens: tokens ``[first, last)``, chars ``[start, end)`` after expansion."""
+
+    span: Span
+    first: int
+    last: int
+    start: int
+    end: int
+
+    @property
+    def adjusted(self) -> bool:
+        return (self.start, self.end) != (self.span.start, self.span.end)
+
+
+EXPANDED = "span(s) moved to token boundaries (cut tokens taken whole, edge spaces left out)"
+NO_TOKEN = "span(s) covering no token (only spaces)"
+
+
+def align_spans(
+    spans: Sequence[Span], index: TokenIndex, summary: Summary, doc_id: str
+) -> list[TokenSpan]:
+    """Every span on whole tokens: a span that cuts a token is widened to take the whole token
+    (the rule of every token-based export). Counts the widened ones and drops, with a count,
+    spans that touch no token at all."""
+    placed: list[TokenSpan] = []
+    for span in spans:
+        first, last = index.covering(span.start, span.end)
+        if first >= last:
+            summary.drop(NO_TOKEN, doc_id)
+            continue
+        # whole tokens only: a cut token is taken whole, spaces at the edges are left out
+        start, end = index.starts[first], index.ends[last - 1]
+        token_span = TokenSpan(span, first, last, start, end)
+        if token_span.adjusted:
+            summary.adjust(EXPANDED, doc_id)
+        placed.append(token_span)
+    return placed
+
+
+def outermost(spans: Sequence[TokenSpan]) -> tuple[list[TokenSpan], list[TokenSpan]]:
+    """``(kept, dropped)``: the longest spans win, then the earliest; a span overlapping a kept
+    one is dropped. Kept spans come back in text order."""
+    order = sorted(spans, key=lambda s: (-(s.last - s.first), s.first, s.span.label, s.span.id))
+    taken = [False] * (max((s.last for s in spans), default=0))
+    kept: list[TokenSpan] = []
+    dropped: list[TokenSpan] = []
+    for span in order:
+        if any(taken[span.first : span.last]):
+            dropped.append(span)
+            continue
+        for position in range(span.first, span.last):
+            taken[position] = True
+        kept.append(span)
+    kept.sort(key=lambda s: (s.first, s.last))
+    return kept, dropped
+
+
+def tag_names(labels: Sequence[str], scheme: Scheme) -> list[str]:
+    """``O`` first, then the tags of each label in config order."""
+    prefixes = ("B", "I") if scheme == "iob2" else ("B", "I", "L", "U")
+    return ["O"] + [f"{prefix}-{label}" for label in labels for prefix in prefixes]
+
+
+def token_tags(length: int, spans: Sequence[TokenSpan], scheme: Scheme) -> list[str]:
+    """Tags of ``length`` tokens for non-overlapping ``spans``."""
+    tags = ["O"] * length
+    for span in spans:
+        label = span.span.label
+        size = span.last - span.first
+        if scheme == "bilou" and size == 1:
+            tags[span.first] = f"U-{label}"
+            continue
+        tags[span.first] = f"B-{label}"
+        for position in range(span.first + 1, span.last):
+            tags[position] = f"I-{label}"
+        if scheme == "bilou":
+            tags[span.last - 1] = f"L-{label}"
+    return tags
+
+
+# -- offsets ------------------------------------------------------------------------------------
+
+
+class Utf16Offsets:
+    """Code point offsets to UTF-16 code units and back, for one text.
+
+    Characters above U+FFFF (most emoji, some CJK extensions) take two UTF-16 units and one
+    code point; everything else takes one of each.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.astral = [i for i, char in enumerate(text) if ord(char) > 0xFFFF]
+        self.astral_units = [position + k for k, position in enumerate(self.astral)]
+        self.length = len(text)
+
+    def to_utf16(self, offset: int) -> int:
+        return offset + bisect_left(self.astral, offset)
+
+    def from_utf16(self, units: int) -> int | None:
+        """None when ``units`` falls between the two halves of a surrogate pair."""
+        before = bisect_left(self.astral_units, units)
+        if before and self.astral_units[before - 1] + 1 == units:
+            return None
+        return units - before
+
+
+class NormalizedText:
+    """A source text as the project stores it (no BOM, ``\\n`` line ends), and offsets of the
+    source mapped onto it: an offset counted on ``\\r\\n`` text lands on the same character."""
+
+    def __init__(self, raw: str) -> None:
+        removed: list[int] = []
+        start = 0
+        if raw.startswith(BOM):
+            removed.append(0)
+            start = 1
+        position = raw.find("\r\n", start)
+        while position != -1:
+            removed.append(position)
+            position = raw.find("\r\n", position + 2)
+        self.raw = raw
+        self.removed = removed
+        body = raw[start:]
+        self.text = body.replace("\r\n", "\n").replace("\r", "\n")
+
+    def offset(self, raw_offset: int) -> int:
+        return raw_offset - bisect_left(self.removed, raw_offset)
+
+
+def find_nearby(text: str, covered: str, start: int, window: int = 64) -> int | None:
+    """The start of ``covered`` near ``start`` when it occurs exactly once in the window."""
+    if not covered:
+        return None
+    low = max(0, start - window)
+    high = min(len(text), start + len(covered) + window)
+    found: list[int] = []
+    position = text.find(covered, low, high)
+    while position != -1:
+        found.append(position)
+        if len(found) > 1:
+            return None
+        position = text.find(covered, position + 1, high)
+    return found[0] if found else None
+
+
+# -- files --------------------------------------------------------------------------------------
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_RESERVED = frozenset(
+    ["con", "prn", "aux", "nul", "annotation", "visual", "tools", "kb_shortcuts"]
+    + [f"com{i}" for i in range(10)]
+    + [f"lpt{i}" for i in range(10)]
+)
+
+
+def safe_file_name(doc_id: str, used: set[str]) -> str:
+    """A file stem for ``doc_id`` that cannot leave its folder or collide with another.
+
+    Letters, digits, ``.``, ``_`` and ``-`` are kept, every other run becomes ``_``; leading and
+    trailing dots go (no ``..``, no hidden files); names reserved by Windows or by brat's config
+    files get a ``_`` prefix. Whenever the stem differs from the id, 8 hex digits of the id's
+    sha1 are appended, so two ids that clean up alike still differ; ``used`` (lower-cased, as
+    some file systems ignore case) catches the rest with a counter.
+    """
+    base = _UNSAFE.sub("_", doc_id).strip("._")[:80].strip("._") or "doc"
+    if base.split(".")[0].lower() in _RESERVED:
+        base = f"_{base}"
+    if base != doc_id:
+        digest = hashlib.sha1(doc_id.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        base = f"{base}-{digest}"
+    name = base
+    counter = 2
+    while name.lower() in used:
+        name = f"{base}-{counter}"
+        counter += 1
+    used.add(name.lower())
+    return name
+
+
+def refuse_existing(path: Path, *, force: bool) -> None:
+    if force or not path.exists():
+        return
+    if path.is_dir():
+        if any(path.iterdir()):
+            raise AnnotatorError("output folder exists and is not empty; pass --force", file=path)
+        return
+    raise AnnotatorError("output file exists; pass --force to overwrite it", file=path)
+
+
+@dataclass
+class AtomicOutput:
+    """A file written under a temporary name and renamed into place by :meth:`commit`, so a
+    failed export never leaves a half-written file under the real name."""
+
+    path: Path
+    binary: bool = False
+    handle: IO[str] | IO[bytes] = field(init=False)
+    _temporary: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, self._temporary = tempfile.mkstemp(
+            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
+        )
+        if self.binary:
+            self.handle = os.fdopen(fd, "wb")
+        else:
+            self.handle = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+
+    @property
+    def text(self) -> IO[str]:
+        assert not self.binary
+        return self.handle  # type: ignore[return-value]
+
+    def commit(self) -> Path:
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        self.handle.close()
+        os.replace(self._temporary, self.path)
+        fsync_directory(self.path.parent)
+        return self.path
+
+    def abort(self) -> None:
+        with contextlib.suppress(OSError):
+            self.handle.close()
+        with contextlib.suppress(OSError):
+            os.unlink(self._temporary)
+
+
+def write_file_atomic(path: Path, content: str) -> Path:
+    output = AtomicOutput(path)
+    try:
+        output.text.write(content)
+        return output.commit()
+    except BaseException:
+        output.abort()
+        raise
+
+
+def relation_pairs(
+    relations: Sequence[Relation], spans: dict[str, int]
+) -> list[tuple[Relation, int, int]]:
+    """Relations with the positions of their head and tail in a span list (both present)."""
+    return [
+        (relation, spans[relation.head], spans[relation.tail])
+        for relation in relations
+        if relation.head in spans and relation.tail in spans
+    ]

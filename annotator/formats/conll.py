@@ -1,0 +1,91 @@
+"""``conll``: one token per line (``token<TAB>tag``), ``-DOCSTART-`` between documents.
+
+Tokens come from the project's tokenizer. A blank line ends a sentence at each line break of the
+text that no span crosses. Tags are IOB2 (``--scheme iob2``, the default) or BILOU. Spans that cut
+a token are widened to whole tokens (counted). Overlapping spans: ``--overlap outermost`` keeps
+the longest span of each overlap and drops the others (counted per label in the summary);
+``--overlap columns`` writes one tag column per label, in config order (overlaps within one
+label still keep the outermost, counted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from annotator.formats.common import (
+    ExportItem,
+    TokenSpan,
+    align_spans,
+    outermost,
+    token_tags,
+)
+from annotator.formats.exporting import ExportFormat, FileWriter
+from annotator.model.tokenize import TokenIndex
+
+DOCSTART = "-DOCSTART-"
+
+
+def sentence_breaks(text: str, index: TokenIndex, spans: Sequence[TokenSpan]) -> set[int]:
+    """Token positions after which a sentence ends: a line break between two tokens that no
+    span crosses."""
+    crossing = [False] * len(index)
+    for span in spans:
+        for position in range(span.first, span.last - 1):
+            crossing[position] = True
+    breaks: set[int] = set()
+    for position in range(len(index) - 1):
+        gap = text[index.ends[position] : index.starts[position + 1]]
+        if "\n" in gap and not crossing[position]:
+            breaks.add(position)
+    return breaks
+
+
+def clean_token(token: str) -> str:
+    """A token never holds a tab or newline with our tokenizers; a custom regex might."""
+    return "".join("_" if char in "\t\n\r\v\f" else char for char in token)
+
+
+class ConllWriter(FileWriter):
+    def write(self, item: ExportItem) -> None:
+        document = item.document
+        (record,) = item.records
+        summary = self.context.summary
+        options = self.context.options
+        text = document.text
+        index = TokenIndex.of(text, self.context.config.tokenizer)
+        placed = align_spans(record.spans, index, summary, document.id)
+        labels = self.context.labels
+        columns: list[list[str]]
+        if options.overlap == "columns":
+            columns = []
+            for label in labels:
+                kept, dropped = outermost([s for s in placed if s.span.label == label])
+                for span in dropped:
+                    summary.drop(f"{span.span.label} span(s) nested in a span of the same "
+                                 "label (one column per label holds one layer)", document.id)
+                summary.spans.update(s.span.label for s in kept)
+                columns.append(token_tags(len(index), kept, options.scheme))
+            kept_all = placed
+        else:
+            kept_all, dropped = outermost(placed)
+            for span in dropped:
+                summary.drop(f"{span.span.label} span(s) inside or across a longer span "
+                             "(outermost wins)", document.id)
+            summary.spans.update(s.span.label for s in kept_all)
+            columns = [token_tags(len(index), kept_all, options.scheme)]
+        dropped_relations = len(record.relations)
+        if dropped_relations:
+            summary.drop("relation(s) (CoNLL has no links)", document.id, dropped_relations)
+        breaks = sentence_breaks(text, index, kept_all)
+        out = self.output.text
+        out.write("\t".join([DOCSTART] + ["O"] * len(columns)) + "\n\n")
+        for position, (start, end) in enumerate(index.tokens):
+            tags = [column[position] for column in columns]
+            out.write("\t".join([clean_token(text[start:end]), *tags]) + "\n")
+            if position in breaks:
+                out.write("\n")
+        if len(index):
+            out.write("\n")
+
+
+EXPORT = ExportFormat("conll", ConllWriter, suffix=".conll")

@@ -1,0 +1,196 @@
+"""Running an export: select records, stream them to one writer per split, report."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from annotator.formats.common import (
+    AtomicOutput,
+    ExportItem,
+    Scheme,
+    Selection,
+    iter_items,
+    refuse_existing,
+    split_path,
+)
+from annotator.formats.summary import Summary
+from annotator.model.config import ProjectConfig
+from annotator.model.errors import AnnotatorError
+from annotator.store.project import Project
+
+MODULES = {
+    "jsonl": "annotator.formats.jsonl",
+    "spacy": "annotator.formats.spacy",
+    "conll": "annotator.formats.conll",
+    "hf": "annotator.formats.hf",
+    "doccano": "annotator.formats.doccano",
+    "label-studio": "annotator.formats.label_studio",
+    "brat": "annotator.formats.brat",
+    "prodigy": "annotator.formats.prodigy",
+}
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    scheme: Scheme = "iob2"
+    """Tag scheme of ``conll`` and ``hf``."""
+    overlap: Literal["outermost", "columns"] = "outermost"
+    """``conll`` with overlapping spans: keep the outermost, or one tag column per label."""
+    offsets: Literal["codepoints", "utf16"] = "codepoints"
+    """``label-studio`` offsets: code points (Label Studio since 1.6) or UTF-16 code units."""
+    force: bool = False
+    """Overwrite existing output files."""
+
+
+@dataclass
+class ExportContext:
+    config: ProjectConfig
+    options: ExportOptions
+    summary: Summary
+    labels: list[str]
+    """Exported span labels in config order."""
+    files: list[Path] = field(default_factory=list)
+    """Every file written, for the summary."""
+
+
+class Writer(ABC):
+    """Writes the items of one output (one split) of a format."""
+
+    def __init__(self, path: Path, context: ExportContext) -> None:
+        self.path = path
+        self.context = context
+
+    @abstractmethod
+    def write(self, item: ExportItem) -> None: ...
+
+    @abstractmethod
+    def close(self) -> None:
+        """Finish the output (the file appears under its name only now)."""
+
+    def abort(self) -> None:
+        """Called instead of :meth:`close` when the export fails."""
+
+
+class FileWriter(Writer):
+    """A writer of one text file, written atomically."""
+
+    binary = False
+
+    def __init__(self, path: Path, context: ExportContext) -> None:
+        super().__init__(path, context)
+        self.output = AtomicOutput(path, binary=self.binary)
+        self.start()
+
+    def start(self) -> None:
+        """Write a header, if the format has one."""
+
+    def finish(self) -> None:
+        """Write a footer, if the format has one."""
+
+    def close(self) -> None:
+        self.finish()
+        self.context.files.append(self.output.commit())
+
+    def abort(self) -> None:
+        self.output.abort()
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    name: str
+    writer: Callable[[Path, ExportContext], Writer]
+    suffix: str = ""
+    """Suggested file suffix (documentation only; the user's path is used as given)."""
+    directory: bool = False
+    """Output is a folder (brat); splits become subfolders instead of file suffixes."""
+    several_annotators: bool = False
+    """Carries several annotators' records of one document (jsonl, Label Studio)."""
+    sidecars: Callable[[Path, ExportContext], None] | None = None
+    """Writes the files that go beside the output (labels.json, a labeling config...)."""
+
+
+def load_format(name: str) -> ExportFormat:
+    module_name = MODULES.get(name)
+    if module_name is None:
+        raise AnnotatorError(f"unknown format {name!r} (known: {', '.join(MODULES)})")
+    module = importlib.import_module(module_name)
+    export_format: ExportFormat = module.EXPORT
+    return export_format
+
+
+@contextmanager
+def _progress(total: int, enabled: bool) -> Iterator[Callable[[], object]]:
+    if not enabled:
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.progress import TimeRemainingColumn
+
+    with Progress(
+        TextColumn("exporting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("export", total=total)
+        yield lambda: progress.advance(task)
+
+
+def run_export(
+    project: Project,
+    format_name: str,
+    out: Path,
+    selection: Selection,
+    options: ExportOptions,
+    *,
+    progress: bool | None = None,
+) -> Summary:
+    """Export the selected records to ``out`` (one output per split); returns the summary."""
+    export_format = load_format(format_name)
+    summary = Summary()
+    labels = [
+        name
+        for name in project.config.label_names
+        if selection.labels is None or name in selection.labels
+    ]
+    context = ExportContext(project.config, options, summary, labels)
+    split_names = [name for name, _ in selection.splits] if selection.splits else [""]
+    paths = {
+        name: split_path(out, name, directory=export_format.directory) for name in split_names
+    }
+    for path in paths.values():
+        refuse_existing(path, force=options.force)
+    if export_format.directory and selection.splits:
+        refuse_existing(out, force=options.force)
+    writers: dict[str, Writer] = {}
+    if progress is None:
+        progress = sys.stderr.isatty()
+    try:
+        for name, path in paths.items():
+            writers[name] = export_format.writer(path, context)
+            summary.documents[name] += 0
+        with _progress(len(project.corpus), progress) as tick:
+            for item in iter_items(project, selection, summary, tick):
+                writers[item.split].write(item)
+                summary.documents[item.split] += 1
+                summary.records += len(item.records)
+        for writer in writers.values():
+            writer.close()
+    except BaseException:
+        for writer in writers.values():
+            writer.abort()
+        raise
+    if export_format.sidecars is not None:
+        export_format.sidecars(out, context)
+    summary.notes.append("wrote " + ", ".join(str(path) for path in context.files))
+    return summary

@@ -1,0 +1,654 @@
+"""Running an import: read a peer tool's file, check everything, then write.
+
+Each format's reader turns its file into :class:`RawDocument` items whose offsets are still those
+of the source (its own text, its own units). :func:`plan_import` maps them onto the project's
+normalized text, checks labels, offsets, ids and links against the project, and collects every
+problem; nothing is written unless there is none. :func:`apply_import` then appends the new
+documents to ``documents/imported-<format>-<n>.jsonl`` (a new file, never an existing one) and
+saves the records through the annotator's journal.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import orjson
+from pydantic import ValidationError
+
+from annotator.formats.common import NormalizedText, Utf16Offsets, find_nearby
+from annotator.formats.summary import Summary
+from annotator.model.errors import AnnotatorError
+from annotator.model.records import AnnotationRecord, Document, Relation, Span, Status
+from annotator.model.text import normalize_text, text_sha256
+from annotator.model.validate import check_record, describe_validation_error
+from annotator.store.annotations import check_annotator_name
+from annotator.store.jsonl import atomic_write
+from annotator.store.project import DOCUMENTS, Project
+
+MODULES = {
+    "jsonl": "annotator.formats.jsonl",
+    "doccano": "annotator.formats.doccano",
+    "label-studio": "annotator.formats.label_studio",
+    "brat": "annotator.formats.brat",
+    "prodigy": "annotator.formats.prodigy",
+}
+
+MAX_SHOWN = 20
+"""Problems printed before the rest are only counted."""
+
+
+# -- where a problem is --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Where:
+    """A place in the input: file and line, or file and task id (Label Studio)."""
+
+    file: Path
+    line: int | None = None
+    item: str | None = None
+    """``task 12`` for formats that are one JSON array."""
+
+    def error(self, message: str, field: str | None = None) -> AnnotatorError:
+        prefix = f"{self.item}: " if self.item else ""
+        return AnnotatorError(prefix + message, file=self.file, line=self.line, field=field)
+
+    def __str__(self) -> str:
+        text = str(self.file)
+        if self.line is not None:
+            text += f":{self.line}"
+        if self.item:
+            text += f" ({self.item})"
+        return text
+
+
+class Fields:
+    """Typed access to one JSON object of the input, with errors that say where and which
+    field."""
+
+    def __init__(self, value: object, where: Where, path: str = "") -> None:
+        if not isinstance(value, dict):
+            raise where.error(f"expected an object, found {_type_name(value)}", path or None)
+        self.value: dict[str, Any] = value
+        self.where = where
+        self.path = path
+
+    def _field(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def has(self, key: str) -> bool:
+        return self.value.get(key) is not None
+
+    def raw(self, key: str) -> Any:
+        return self.value.get(key)
+
+    def string(self, key: str, *, allow_int: bool = False) -> str:
+        value = self.value.get(key)
+        if allow_int and isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        if not isinstance(value, str):
+            raise self.where.error(self._expected("a string", value), self._field(key))
+        return value
+
+    def optional_string(self, key: str, *, allow_int: bool = False) -> str | None:
+        return self.string(key, allow_int=allow_int) if self.has(key) else None
+
+    def integer(self, key: str) -> int:
+        value = self.value.get(key)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise self.where.error(self._expected("an integer", value), self._field(key))
+        return value
+
+    def number(self, key: str, default: float = 0.0) -> float:
+        value = self.value.get(key, default)
+        if value is None:
+            return default
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise self.where.error(self._expected("a number", value), self._field(key))
+        return float(value)
+
+    def items(self, key: str, *, required: bool = False) -> list[Any]:
+        value = self.value.get(key)
+        if value is None and not required:
+            return []
+        if not isinstance(value, list):
+            raise self.where.error(self._expected("a list", value), self._field(key))
+        return value
+
+    def objects(self, key: str, *, required: bool = False) -> list[Fields]:
+        return [
+            Fields(item, self.where, f"{self._field(key)}[{index}]")
+            for index, item in enumerate(self.items(key, required=required))
+        ]
+
+    def object(self, key: str, *, required: bool = True) -> Fields | None:
+        value = self.value.get(key)
+        if value is None and not required:
+            return None
+        return Fields(value, self.where, self._field(key))
+
+    def mapping(self, key: str) -> dict[str, Any]:
+        value = self.value.get(key)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise self.where.error(self._expected("an object", value), self._field(key))
+        return value
+
+    def _expected(self, what: str, value: object) -> str:
+        if value is None:
+            return f"missing (expected {what})"
+        return f"expected {what}, found {_type_name(value)}"
+
+
+def _type_name(value: object) -> str:
+    if value is None:
+        return "null"
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "an object",
+    }.get(type(value), type(value).__name__)
+
+
+def iter_json_lines(path: Path) -> Iterator[tuple[Where, object]]:
+    """Each non-blank line of a JSONL file as ``(where, value)``; bad JSON raises with the line."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise AnnotatorError(f"cannot read: {error.strerror}", file=path) from None
+    number = 0
+    for number, line in enumerate(data.split(b"\n"), start=1):  # noqa: B007
+        stripped = line.strip()
+        if not stripped:
+            continue
+        where = Where(path, number)
+        try:
+            value = orjson.loads(stripped)
+        except orjson.JSONDecodeError as error:
+            try:
+                stripped.decode("utf-8")
+            except UnicodeDecodeError as decode_error:
+                raise where.error(f"invalid UTF-8 at byte {decode_error.start}") from None
+            reason = str(error).split(":", 1)[0]
+            raise where.error(f"not valid JSON ({reason}); is the file truncated?") from None
+        yield where, value
+
+
+def load_json(path: Path) -> object:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise AnnotatorError(f"cannot read: {error.strerror}", file=path) from None
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as error:
+        line = data.count(b"\n", 0, error.pos) + 1 if error.pos is not None else None
+        reason = str(error).split(":", 1)[0]
+        raise AnnotatorError(
+            f"not valid JSON ({reason}); is the file truncated?", file=path, line=line
+        ) from None
+
+
+# -- what readers produce -------------------------------------------------------------------------
+
+Units = Literal["codepoints", "utf16", "auto"]
+
+
+@dataclass
+class RawSpan:
+    key: str
+    """The span's id in the source; relations refer to it."""
+    start: int
+    end: int
+    label: str
+    where: Where
+    field: str
+    text: str | None = None
+    """The covered text as the source gives it, if it does: lets wrong offsets be repaired."""
+    units: Units = "codepoints"
+    """``auto``: code points, else UTF-16 code units when only those match ``text``."""
+
+
+@dataclass
+class RawRelation:
+    key: str | None
+    head: str
+    tail: str
+    label: str
+    """Empty when the source gives none: the project's only relation type, if it has one."""
+    where: Where
+    field: str
+
+
+@dataclass
+class RawAnnotation:
+    annotator_key: str | None = None
+    """Who made it in the source tool (Label Studio); None when the format does not say."""
+    spans: list[RawSpan] = field(default_factory=list)
+    relations: list[RawRelation] = field(default_factory=list)
+    status: Status = Status.done
+    seconds_spent: float = 0.0
+    note: str = ""
+
+
+@dataclass
+class RawDocument:
+    doc_id: str
+    text: str
+    """The source text, before newline normalization: the offsets count on it."""
+    where: Where
+    title: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    annotations: list[RawAnnotation] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    """Items of the source the format carries but we do not (counted in the summary)."""
+
+
+Reader = Callable[[Path, list[AnnotatorError]], Iterable[RawDocument]]
+"""A format's reader: yields documents, appends problems it can step over to the list and
+raises for problems that stop reading (unreadable JSON)."""
+
+
+def load_reader(name: str) -> Reader:
+    module_name = MODULES.get(name)
+    if module_name is None:
+        raise AnnotatorError(f"cannot import format {name!r} (known: {', '.join(MODULES)})")
+    reader: Reader = importlib.import_module(module_name).read
+    return reader
+
+
+# -- checking ---------------------------------------------------------------------------------
+
+
+class ImportFailed(AnnotatorError):
+    """Import refused: ``problems`` lists every one found; nothing was written."""
+
+    def __init__(self, problems: list[AnnotatorError]) -> None:
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s) in the input; nothing was imported")
+
+
+@dataclass
+class ImportPlan:
+    format: str
+    new_documents: list[Document] = field(default_factory=list)
+    records: list[AnnotationRecord] = field(default_factory=list)
+    summary: Summary = field(default_factory=lambda: Summary(action="imported"))
+
+
+@dataclass
+class AnnotatorChoice:
+    """``--annotator NAME`` and ``--annotator-map KEY=NAME,...``."""
+
+    name: str | None = None
+    mapping: dict[str, str] = field(default_factory=dict)
+
+
+def _resolve_annotators(
+    keys: set[str | None], choice: AnnotatorChoice
+) -> tuple[dict[str | None, str], list[str]]:
+    """Source annotator key to project annotator name; and the keys left out."""
+    for name in [choice.name, *choice.mapping.values()]:
+        if name is not None:
+            check_annotator_name(name)
+    if choice.mapping:
+        resolved: dict[str | None, str] = {k: v for k, v in choice.mapping.items() if k in keys}
+        unknown = sorted(set(choice.mapping) - {k for k in keys if k is not None})
+        if unknown:
+            raise AnnotatorError(
+                f"--annotator-map names {', '.join(unknown)}, not found in the input "
+                f"(found: {', '.join(sorted(str(k) for k in keys if k is not None)) or 'none'})"
+            )
+        if None in keys and choice.name:
+            resolved[None] = choice.name
+        left = sorted(str(k) for k in keys if k not in resolved)
+        return resolved, left
+    if choice.name is None:
+        raise AnnotatorError("pass --annotator NAME (or --annotator-map KEY=NAME,...)")
+    named = {k for k in keys if k is not None}
+    if len(named) <= 1:
+        return dict.fromkeys(keys, choice.name), []
+    if choice.name in named:
+        return {choice.name: choice.name}, sorted(str(k) for k in keys if k != choice.name)
+    raise AnnotatorError(
+        f"the input has annotations by several annotators ({', '.join(sorted(named))}): pick "
+        "one with --annotator KEY or map them with --annotator-map KEY=NAME,KEY=NAME"
+    )
+
+
+def _place_span(
+    raw: RawSpan,
+    source: NormalizedText,
+    utf16: Callable[[], Utf16Offsets],
+    summary: Summary,
+    doc_id: str,
+) -> tuple[int, int]:
+    """Code point offsets of ``raw`` in the normalized text. Offsets out of range raise; offsets
+    whose covered text differs from the span's own text are repaired when that text occurs
+    exactly once nearby (counted and noted), else raise."""
+    where, field_name, text = raw.where, raw.field, source.raw
+    start, end, wanted = raw.start, raw.end, raw.text
+    if start < 0 or end <= start:
+        raise where.error(
+            f"offsets {start}-{end}: start must be >= 0 and end greater than start", field_name
+        )
+    if raw.units == "utf16":
+        converted = utf16()
+        limit = converted.to_utf16(len(text))
+        if end > limit:
+            raise where.error(
+                f"offsets {start}-{end} run past the end of the text ({limit} UTF-16 units)",
+                field_name,
+            )
+        first, last = converted.from_utf16(start), converted.from_utf16(end)
+        if first is None or last is None:
+            raise where.error(
+                f"offsets {start}-{end} fall inside a UTF-16 surrogate pair", field_name
+            )
+        start, end = first, last
+    elif raw.units == "auto" and wanted is not None and text[start:end] != wanted:
+        converted = utf16()
+        first, last = converted.from_utf16(start), converted.from_utf16(end)
+        if first is not None and last is not None and text[first:last] == wanted:
+            summary.adjust("span offsets read as UTF-16 code units (only they matched)", doc_id)
+            start, end = first, last
+    if end > len(text):
+        raise where.error(
+            f"offsets {raw.start}-{raw.end} run past the end of the text ({len(text)})",
+            field_name,
+        )
+    normal_start, normal_end = source.offset(start), source.offset(end)
+    if wanted is None:
+        return normal_start, normal_end
+    expected = normalize_text(wanted)
+    covered = source.text[normal_start:normal_end]
+    if covered == expected:
+        return normal_start, normal_end
+    found = find_nearby(source.text, expected, normal_start)
+    if found is None:
+        raise where.error(
+            f"offsets {raw.start}-{raw.end} cover {covered!r} but the span text is "
+            f"{expected!r}, which is not found exactly once nearby",
+            field_name,
+        )
+    summary.adjust("span offsets repaired (their text found once nearby)", doc_id)
+    summary.notes.append(
+        f"repaired {where} {field_name}: {raw.start}-{raw.end} -> "
+        f"{found}-{found + len(expected)} ({expected!r})"
+    )
+    return found, found + len(expected)
+
+
+def plan_import(
+    project: Project,
+    format_name: str,
+    documents: Iterable[RawDocument],
+    choice: AnnotatorChoice,
+    *,
+    replace: bool = False,
+    problems: list[AnnotatorError] | None = None,
+) -> ImportPlan:
+    """Check every document and annotation of the input; raise :class:`ImportFailed` listing
+    all problems, or return what to write."""
+    problems = problems if problems is not None else []
+    plan = ImportPlan(format_name)
+    summary = plan.summary
+    config = project.config
+    labels = set(config.label_names)
+    items = list(documents)
+    keys = {annotation.annotator_key for item in items for annotation in item.annotations}
+    if not keys:
+        keys = {None}
+    resolved, left_out = _resolve_annotators(keys, choice)
+    for key in left_out:
+        summary.notes.append(f"annotations by {key!r} were not imported (not selected)")
+    existing_files = {name: project.annotations(name) for name in set(resolved.values())}
+    for name, annotation_file in existing_files.items():
+        if annotation_file.problems:
+            raise AnnotatorError(
+                f"{annotation_file.problems[0]} (the annotations of {name!r} must be fixed "
+                "before importing into them)"
+            )
+    seen_documents: dict[str, Where] = {}
+    seen_records: set[tuple[str, str]] = set()
+    for item in items:
+        where = item.where
+        if item.doc_id in seen_documents:
+            problems.append(
+                where.error(
+                    f"duplicate document id {item.doc_id!r} (first at {seen_documents[item.doc_id]})"
+                )
+            )
+            continue
+        seen_documents[item.doc_id] = where
+        source = NormalizedText(item.text)
+        text = source.text
+        if item.doc_id in project.corpus:
+            try:
+                existing = project.corpus.get(item.doc_id)
+            except AnnotatorError as error:
+                problems.append(error)
+                continue
+            if existing.text != text:
+                problems.append(
+                    where.error(
+                        f"document {item.doc_id!r} is already in the project with a different "
+                        "text; rename it in the input or fix the project"
+                    )
+                )
+                continue
+            summary.skip("already in the project (text identical; not added again)",
+                         item.doc_id)
+        else:
+            try:
+                plan.new_documents.append(
+                    Document(id=item.doc_id, text=text, title=item.title, meta=item.meta)
+                )
+            except ValidationError as error:
+                path, message = describe_validation_error(error)[0]
+                problems.append(where.error(message, path))
+                continue
+        summary.documents[""] += 1
+        for what in item.ignored:
+            summary.drop(f"{what} (not imported)", item.doc_id)
+        utf16_cache: list[Utf16Offsets] = []
+
+        def utf16(raw_text: str = item.text) -> Utf16Offsets:
+            if not utf16_cache:
+                utf16_cache.append(Utf16Offsets(raw_text))
+            return utf16_cache[0]
+
+        for annotation in item.annotations:
+            name = resolved.get(annotation.annotator_key)
+            if name is None:
+                continue
+            record = _build_record(
+                annotation, item, name, source, utf16, labels,
+                [relation.name for relation in config.relations], problems, summary,
+            )
+            if record is None:
+                continue
+            if (item.doc_id, name) in seen_records:
+                problems.append(
+                    where.error(f"two annotations of {item.doc_id!r} for annotator {name!r}")
+                )
+                continue
+            seen_records.add((item.doc_id, name))
+            if item.doc_id in existing_files[name] and not replace:
+                problems.append(
+                    where.error(
+                        f"annotator {name!r} already has a record for {item.doc_id!r}; pass "
+                        "--replace to overwrite it"
+                    )
+                )
+                continue
+            found = check_record(record, text, config)
+            if found:
+                problems.extend(where.error(p.message, p.field) for p in found)
+                continue
+            plan.records.append(record)
+            summary.records += 1
+            summary.spans.update(span.label for span in record.spans)
+            summary.relations.update(relation.label for relation in record.relations)
+    if problems:
+        raise ImportFailed(problems)
+    return plan
+
+
+def _build_record(
+    annotation: RawAnnotation,
+    item: RawDocument,
+    annotator: str,
+    source: NormalizedText,
+    utf16: Callable[[], Utf16Offsets],
+    labels: set[str],
+    relation_types: list[str],
+    problems: list[AnnotatorError],
+    summary: Summary,
+) -> AnnotationRecord | None:
+    text = source.text
+    spans: list[Span] = []
+    ids: dict[str, RawSpan] = {}
+    failed = False
+    for raw in annotation.spans:
+        if raw.key in ids:
+            problems.append(raw.where.error(f"duplicate span id {raw.key!r}", raw.field))
+            failed = True
+            continue
+        ids[raw.key] = raw
+        if raw.label not in labels:
+            problems.append(
+                raw.where.error(
+                    f"unknown label {raw.label!r} (the project has: "
+                    f"{', '.join(sorted(labels))})",
+                    raw.field,
+                )
+            )
+            failed = True
+            continue
+        try:
+            start, end = _place_span(raw, source, utf16, summary, item.doc_id)
+        except AnnotatorError as error:
+            problems.append(error)
+            failed = True
+            continue
+        if end <= start:
+            problems.append(raw.where.error("span is empty after normalizing line ends",
+                                            raw.field))
+            failed = True
+            continue
+        spans.append(Span(id=raw.key, start=start, end=end, label=raw.label,
+                          text=text[start:end]))
+    relations: list[Relation] = []
+    relation_ids: set[str] = set()
+    for index, raw_relation in enumerate(annotation.relations):
+        for end_name, key in (("head", raw_relation.head), ("tail", raw_relation.tail)):
+            if key not in ids:
+                problems.append(
+                    raw_relation.where.error(f"{end_name} {key!r} is not a span of this document",
+                                             raw_relation.field)
+                )
+                failed = True
+        label = raw_relation.label
+        if not label:
+            if len(relation_types) != 1:
+                problems.append(raw_relation.where.error(
+                    "relation without a label, and the project has "
+                    f"{len(relation_types)} relation types", raw_relation.field))
+                failed = True
+                continue
+            label = relation_types[0]
+        relation_id = raw_relation.key or f"r{index + 1}"
+        if relation_id in relation_ids:
+            problems.append(
+                raw_relation.where.error(f"duplicate relation id {relation_id!r}",
+                                         raw_relation.field)
+            )
+            failed = True
+        relation_ids.add(relation_id)
+        if failed:
+            continue
+        relations.append(
+            Relation(id=relation_id, label=label, head=raw_relation.head,
+                     tail=raw_relation.tail)
+        )
+    if failed:
+        return None
+    spans.sort(key=lambda span: (span.start, span.end, span.label))
+    return AnnotationRecord(
+        doc_id=item.doc_id,
+        annotator=annotator,
+        text_sha256=text_sha256(text),
+        spans=spans,
+        relations=relations,
+        status=annotation.status,
+        note=annotation.note,
+        seconds_spent=max(0.0, annotation.seconds_spent),
+    )
+
+
+# -- writing -------------------------------------------------------------------------------------
+
+
+def new_documents_path(project: Project, format_name: str) -> Path:
+    """``documents/imported-<format>-<n>.jsonl`` with the first ``n`` not taken."""
+    folder = project.root / DOCUMENTS
+    number = 1
+    while (folder / f"imported-{format_name}-{number}.jsonl").exists():
+        number += 1
+    return folder / f"imported-{format_name}-{number}.jsonl"
+
+
+def apply_import(project: Project, plan: ImportPlan) -> None:
+    """Write a checked plan: new documents first (one new file), then the records."""
+    if plan.new_documents:
+        path = new_documents_path(project, plan.format)
+        atomic_write(
+            path,
+            (
+                orjson.dumps(document.model_dump(mode="json", exclude_none=True)) + b"\n"
+                for document in plan.new_documents
+            ),
+        )
+        plan.summary.notes.append(f"added {len(plan.new_documents)} document(s) in {path}")
+    by_annotator: dict[str, list[AnnotationRecord]] = {}
+    for record in plan.records:
+        by_annotator.setdefault(record.annotator, []).append(record)
+    for name, records in by_annotator.items():
+        with project.annotations(name, writable=True) as annotation_file:
+            for record in records:
+                annotation_file.save(record)
+        plan.summary.notes.append(
+            f"saved {len(records)} record(s) of {name!r} in {project.annotation_path(name)}"
+        )
+
+
+def run_import(
+    project: Project,
+    format_name: str,
+    path: Path,
+    choice: AnnotatorChoice,
+    *,
+    replace: bool = False,
+    dry_run: bool = False,
+) -> ImportPlan:
+    reader = load_reader(format_name)
+    if not path.exists():
+        raise AnnotatorError("no such file or folder", file=path)
+    problems: list[AnnotatorError] = []
+    documents = list(reader(path, problems))
+    plan = plan_import(project, format_name, documents, choice, replace=replace,
+                       problems=problems)
+    if not dry_run:
+        apply_import(project, plan)
+    else:
+        plan.summary.notes.append("dry run: nothing was written")
+    return plan

@@ -1,0 +1,263 @@
+"""``label-studio``: a JSON list of Label Studio tasks, and the labeling config beside it.
+
+Each task has ``data.text`` (plus ``data.doc_id``, ``data.title``, ``data.meta``) and one
+annotation per exported annotator whose ``result`` holds ``labels`` regions (``id``,
+``from_name: "label"``, ``to_name: "text"``, ``type: "labels"``, ``value.start``, ``value.end``,
+``value.text``, ``value.labels``) and ``relation`` items (``from_id`` = head region, ``to_id`` =
+tail region, ``type: "relation"``, ``direction: "right"``, ``labels``). The annotator's name is in
+``created_username``; ``was_cancelled`` is true for skipped records, ``ground_truth`` for the gold
+annotator, ``lead_time`` is the time spent. ``<out stem>.label_config.xml`` holds the matching
+labeling config (``Labels`` named ``label`` on a ``Text`` named ``text``, and ``Relations``).
+
+Offsets: Label Studio's Text tag documents ``value.start``/``value.end`` as "position ... in
+characters". Since Label Studio 1.6 (frontend change "store code points instead of js length")
+they are Unicode code points, the same as Python string indices and ours; versions before that
+counted UTF-16 code units, so every character above U+FFFF (most emoji) shifted later offsets by
+one. Export writes code points by default and UTF-16 code units with ``--offsets utf16``. Import
+checks each region against its ``value.text``: code points first; if only the UTF-16 reading
+matches, that one is used (counted in the summary); otherwise the text is searched nearby.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+import orjson
+
+from annotator.formats.common import ExportItem, Utf16Offsets, write_file_atomic
+from annotator.formats.exporting import ExportContext, ExportFormat, FileWriter
+from annotator.formats.importing import (
+    Fields,
+    RawAnnotation,
+    RawDocument,
+    RawRelation,
+    RawSpan,
+    Where,
+    load_json,
+)
+from annotator.model.errors import AnnotatorError
+from annotator.model.records import Status
+
+FROM_NAME = "label"
+TO_NAME = "text"
+
+
+class LabelStudioWriter(FileWriter):
+    def start(self) -> None:
+        self.count = 0
+        self.annotation_count = 0
+        self.output.text.write("[")
+
+    def write(self, item: ExportItem) -> None:
+        document = item.document
+        summary = self.context.summary
+        utf16 = self.context.options.offsets == "utf16"
+        converter = Utf16Offsets(document.text) if utf16 else None
+        data: dict[str, Any] = {"text": document.text, "doc_id": document.id}
+        if document.title is not None:
+            data["title"] = document.title
+        if document.meta:
+            data["meta"] = document.meta
+        annotations = []
+        for record in item.records:
+            self.annotation_count += 1
+            result: list[dict[str, Any]] = []
+            for span in record.spans:
+                start, end = span.start, span.end
+                if converter is not None:
+                    start, end = converter.to_utf16(start), converter.to_utf16(end)
+                result.append(
+                    {
+                        "id": span.id,
+                        "from_name": FROM_NAME,
+                        "to_name": TO_NAME,
+                        "type": "labels",
+                        "value": {
+                            "start": start,
+                            "end": end,
+                            "text": span.text,
+                            "labels": [span.label],
+                        },
+                        "origin": "manual",
+                    }
+                )
+            for relation in record.relations:
+                result.append(
+                    {
+                        "from_id": relation.head,
+                        "to_id": relation.tail,
+                        "type": "relation",
+                        "direction": "right",
+                        "labels": [relation.label],
+                    }
+                )
+            annotations.append(
+                {
+                    "id": self.annotation_count,
+                    "created_username": record.annotator,
+                    "result": result,
+                    "was_cancelled": record.status == Status.skipped,
+                    "ground_truth": record.annotator == self.context.config.gold_annotator,
+                    "created_at": record.updated_at,
+                    "updated_at": record.updated_at,
+                    "lead_time": record.seconds_spent,
+                }
+            )
+            summary.spans.update(span.label for span in record.spans)
+            summary.relations.update(relation.label for relation in record.relations)
+        self.count += 1
+        task = {"id": self.count, "data": data, "annotations": annotations, "predictions": []}
+        separator = "\n" if self.count == 1 else ",\n"
+        self.output.text.write(separator + orjson.dumps(task).decode())
+
+    def finish(self) -> None:
+        self.output.text.write("\n]\n")
+
+
+def labeling_config(context: ExportContext) -> str:
+    """The Label Studio labeling config matching the export."""
+    lines = ["<View>"]
+    relations = context.config.relations
+    if relations:
+        lines.append("  <Relations>")
+        lines.extend(f"    <Relation value={quoteattr(r.name)}/>" for r in relations)
+        lines.append("  </Relations>")
+    lines.append(f"  <Labels name={quoteattr(FROM_NAME)} toName={quoteattr(TO_NAME)}>")
+    for name in context.labels:
+        label = context.config.label(name)
+        assert label is not None
+        lines.append(
+            f"    <Label value={quoteattr(label.name)} background={quoteattr(label.color)}/>"
+        )
+    lines.append("  </Labels>")
+    lines.append(f"  <Text name={quoteattr(TO_NAME)} value=\"$text\"/>")
+    lines.append("</View>")
+    return "\n".join(lines) + "\n"
+
+
+def config_path(out: Path) -> Path:
+    return out.with_name(f"{out.stem}.label_config.xml")
+
+
+def write_config(out: Path, context: ExportContext) -> None:
+    context.files.append(write_file_atomic(config_path(out), labeling_config(context)))
+
+
+EXPORT = ExportFormat(
+    "label-studio", LabelStudioWriter, suffix=".json", several_annotators=True,
+    sidecars=write_config,
+)
+
+
+# -- import ------------------------------------------------------------------------------------
+
+
+def _annotator_key(annotation: Fields) -> str | None:
+    username = annotation.raw("created_username")
+    if isinstance(username, str) and username.strip():
+        return username.split(",")[0].strip()
+    completed_by = annotation.raw("completed_by")
+    if isinstance(completed_by, dict):
+        email = completed_by.get("email")
+        if isinstance(email, str) and email:
+            return email
+        completed_by = completed_by.get("id")
+    if isinstance(completed_by, (int, str)) and not isinstance(completed_by, bool):
+        return str(completed_by)
+    return None
+
+
+def _text_of(data: Fields) -> str:
+    if isinstance(data.raw("text"), str):
+        return data.string("text")
+    strings = [key for key, value in data.value.items() if isinstance(value, str)]
+    if len(strings) == 1:
+        return data.string(strings[0])
+    raise data.where.error(
+        "no 'text' field, and not exactly one string field to use instead", data.path
+    )
+
+
+def _read_annotation(annotation: Fields, where: Where, ignored: list[str]) -> RawAnnotation:
+    raw = RawAnnotation(
+        annotator_key=_annotator_key(annotation),
+        status=Status.skipped if annotation.raw("was_cancelled") is True else Status.done,
+        seconds_spent=annotation.number("lead_time"),
+    )
+    for item in annotation.objects("result"):
+        kind = item.optional_string("type")
+        if kind == "labels":
+            value = item.object("value")
+            assert value is not None
+            labels = value.items("labels", required=True)
+            if not labels or not all(isinstance(label, str) for label in labels):
+                raise where.error("expected a non-empty list of label names",
+                                  f"{value.path}.labels")
+            region = item.string("id", allow_int=True)
+            for number, label in enumerate(labels):
+                raw.spans.append(
+                    RawSpan(
+                        key=region if number == 0 else f"{region}#{label}",
+                        start=value.integer("start"),
+                        end=value.integer("end"),
+                        label=label,
+                        where=where,
+                        field=item.path,
+                        text=value.optional_string("text"),
+                        units="auto",
+                    )
+                )
+        elif kind == "relation":
+            head = item.string("from_id", allow_int=True)
+            tail = item.string("to_id", allow_int=True)
+            if item.optional_string("direction") == "left":
+                head, tail = tail, head
+            labels = item.items("labels")
+            if not all(isinstance(label, str) for label in labels):
+                raise where.error("expected a list of relation names", f"{item.path}.labels")
+            if not labels:
+                labels = [""]  # the importer uses the project's only relation type, if one
+            for label in labels:
+                raw.relations.append(RawRelation(None, head, tail, label, where, item.path))
+        else:
+            ignored.append(f"Label Studio result item(s) of type {kind!r}")
+    return raw
+
+
+def read(path: Path, problems: list[AnnotatorError]) -> Iterator[RawDocument]:
+    """A JSON export of Label Studio (a list of tasks, or one task)."""
+    value = load_json(path)
+    tasks = value if isinstance(value, list) else [value]
+    seen: dict[str, int] = {}
+    for index, task in enumerate(tasks):
+        task_id = task.get("id") if isinstance(task, dict) else None
+        label = f"task {task_id}" if task_id is not None else f"task #{index + 1} (no id)"
+        where = Where(path, None, label)
+        try:
+            fields = Fields(task, where)
+            if task_id is not None:
+                key = str(task_id)
+                if key in seen:
+                    raise where.error(f"duplicate task id (also task #{seen[key] + 1} in the "
+                                      "list)", "id")
+                seen[key] = index
+            data = fields.object("data")
+            assert data is not None
+            text = _text_of(data)
+            doc_id = data.optional_string("doc_id", allow_int=True) or (
+                f"ls-task-{task_id}" if task_id is not None else f"ls-task-{index + 1}"
+            )
+            ignored: list[str] = []
+            annotations = [
+                _read_annotation(annotation, where, ignored)
+                for annotation in [*fields.objects("annotations"), *fields.objects("completions")]
+            ]
+            meta = data.mapping("meta")
+            title = data.optional_string("title")
+        except AnnotatorError as error:
+            problems.append(error)
+            continue
+        yield RawDocument(doc_id, text, where, title, meta, annotations, ignored)

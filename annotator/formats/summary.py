@@ -1,0 +1,90 @@
+"""What an export or an import did: counts a user reads at the end, never silent drops."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+SAMPLE_IDS = 5
+"""How many document ids are named per skip reason or adjustment."""
+
+
+@dataclass
+class Summary:
+    """Counts collected while streaming; :meth:`lines` renders them for stderr."""
+
+    action: str = "exported"
+    documents: Counter[str] = field(default_factory=Counter)
+    """Documents written, per split (``""`` when there is no split)."""
+    records: int = 0
+    spans: Counter[str] = field(default_factory=Counter)
+    """Spans written, per label."""
+    relations: Counter[str] = field(default_factory=Counter)
+    adjustments: Counter[str] = field(default_factory=Counter)
+    """Spans changed to fit the format, per kind (e.g. expanded to token boundaries)."""
+    dropped: Counter[str] = field(default_factory=Counter)
+    """Spans or relations the format could not carry, per reason."""
+    skipped: Counter[str] = field(default_factory=Counter)
+    """Documents or records left out, per reason."""
+    examples: dict[str, list[str]] = field(default_factory=dict)
+    """A few document ids for each reason in ``adjustments``, ``dropped`` and ``skipped``."""
+    notes: list[str] = field(default_factory=list)
+    """Things the user should know (repairs, files written)."""
+
+    def _example(self, reason: str, doc_id: str) -> None:
+        ids = self.examples.setdefault(reason, [])
+        if len(ids) < SAMPLE_IDS and doc_id not in ids:
+            ids.append(doc_id)
+
+    def skip(self, reason: str, doc_id: str) -> None:
+        self.skipped[reason] += 1
+        self._example(reason, doc_id)
+
+    def adjust(self, reason: str, doc_id: str, count: int = 1) -> None:
+        if count:
+            self.adjustments[reason] += count
+            self._example(reason, doc_id)
+
+    def drop(self, reason: str, doc_id: str, count: int = 1) -> None:
+        if count:
+            self.dropped[reason] += count
+            self._example(reason, doc_id)
+
+    def _with_examples(self, reason: str, count: int) -> str:
+        ids = self.examples.get(reason, [])
+        shown = f" (e.g. in {', '.join(repr(i) for i in ids)})" if ids else ""
+        return f"  {count} {reason}{shown}"
+
+    def lines(self) -> list[str]:
+        total = sum(self.documents.values())
+        head = f"{self.action} {total} document(s)"
+        if len(self.documents) > 1 or (self.documents and "" not in self.documents):
+            head += " (" + ", ".join(f"{name}: {n}" for name, n in self.documents.items()) + ")"
+        if self.records:
+            head += f", {self.records} record(s)"
+        out = [head]
+        if self.spans:
+            out.append(
+                f"spans: {sum(self.spans.values())} ("
+                + ", ".join(f"{label} {n}" for label, n in sorted(self.spans.items()))
+                + ")"
+            )
+        if self.relations:
+            out.append(
+                f"relations: {sum(self.relations.values())} ("
+                + ", ".join(f"{label} {n}" for label, n in sorted(self.relations.items()))
+                + ")"
+            )
+        for title, counter in (
+            ("adjusted", self.adjustments),
+            ("dropped", self.dropped),
+            ("skipped", self.skipped),
+        ):
+            if counter:
+                out.append(f"{title}:")
+                out.extend(self._with_examples(reason, n) for reason, n in sorted(counter.items()))
+        out.extend(self.notes)
+        return out
+
+    def render(self) -> str:
+        return "\n".join(self.lines())
