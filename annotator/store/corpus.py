@@ -6,13 +6,15 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import orjson
 
 from annotator.model.errors import AnnotatorError
 from annotator.model.records import Document
 from annotator.model.text import normalize_text
-from annotator.store.jsonl import decode_utf8, iter_raw_lines, parse_json_object
+from annotator.store.index_cache import IndexCache, file_stamp
+from annotator.store.jsonl import RawLine, RawLineStream, decode_utf8, parse_json_object
 
 DOCUMENT_SUFFIXES = (".txt", ".jsonl")
 
@@ -64,11 +66,13 @@ class Corpus:
     read are still available.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, cache: IndexCache | None = None) -> None:
         self.root = root
         self.entries: list[DocumentEntry] = []
         self.problems: list[AnnotatorError] = []
         self._by_id: dict[str, int] = {}
+        self._cache = cache
+        """Where the index of each ``.jsonl`` file is kept between runs (see index_cache)."""
         if root.is_dir():
             self._scan()
 
@@ -115,38 +119,92 @@ class Corpus:
                 self._scan_jsonl(path)
 
     def _scan_jsonl(self, path: Path) -> None:
+        stamp = file_stamp(path)
+        if self._cache is not None:
+            cached = self._cache.load("corpus", path, stamp)
+            if cached is not None and self._add_cached(path, cached):
+                return
+        found: list[DocumentEntry] = []
+        problems = len(self.problems)
         try:
-            data = path.read_bytes()
+            for raw in RawLineStream(path):
+                entry = self._entry_of(path, raw)
+                if entry is not None:
+                    found.append(entry)
+                    self._add(entry)
         except OSError as error:
             self.problems.append(AnnotatorError(f"cannot read: {error.strerror}", file=path))
             return
-        for raw in iter_raw_lines(path, data):
+        if self._cache is not None and len(self.problems) == problems:
+            # Duplicate ids are found again by _add when the cached index is replayed.
+            self._cache.store(
+                "corpus",
+                path,
+                stamp,
+                {
+                    "ids": [entry.id for entry in found],
+                    "lines": [entry.line for entry in found],
+                    "offsets": [entry.offset for entry in found],
+                    "lengths": [entry.length for entry in found],
+                    "titles": [entry.title for entry in found],
+                },
+            )
+
+    def _entry_of(self, path: Path, raw: RawLine) -> DocumentEntry | None:
+        """The index entry of one line, or None after recording its problem."""
+        try:
+            value = orjson.loads(raw.data)
+            if not isinstance(value, dict):
+                raise ValueError
+        except (ValueError, RecursionError):  # orjson.JSONDecodeError is a ValueError
             try:
-                value = parse_json_object(raw, file=path)
-                doc_id = value.get("id")
-                if isinstance(doc_id, int) and not isinstance(doc_id, bool):
-                    doc_id = str(doc_id)
-                if not isinstance(doc_id, str) or not doc_id:
-                    raise AnnotatorError(
-                        "missing or empty string field 'id'", file=path, line=raw.number
-                    )
-                if not isinstance(value.get("text"), str):
-                    raise AnnotatorError(
-                        f"document {doc_id!r}: missing string field 'text'",
-                        file=path,
-                        line=raw.number,
-                    )
-                title = value.get("title")
-                if title is not None and not isinstance(title, str):
-                    raise AnnotatorError(
-                        f"document {doc_id!r}: 'title' must be a string",
-                        file=path,
-                        line=raw.number,
-                    )
-            except AnnotatorError as error:
+                parse_json_object(raw, file=path)
+            except AnnotatorError as error:  # the precise message, naming file and line
                 self.problems.append(error)
-                continue
-            self._add(DocumentEntry(doc_id, path, raw.number, raw.offset, len(raw.data), title))
+            return None
+        try:
+            doc_id = value.get("id")
+            if isinstance(doc_id, int) and not isinstance(doc_id, bool):
+                doc_id = str(doc_id)
+            if not isinstance(doc_id, str) or not doc_id:
+                raise AnnotatorError(
+                    "missing or empty string field 'id'", file=path, line=raw.number
+                )
+            if not isinstance(value.get("text"), str):
+                raise AnnotatorError(
+                    f"document {doc_id!r}: missing string field 'text'",
+                    file=path,
+                    line=raw.number,
+                )
+            title = value.get("title")
+            if title is not None and not isinstance(title, str):
+                raise AnnotatorError(
+                    f"document {doc_id!r}: 'title' must be a string",
+                    file=path,
+                    line=raw.number,
+                )
+        except AnnotatorError as error:
+            self.problems.append(error)
+            return None
+        return DocumentEntry(doc_id, path, raw.number, raw.offset, len(raw.data), title)
+
+    def _add_cached(self, path: Path, cached: dict[str, Any]) -> bool:
+        try:
+            rows = list(
+                zip(
+                    cached["ids"],
+                    cached["lines"],
+                    cached["offsets"],
+                    cached["lengths"],
+                    cached["titles"],
+                    strict=True,
+                )
+            )
+        except (KeyError, TypeError, ValueError):
+            return False
+        for doc_id, line, offset, length, title in rows:
+            self._add(DocumentEntry(doc_id, path, line, offset, length, title))
+        return True
 
     # -- access -------------------------------------------------------------------------------
 
@@ -180,6 +238,9 @@ class Corpus:
                 data = handle.read(entry.length)
         except OSError as error:
             raise AnnotatorError(f"cannot read: {error.strerror}", file=entry.path) from None
+        return self._decode(entry, data)
+
+    def _decode(self, entry: DocumentEntry, data: bytes) -> Document:
         if entry.line is None:
             text = decode_utf8(data, file=entry.path, line=None)
             return Document(id=entry.id, text=normalize_text(text))
@@ -207,8 +268,38 @@ class Corpus:
 
     def __iter__(self) -> Iterator[Document]:
         """Every readable document in order; unreadable ones are in :attr:`problems` already."""
-        for entry in self.entries:
-            try:
-                yield self.load(entry)
-            except AnnotatorError as error:
-                self.problems.append(error)
+        # One open file at a time, read front to back: a 100,000-document export does not
+        # open a file per document.
+        current: Path | None = None
+        handle: BinaryIO | None = None
+        try:
+            for entry in self.entries:
+                try:
+                    if entry.line is None:
+                        document = self.load(entry)
+                    else:
+                        if entry.path != current or handle is None:
+                            if handle is not None:
+                                handle.close()
+                            current, handle = entry.path, None
+                            try:
+                                handle = entry.path.open("rb")
+                            except OSError as error:
+                                raise AnnotatorError(
+                                    f"cannot read: {error.strerror}", file=entry.path
+                                ) from None
+                        try:
+                            handle.seek(entry.offset)
+                            data = handle.read(entry.length)
+                        except OSError as error:
+                            raise AnnotatorError(
+                                f"cannot read: {error.strerror}", file=entry.path
+                            ) from None
+                        document = self._decode(entry, data)
+                except AnnotatorError as error:
+                    self.problems.append(error)
+                    continue
+                yield document
+        finally:
+            if handle is not None:
+                handle.close()

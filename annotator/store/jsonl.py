@@ -49,6 +49,37 @@ def iter_raw_lines(path: Path, data: bytes | None = None) -> Iterator[RawLine]:
         position = end + 1
 
 
+class RawLineStream:
+    """Like :func:`iter_raw_lines`, reading the file as it goes (memory stays flat).
+
+    Iterating raises ``OSError`` when the file cannot be opened or read; afterwards
+    :attr:`size` is the number of bytes read.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.size = 0
+
+    def __iter__(self) -> Iterator[RawLine]:
+        with self.path.open("rb", buffering=1 << 20) as handle:
+            position = 0
+            for number, chunk in enumerate(handle, start=1):
+                size = len(chunk)
+                if number == 1 and chunk.startswith(b"\xef\xbb\xbf"):
+                    # A UTF-8 BOM at the start of the file is not part of the first line.
+                    chunk = chunk[3:]
+                    position = 3
+                    size -= 3
+                terminated = chunk.endswith(b"\n")
+                line = chunk[:-1] if terminated else chunk
+                if line.endswith(b"\r"):
+                    line = line[:-1]
+                if line.strip():
+                    yield RawLine(number, position, line, terminated)
+                position += size
+                self.size = position
+
+
 def decode_utf8(data: bytes, *, file: Path | str, line: int | None) -> str:
     """Strict UTF-8 decoding with an error that names the byte offset of the bad byte."""
     try:

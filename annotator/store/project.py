@@ -10,6 +10,7 @@ from annotator.model.errors import AnnotatorError
 from annotator.store.annotations import AnnotationFile, check_annotator_name
 from annotator.store.config_file import CONFIG_NAME, load_config
 from annotator.store.corpus import DOCUMENT_SUFFIXES, Corpus
+from annotator.store.index_cache import CACHE_DIR_NAME, IndexCache
 
 DOCUMENTS = "documents"
 ANNOTATIONS = "annotations"
@@ -29,7 +30,9 @@ class Project:
             )
         self.root = root
         self.config: ProjectConfig = load_config(root)
-        self.corpus = Corpus(root / DOCUMENTS)
+        self.index_cache = IndexCache(root / CACHE_DIR_NAME)
+        """Indexes of the large files, so reopening a big project does not parse them again."""
+        self.corpus = Corpus(root / DOCUMENTS, cache=self.index_cache)
 
     @property
     def annotations_dir(self) -> Path:
@@ -49,7 +52,9 @@ class Project:
         )
 
     def annotations(self, annotator: str, *, writable: bool = False) -> AnnotationFile:
-        return AnnotationFile(self.annotation_path(annotator), annotator, writable=writable)
+        return AnnotationFile(
+            self.annotation_path(annotator), annotator, writable=writable, cache=self.index_cache
+        )
 
 
 def init_project(root: Path, files: list[Path]) -> list[Path]:
