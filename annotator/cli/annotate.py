@@ -3,17 +3,45 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
+from annotator.cli.common import add_project_argument, default_annotator, open_project
 from annotator.store.workspace import sample_workspace
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
-    """The ``annotate`` subcommand is added by the TUI work."""
+    parser = subparsers.add_parser(
+        "annotate",
+        help="annotate a project's documents in the terminal",
+        description="Open the annotation screen on the first document not yet done "
+        "(press ? inside for every key).",
+    )
+    add_project_argument(parser)
+    parser.add_argument(
+        "--annotator",
+        metavar="NAME",
+        help="whose annotations to edit (default: $ANNOTATOR, else the login name)",
+    )
+    parser.add_argument("--doc", metavar="ID", help="open this document first")
+    parser.set_defaults(handler=run_annotate)
+
+
+def annotate(project_path: Path, annotator: str, doc_id: str | None = None) -> int:
+    """Open the TUI; returns when the annotator quits. Every edit was saved as it was made."""
+    project = open_project(project_path)
+    from annotator.tui.app import AnnotateApp
+
+    with project.annotations(annotator, writable=True) as annotations:
+        app = AnnotateApp(project, annotations, doc_id)
+        app.run()
+    return 0
+
+
+def run_annotate(args: argparse.Namespace) -> int:
+    return annotate(args.project, args.annotator or default_annotator(), args.doc)
 
 
 def run_default(args: argparse.Namespace) -> int:
     """With no command: copy the bundled sample to the user's workspace and open it."""
-    workspace = sample_workspace()
-    print(f"sample project ready in {workspace}; the annotation screen is not built yet")
-    return 0
+    return annotate(sample_workspace(), default_annotator())

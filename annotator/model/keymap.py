@@ -24,6 +24,8 @@ class ActionSpec:
     group: str
     show: bool = False
     """Shown in the footer."""
+    short: str = ""
+    """Footer text (else the description)."""
 
 
 ACTIONS: tuple[ActionSpec, ...] = (
@@ -51,33 +53,44 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("select_row_end", "shift+end", "Extend selection to row end", "Select"),
     ActionSpec("select_page_up", "shift+pageup", "Extend selection a page up", "Select"),
     ActionSpec("select_page_down", "shift+pagedown", "Extend selection a page down", "Select"),
-    ActionSpec("visual", "v", "Start a selection at the cursor", "Select", show=True),
+    ActionSpec(
+        "visual", "v", "Start a selection at the cursor", "Select", show=True, short="Select"
+    ),
     ActionSpec("clear_selection", "escape", "Clear the selection", "Select"),
     ActionSpec("toggle_snap", "c", "Toggle word / character precision", "Select"),
-    ActionSpec("search", "/", "Search", "Search", show=True),
+    ActionSpec("search", "/", "Search", "Search", show=True, short="Search"),
     ActionSpec("next_match", "n", "Next match", "Search"),
     ActionSpec("prev_match", "N", "Previous match", "Search"),
     ActionSpec("next_span", "tab", "Next span", "Spans"),
     ActionSpec("prev_span", "shift+tab", "Previous span", "Spans"),
-    ActionSpec("delete_span", "x,delete", "Delete the span under the cursor", "Spans", show=True),
+    ActionSpec(
+        "delete_span",
+        "x,delete",
+        "Delete the span under the cursor",
+        "Spans",
+        show=True,
+        short="Delete",
+    ),
     ActionSpec("grow_end", ">", "Move the span end right a word", "Spans"),
     ActionSpec("shrink_end", "<", "Move the span end left a word", "Spans"),
     ActionSpec("grow_start", "alt+<", "Move the span start left a word", "Spans"),
     ActionSpec("shrink_start", "alt+>", "Move the span start right a word", "Spans"),
-    ActionSpec("link", "a", "Link the claim to a speaker", "Link", show=True),
+    ActionSpec("link", "a", "Link the claim to a speaker", "Link", show=True, short="Link"),
     ActionSpec("unlink", "A", "Remove the link under the cursor", "Link"),
-    ActionSpec("undo", "u,ctrl+z", "Undo", "Edit", show=True),
+    ActionSpec("undo", "u,ctrl+z", "Undo", "Edit", show=True, short="Undo"),
     ActionSpec("redo", "ctrl+r,ctrl+y", "Redo", "Edit"),
     ActionSpec("next_doc", "]", "Next document", "Documents"),
     ActionSpec("prev_doc", "[", "Previous document", "Documents"),
-    ActionSpec("doc_list", "ctrl+o", "Document list", "Documents", show=True),
-    ActionSpec("mark_done", "ctrl+d", "Mark done, open the next", "Documents", show=True),
+    ActionSpec("doc_list", "ctrl+o", "Document list", "Documents", show=True, short="Documents"),
+    ActionSpec(
+        "mark_done", "ctrl+d", "Mark done, open the next", "Documents", show=True, short="Done"
+    ),
     ActionSpec("skip", "ctrl+k", "Skip the document", "Documents"),
     ActionSpec("flag", "ctrl+f", "Flag the document with a note", "Documents"),
     ActionSpec("toggle_panel", "s", "Show / hide the side panel", "View"),
-    ActionSpec("help", "?", "Help: keys and guidelines", "View", show=True),
+    ActionSpec("help", "?", "Help: keys and guidelines", "View", show=True, short="Help"),
     ActionSpec("command_palette", "ctrl+p", "Command palette", "View"),
-    ActionSpec("quit", "q,ctrl+q", "Quit", "View", show=True),
+    ActionSpec("quit", "q,ctrl+q", "Quit", "View", show=True, short="Quit"),
 )
 
 ACTION_NAMES = frozenset(action.name for action in ACTIONS)
@@ -107,7 +120,7 @@ def all_actions(config: ProjectConfig) -> list[ActionSpec]:
             field="keys",
         )
     return [
-        ActionSpec(a.name, config.keys.get(a.name, a.keys), a.description, a.group, a.show)
+        ActionSpec(a.name, config.keys.get(a.name, a.keys), a.description, a.group, a.show, a.short)
         for a in actions
     ]
 

@@ -1,0 +1,503 @@
+"""The annotate screen: the article, the side panel and the status line over an editing session.
+
+Each key runs one action here, which calls one method of :class:`EditingSession`, saves the
+record it returns through the project's :class:`AnnotationFile` (the status line says "saved"
+only after the fsync'd append returned) and repaints what changed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, OptionList, Static
+
+from annotator.model.errors import AnnotatorError
+from annotator.model.records import AnnotationRecord, Span, Status
+from annotator.model.session import EditingSession
+from annotator.model.text import display_safe
+from annotator.store.annotations import AnnotationFile
+from annotator.store.project import Project
+from annotator.tui.article_view import ArticleView
+from annotator.tui.dialogs import NEW_TAIL, HelpScreen, LinkPicker, NoteDialog, safe_excerpt
+from annotator.tui.doc_list import DocumentList, DocumentRow
+from annotator.tui.keys import bindings_for
+from annotator.tui.side_panel import LegendItem, SidePanel, SpanList
+
+
+class AnnotateScreen(Screen[None], inherit_bindings=False):
+    """One annotator working through a project's documents."""
+
+    def __init__(
+        self,
+        project: Project,
+        annotations: AnnotationFile,
+        doc_id: str,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.project = project
+        self.config = project.config
+        self.annotations = annotations
+        self.clock = clock
+        self.doc_ids = project.corpus.ids()
+        self.session = self._make_session(doc_id)
+        self.save_state = "saved" if doc_id in annotations else "not saved yet"
+        self._last_saved: AnnotationRecord | None = None
+        self._goal_x: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="banner", markup=False)
+        with Horizontal(id="body"):
+            with Vertical(id="article-pane"):
+                yield Static("", id="title", markup=False)
+                yield ArticleView(
+                    self.session.text, self._view_spans(), self.config.labels, id="article"
+                )
+            yield SidePanel(self.config, id="side")
+        yield Input(placeholder="search (Enter: next match, Escape: cancel)", id="search")
+        yield Static("", id="status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.view.focus()
+        self._show_document()
+
+    @property
+    def view(self) -> ArticleView:
+        return self.query_one(ArticleView)
+
+    # -- documents ----------------------------------------------------------------------------
+
+    def _make_session(self, doc_id: str) -> EditingSession:
+        document = self.project.corpus.get(doc_id)
+        read_only = not self.annotations.writable
+        record: AnnotationRecord | None = None
+        self._record_error = ""
+        try:
+            record = self.annotations.get(doc_id)
+        except AnnotatorError as error:
+            self._record_error = str(error)
+            read_only = True
+        return EditingSession(
+            document, self.config, self.annotations.annotator, record, read_only=read_only
+        )
+
+    def _view_spans(self) -> list[Span]:
+        return [] if self.session.stale else list(self.session.spans)
+
+    def _show_document(self) -> None:
+        session = self.session
+        self.view.set_text(session.text, self._view_spans())
+        title = session.document.title or session.document.id
+        self.query_one("#title", Static).update(Text(display_safe(title), style="bold"))
+        banner = self.query_one("#banner", Static)
+        if session.stale:
+            banner.update(
+                "READ-ONLY: this document's text changed since it was annotated (text_sha256 "
+                "differs), so its spans are hidden rather than shown in the wrong places. "
+                "Nothing you do here is saved."
+            )
+        elif self._record_error:
+            banner.update(f"READ-ONLY: the saved record cannot be read: {self._record_error}")
+        elif not self.annotations.writable:
+            banner.update("READ-ONLY: the annotation file is open read-only.")
+        banner.set_class(session.read_only, "-visible")
+        self._last_saved = None
+        self._goal_x = None
+        self._sync()
+        self.view.scroll_to_offset(session.cursor, center=True)
+
+    def leave_document(self) -> None:
+        """Save the cursor and time spent before switching away or quitting."""
+        session = self.session
+        if session.read_only:
+            return
+        session.time.touch(self.clock())
+        saved = self._last_saved
+        record = session.to_record()
+        exists = session.document.id in self.annotations
+        if not exists and not session.spans and session.cursor == 0:
+            return
+        if saved is not None and (saved.cursor, saved.seconds_spent) == (
+            record.cursor,
+            record.seconds_spent,
+        ):
+            return
+        self._save(record)
+
+    def open_document(self, doc_id: str) -> None:
+        if doc_id == self.session.document.id:
+            return
+        self.leave_document()
+        self.session = self._make_session(doc_id)
+        self.save_state = "saved" if doc_id in self.annotations else "not saved yet"
+        self._show_document()
+
+    def _next_not_done(self, start: int) -> str | None:
+        count = len(self.doc_ids)
+        for step in range(1, count + 1):
+            doc_id = self.doc_ids[(start + step) % count]
+            if (
+                self.annotations.status(doc_id) not in (Status.done,)
+                and doc_id != self.doc_ids[start]
+            ):
+                return doc_id
+        return None
+
+    @property
+    def position(self) -> int:
+        return self.doc_ids.index(self.session.document.id)
+
+    # -- saving and repainting ----------------------------------------------------------------
+
+    def _save(self, record: AnnotationRecord) -> bool:
+        try:
+            self.annotations.save(record)
+        except (OSError, AnnotatorError) as error:
+            self.save_state = f"NOT SAVED: {error}"
+            self.notify(
+                display_safe(f"not saved: {error}"), severity="error", timeout=10, markup=False
+            )
+            return False
+        self._last_saved = record
+        self.save_state = "saved"
+        return True
+
+    def _sync(self, record: AnnotationRecord | None = None) -> None:
+        """After an action: save its record, repaint the marks, side panel and status line."""
+        session = self.session
+        session.time.touch(self.clock())
+        if record is not None:
+            self.save_state = "saving…"
+            self._save(record)
+            self.view.set_spans(self._view_spans())
+        current = session.current_span()
+        self.view.set_marks(session.cursor, session.selection(), current)
+        self.query_one(SidePanel).update_from(session, hide_spans=session.stale)
+        self._update_status()
+
+    def _update_status(self) -> None:
+        session = self.session
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f"{display_safe(session.document.id)} ", style="bold")
+        text.append(f"{self.position + 1}/{len(self.doc_ids)}  ")
+        text.append(f"{session.status.value.replace('_', ' ')}  ", style="italic")
+        text.append(f"@{session.cursor}")
+        selection = session.selection()
+        if selection is not None:
+            text.append(f" sel {selection[1] - selection[0]}")
+        if session.snap == "char":
+            text.append(" [char]")
+        under = session.spans_at(session.cursor) if not session.stale else []
+        if under:
+            text.append("  ")
+            for index, span in enumerate(under[:3]):
+                label = self.config.label(span.label)
+                if index:
+                    text.append(" ⊂ ", style="dim")
+                text.append(span.label, style=f"bold {label.color}" if label else "bold")
+                tail = session.linked_tail(span.id)
+                if tail is not None:
+                    text.append(f"←{safe_excerpt(tail.text, 18)}")
+        if session.message:
+            text.append(f"  {display_safe(session.message)}", style="dim")
+        state = self.save_state
+        if session.read_only:
+            state = "read-only"
+        text.append("  ")
+        text.append(state, style="bold red" if state.startswith("NOT") else "green")
+        self.query_one("#status", Static).update(text)
+
+    def _do(self, change: Callable[[], AnnotationRecord | None]) -> None:
+        self.session.message = ""
+        self._goal_x = None
+        self._sync(change())
+
+    def _move(self, move: Callable[[], object], *, vertical: bool = False) -> None:
+        self.session.message = ""
+        if not vertical:
+            self._goal_x = None
+        move()
+        self._sync()
+
+    # -- moves --------------------------------------------------------------------------------
+
+    def action_cursor_left(self) -> None:
+        self._move(self.session.left)
+
+    def action_cursor_right(self) -> None:
+        self._move(self.session.right)
+
+    def _vertical(self, rows: int, *, extend: bool = False) -> None:
+        if self._goal_x is None:
+            self._goal_x = self.view.x_of(self.session.cursor)
+        target = self.view.vertical_target(self.session.cursor, rows, self._goal_x)
+        self._move(lambda: self.session.move_to(target, extend=extend), vertical=True)
+
+    def action_cursor_up(self) -> None:
+        self._vertical(-1)
+
+    def action_cursor_down(self) -> None:
+        self._vertical(1)
+
+    def action_page_up(self) -> None:
+        self._vertical(-self.view.page_rows)
+
+    def action_page_down(self) -> None:
+        self._vertical(self.view.page_rows)
+
+    def action_next_word(self) -> None:
+        self._move(self.session.next_word)
+
+    def action_prev_word(self) -> None:
+        self._move(self.session.prev_word)
+
+    def action_next_paragraph(self) -> None:
+        self._move(self.session.next_paragraph)
+
+    def action_prev_paragraph(self) -> None:
+        self._move(self.session.prev_paragraph)
+
+    def _row_edge(self, index: int, *, extend: bool = False) -> None:
+        target = self.view.row_bounds(self.session.cursor)[index]
+        self._move(lambda: self.session.move_to(target, extend=extend))
+
+    def action_row_start(self) -> None:
+        self._row_edge(0)
+
+    def action_row_end(self) -> None:
+        self._row_edge(1)
+
+    def action_doc_start(self) -> None:
+        self._move(self.session.doc_start)
+
+    def action_doc_end(self) -> None:
+        self._move(self.session.doc_end)
+
+    # -- selection ----------------------------------------------------------------------------
+
+    def action_select_left(self) -> None:
+        self._move(lambda: self.session.left(extend=True))
+
+    def action_select_right(self) -> None:
+        self._move(lambda: self.session.right(extend=True))
+
+    def action_select_up(self) -> None:
+        self._vertical(-1, extend=True)
+
+    def action_select_down(self) -> None:
+        self._vertical(1, extend=True)
+
+    def action_select_next_word(self) -> None:
+        self._move(lambda: self.session.next_word(extend=True))
+
+    def action_select_prev_word(self) -> None:
+        self._move(lambda: self.session.prev_word(extend=True))
+
+    def action_select_row_start(self) -> None:
+        self._row_edge(0, extend=True)
+
+    def action_select_row_end(self) -> None:
+        self._row_edge(1, extend=True)
+
+    def action_select_page_up(self) -> None:
+        self._vertical(-self.view.page_rows, extend=True)
+
+    def action_select_page_down(self) -> None:
+        self._vertical(self.view.page_rows, extend=True)
+
+    def action_visual(self) -> None:
+        self._move(self.session.start_visual)
+
+    def action_clear_selection(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.has_class("-visible"):
+            search.remove_class("-visible")
+            self.view.focus()
+            return
+        self._move(self.session.clear_selection)
+
+    def action_toggle_snap(self) -> None:
+        self._move(self.session.toggle_snap)
+
+    # -- search -------------------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.add_class("-visible")
+        search.value = self.session.search_query
+        search.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "search":
+            return
+        event.input.remove_class("-visible")
+        self.view.focus()
+        self._move(lambda: self.session.search(event.value) and None)
+
+    def action_next_match(self) -> None:
+        self._move(lambda: self.session.search() and None)
+
+    def action_prev_match(self) -> None:
+        self._move(lambda: self.session.search(backwards=True) and None)
+
+    # -- tagging, spans, links ----------------------------------------------------------------
+
+    def action_tag(self, label: str) -> None:
+        self._do(lambda: self.session.tag(label))
+
+    def action_delete_span(self) -> None:
+        self._do(self.session.delete_span)
+
+    def action_grow_end(self) -> None:
+        self._do(lambda: self.session.move_edge("end", +1))
+
+    def action_shrink_end(self) -> None:
+        self._do(lambda: self.session.move_edge("end", -1))
+
+    def action_grow_start(self) -> None:
+        self._do(lambda: self.session.move_edge("start", -1))
+
+    def action_shrink_start(self) -> None:
+        self._do(lambda: self.session.move_edge("start", +1))
+
+    def action_next_span(self) -> None:
+        self._move(lambda: self.session.step_span(+1) and None)
+
+    def action_prev_span(self) -> None:
+        self._move(lambda: self.session.step_span(-1) and None)
+
+    def action_link(self) -> None:
+        session = self.session
+        session.message = ""
+        found = session.link_candidates()
+        if found is None:
+            self._sync()
+            return
+        head, relation, tails = found
+        had_selection = session.selection() is not None
+
+        def chosen(result: str | None) -> None:
+            if result is None:
+                return
+            if result == NEW_TAIL:
+                session.begin_new_tail(head.id, relation.name)
+                if had_selection and relation.tail_labels:
+                    self._do(lambda: session.tag(relation.tail_labels[0]))
+                else:
+                    self._sync()
+                return
+            self._do(lambda: session.link(head.id, result, relation.name))
+
+        self.app.push_screen(LinkPicker(head, relation.name, tails, relation.tail_labels), chosen)
+
+    def action_unlink(self) -> None:
+        self._do(self.session.unlink)
+
+    def action_undo(self) -> None:
+        self._do(self.session.undo)
+
+    def action_redo(self) -> None:
+        self._do(self.session.redo)
+
+    # -- documents ----------------------------------------------------------------------------
+
+    def action_next_doc(self) -> None:
+        if self.position + 1 < len(self.doc_ids):
+            self.open_document(self.doc_ids[self.position + 1])
+        else:
+            self.notify("this is the last document")
+
+    def action_prev_doc(self) -> None:
+        if self.position > 0:
+            self.open_document(self.doc_ids[self.position - 1])
+        else:
+            self.notify("this is the first document")
+
+    def _set_status_and_advance(self, status: Status) -> None:
+        record = self.session.set_status(status)
+        self._sync(record)
+        if record is None or self.save_state != "saved":
+            return
+        following = self._next_not_done(self.position)
+        if following is None:
+            self.notify("every document is done")
+        else:
+            self.open_document(following)
+
+    def action_mark_done(self) -> None:
+        self._set_status_and_advance(Status.done)
+
+    def action_skip(self) -> None:
+        self._set_status_and_advance(Status.skipped)
+
+    def action_flag(self) -> None:
+        def noted(note: str | None) -> None:
+            if note is not None:
+                self._do(lambda: self.session.set_status(Status.flagged, note))
+
+        self.app.push_screen(NoteDialog("Flag this document: note", self.session.note), noted)
+
+    def action_doc_list(self) -> None:
+        rows = []
+        for entry in self.project.corpus.entries:
+            rows.append(DocumentRow(entry.id, entry.title or "", self.annotations.status(entry.id)))
+
+        def chosen(doc_id: str | None) -> None:
+            if doc_id is not None:
+                self.open_document(doc_id)
+
+        self.app.push_screen(DocumentList(rows, self.session.document.id), chosen)
+
+    # -- view ---------------------------------------------------------------------------------
+
+    def action_toggle_panel(self) -> None:
+        self.query_one(SidePanel).toggle_class("-hidden")
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self.config))
+
+    def action_quit(self) -> None:
+        self.leave_document()
+        self.app.exit()
+
+    # -- mouse --------------------------------------------------------------------------------
+
+    def on_article_view_pointer(self, event: ArticleView.Pointer) -> None:
+        session = self.session
+        if event.kind == "press":
+            self._move(lambda: session.move_to(event.offset))
+        elif event.kind == "drag":
+            if session.anchor is None and event.offset == session.cursor:
+                return
+            self._move(lambda: session.move_to(event.offset, extend=True))
+        elif event.kind == "word":
+            word = session.word_at(event.offset)
+            if word is not None:
+                self._move(lambda: session.select(*word))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if not isinstance(event.option_list, SpanList) or event.option.id is None:
+            return
+        span = self.session.span(event.option.id)
+        if span is not None:
+            self._move(lambda: self.session.jump_to(span))
+            self.view.scroll_to_offset(span.start, center=True)
+
+    def on_legend_item_chosen(self, event: LegendItem.Chosen) -> None:
+        self.action_tag(event.label)
+
+
+def make_annotate_screen_class(project: Project) -> type[AnnotateScreen]:
+    """An AnnotateScreen subclass whose bindings come from the project's config."""
+    return type(
+        "AnnotateScreen",
+        (AnnotateScreen,),
+        {"BINDINGS": bindings_for(project.config)},
+    )

@@ -1,0 +1,99 @@
+"""The annotate application: opens a project for one annotator and shows the annotate screen."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from functools import partial
+
+from textual.app import App
+from textual.command import Hit, Hits, Provider
+from textual.screen import Screen
+
+from annotator.model.errors import AnnotatorError
+from annotator.model.keymap import all_actions, display_keys
+from annotator.model.records import Status
+from annotator.store.annotations import AnnotationFile
+from annotator.store.project import Project
+from annotator.tui.annotate_screen import AnnotateScreen, make_annotate_screen_class
+from annotator.tui.keys import action_method
+
+
+class ActionCommands(Provider):
+    """Every action of the annotate screen in the command palette."""
+
+    async def search(self, query: str) -> Hits:
+        screen = self.screen
+        if not isinstance(screen, AnnotateScreen):
+            return
+        matcher = self.matcher(query)
+        for action in all_actions(screen.config):
+            if action.name == "command_palette":
+                continue
+            title = f"{action.description}  ({display_keys(action.keys)})"
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(title),
+                    partial(screen.run_action, action_method(action)),
+                    help=action.name,
+                )
+
+
+def first_document(project: Project, annotations: AnnotationFile, doc_id: str | None) -> str:
+    """``doc_id`` if given (must exist), else the first document not done."""
+    ids = project.corpus.ids()
+    if not ids:
+        raise AnnotatorError("the project has no documents", file=project.root / "documents")
+    if doc_id is not None:
+        if doc_id not in project.corpus:
+            raise AnnotatorError(
+                f"no document with id {doc_id!r} in the project", file=project.root
+            )
+        return doc_id
+    for candidate in ids:
+        if annotations.status(candidate) is not Status.done:
+            return candidate
+    return ids[0]
+
+
+class AnnotateApp(App[None]):
+    """``annotator annotate``: one annotator, one project."""
+
+    CSS_PATH = "annotate.tcss"
+    TITLE = "annotator"
+    COMMANDS = App.COMMANDS | {ActionCommands}
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(
+        self,
+        project: Project,
+        annotations: AnnotationFile,
+        doc_id: str | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.project = project
+        self.annotations = annotations
+        self.start_doc = first_document(project, annotations, doc_id)
+        self.clock = clock
+        all_actions(project.config)  # unknown action names in [keys] fail early and clearly
+
+    def get_default_screen(self) -> Screen[None]:
+        screen_class = make_annotate_screen_class(self.project)
+        return screen_class(self.project, self.annotations, self.start_doc, clock=self.clock)
+
+    @property
+    def annotate_screen(self) -> AnnotateScreen:
+        for screen in self.screen_stack:
+            if isinstance(screen, AnnotateScreen):
+                return screen
+        raise LookupError("no annotate screen")
+
+    async def action_quit(self) -> None:
+        with contextlib.suppress(LookupError):
+            self.annotate_screen.leave_document()
+        self.exit()

@@ -1,0 +1,490 @@
+"""The article pane: a Line API widget that draws only the visible rows of a wrapped article.
+
+Usage (the annotate screen and the review screen share it)::
+
+    view = ArticleView(text, spans, config.labels)
+    view.set_spans(new_spans)                     # repaints only rows whose spans changed
+    view.set_marks(cursor, selection, current)    # offset, (start, end) | None, Span | None
+
+Geometry helpers (:meth:`row_bounds`, :meth:`vertical_target`, :attr:`page_rows`) turn wrapped-row
+moves into offsets for the editing session. Mouse input is reported as :class:`ArticleView.Pointer`
+messages carrying code point offsets; the owner decides what they do.
+
+Labels are drawn on separate channels so that overlapping and nested spans stay visible: by label
+position in the config, the first is bold foreground colour, the second a background tint, the
+third an underline (in its colour unless a first-channel span covers it), further labels
+background tints again, and two background spans on one cell add italics. The current span, the
+selection and the cursor are drawn on top.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.cache import LRUCache
+from textual.color import Color
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.timer import Timer
+
+from annotator.model.config import LabelConfig
+from annotator.model.records import Span
+from annotator.model.text import display_safe
+from annotator.tui.wrap import Cell, WrappedText, row_cells
+
+Channel = Literal["fg", "bg", "underline"]
+_CHANNELS: tuple[Channel, ...] = ("fg", "bg", "underline", "bg")
+CURSOR_STYLE = Style(color="#101010", bgcolor="#f4f4f4", bold=True)
+SELECTION_BG = "#5a5f8c"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class _SpanKey:
+    start: int
+    end: int
+    label: str
+
+
+def _clip(extent: tuple[int, int] | None, start: int, end: int) -> tuple[int, int] | None:
+    if extent is None:
+        return None
+    low, high = max(extent[0], start), min(extent[1], end)
+    return (low, high) if low < high else None
+
+
+class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
+    """A wrapped, span-highlighted, cursor-carrying view of one article."""
+
+    ALLOW_SELECT = False
+    DEFAULT_CSS = """
+    ArticleView {
+        padding: 0 1;
+        scrollbar-size-vertical: 1;
+    }
+    """
+
+    class Pointer(Message):
+        """A mouse action on the text: ``press`` (click), ``drag``, ``word`` (double click)."""
+
+        def __init__(self, view: ArticleView, offset: int, kind: str) -> None:
+            super().__init__()
+            self.view = view
+            self.offset = offset
+            self.kind = kind
+
+    def __init__(
+        self,
+        text: str,
+        spans: Sequence[Span],
+        labels: Sequence[LabelConfig],
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.labels = list(labels)
+        self._channel: dict[str, Channel] = {
+            label.name: _CHANNELS[index % len(_CHANNELS)] for index, label in enumerate(labels)
+        }
+        self._colors = {label.name: label.color for label in labels}
+        self._text = ""
+        self._display = ""
+        self._spans: list[_SpanKey] = []
+        self._span_starts: list[int] = []
+        self._longest = 0
+        self.cursor = 0
+        self.selection: tuple[int, int] | None = None
+        self.current: tuple[int, int] | None = None
+        self._wrap: WrappedText | None = None
+        self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
+        self._cells: LRUCache[tuple[int, int, int], list[Cell]] = LRUCache(1024)
+        self._styles: dict[tuple[object, ...], Style] = {}
+        self._resize_timer: Timer | None = None
+        self._dragging = False
+        self._sized = False
+        self.render_count = 0
+        """render_line calls so far (tests check a keystroke repaints only changed rows)."""
+        self.set_text(text, spans)
+
+    # -- content ------------------------------------------------------------------------------
+
+    def set_text(self, text: str, spans: Sequence[Span]) -> None:
+        """Show another text (another document): re-wraps and repaints everything."""
+        self._text = text
+        self._display = display_safe(text)
+        self._store_spans(spans)
+        self.cursor = 0
+        self.selection = None
+        self.current = None
+        self._wrap = None
+        self._strips.clear()
+        self._cells.clear()
+        if self.is_mounted:
+            self._rewrap()
+            self.scroll_to(0, 0, animate=False)
+            self.refresh()
+
+    def _store_spans(self, spans: Sequence[Span]) -> None:
+        keys = sorted(_SpanKey(s.start, s.end, s.label) for s in spans)
+        keys.sort(key=lambda key: (key.start, key.end))
+        self._spans = keys
+        self._span_starts = [key.start for key in keys]
+        self._longest = max((key.end - key.start for key in keys), default=0)
+
+    def set_spans(self, spans: Sequence[Span]) -> None:
+        """Replace the spans; repaints only the rows where spans appeared or disappeared."""
+        old = set(self._spans)
+        self._store_spans(spans)
+        changed = old.symmetric_difference(self._spans)
+        for key in changed:
+            self._refresh_extent(key.start, key.end)
+
+    def set_marks(
+        self, cursor: int, selection: tuple[int, int] | None, current: Span | None
+    ) -> None:
+        """Move the cursor, selection and current-span highlight; repaints the rows that change."""
+        current_extent = (current.start, current.end) if current is not None else None
+        old_cursor, old_selection, old_current = self.cursor, self.selection, self.current
+        self.cursor, self.selection, self.current = cursor, selection, current_extent
+        if old_cursor != cursor:
+            self._refresh_extent(old_cursor, old_cursor + 1)
+            self._refresh_extent(cursor, cursor + 1)
+        if old_selection != selection:
+            if old_selection is None or selection is None:
+                for extent in (old_selection, selection):
+                    if extent is not None:
+                        self._refresh_extent(*extent)
+            else:
+                for a, b in ((old_selection[0], selection[0]), (old_selection[1], selection[1])):
+                    if a != b:
+                        self._refresh_extent(min(a, b) - 1, max(a, b) + 1)
+        if old_current != current_extent:
+            for extent in (old_current, current_extent):
+                if extent is not None:
+                    self._refresh_extent(*extent)
+        self.scroll_to_offset(cursor)
+
+    # -- layout -------------------------------------------------------------------------------
+
+    @property
+    def wrapped(self) -> WrappedText:
+        if self._wrap is None:
+            self._rewrap()
+        assert self._wrap is not None
+        return self._wrap
+
+    def _text_width(self) -> int:
+        return max(self.scrollable_content_region.width, 10)
+
+    def _rewrap(self) -> None:
+        width = self._text_width() if self.is_mounted else 80
+        self._wrap = WrappedText(self._display, width)
+        self._strips.clear()
+        self._cells.clear()
+        self.virtual_size = Size(width, len(self._wrap))
+
+    def on_mount(self) -> None:
+        self._rewrap()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._wrap is None or not self._sized:
+            # The first real size: lay out at once (later resizes are debounced).
+            self._sized = True
+            self._rewrap()
+            self.scroll_to_offset(self.cursor, center=True)
+            return
+        if self._wrap.width == self._text_width():
+            return
+        if self._resize_timer is not None:
+            self._resize_timer.stop()
+        self._resize_timer = self.set_timer(0.08, self._after_resize)
+
+    def _after_resize(self) -> None:
+        self._resize_timer = None
+        if self._wrap is not None and self._wrap.width == self._text_width():
+            return
+        self._rewrap()
+        self.scroll_to_offset(self.cursor, center=True)
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+        self._styles.clear()
+
+    def cells(self, row: int) -> list[Cell]:
+        wrapped = self.wrapped
+        start, end = wrapped.starts[row], wrapped.ends[row]
+        key = (start, end, wrapped.width)
+        cached = self._cells.get(key)
+        if cached is None:
+            cached = row_cells(self._display, start, end)
+            self._cells[key] = cached
+        return cached
+
+    def row_bounds(self, offset: int) -> tuple[int, int]:
+        """First and last cursor offsets of the row showing ``offset``."""
+        wrapped = self.wrapped
+        row = wrapped.row_of(offset)
+        return self._row_range(row)
+
+    def _row_range(self, row: int) -> tuple[int, int]:
+        wrapped = self.wrapped
+        start, end = wrapped.starts[row], wrapped.ends[row]
+        if end < len(self._text) and self._text[end] == "\n":
+            return start, end
+        cells = self.cells(row)
+        return start, (cells[-1].start if cells else start)
+
+    def x_of(self, offset: int) -> int:
+        """Column of ``offset`` within its row."""
+        row = self.wrapped.row_of(offset)
+        cells = self.cells(row)
+        for cell in cells:
+            if cell.start <= offset < cell.end:
+                return cell.x
+        return (cells[-1].x + cells[-1].width) if cells else 0
+
+    def offset_at_row(self, row: int, x: int) -> int:
+        """The cursor offset at column ``x`` of ``row`` (clamped to the row)."""
+        wrapped = self.wrapped
+        row = max(0, min(row, len(wrapped) - 1))
+        first, last = self._row_range(row)
+        for cell in self.cells(row):
+            if cell.x <= x < cell.x + cell.width:
+                return cell.start
+        return first if x < 0 else last
+
+    def vertical_target(self, offset: int, rows: int, goal_x: int | None = None) -> int:
+        """The offset ``rows`` rows below (negative: above) ``offset``, at column ``goal_x``."""
+        row = self.wrapped.row_of(offset)
+        x = self.x_of(offset) if goal_x is None else goal_x
+        target = max(0, min(row + rows, len(self.wrapped) - 1))
+        if target == row:
+            return self._row_range(row)[0 if rows < 0 else 1] if rows else offset
+        return self.offset_at_row(target, x)
+
+    @property
+    def page_rows(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def scroll_to_offset(self, offset: int, *, center: bool = False) -> None:
+        """Scroll so that the row of ``offset`` is visible (a row of margin where possible)."""
+        if not self.is_mounted or self._wrap is None:
+            return
+        row = self._wrap.row_of(offset)
+        height = self.scrollable_content_region.height
+        top = int(self.scroll_offset.y)
+        if center:
+            self.scroll_to(y=max(0, row - height // 2), animate=False, immediate=True)
+        elif row < top + 1:
+            self.scroll_to(y=max(0, row - 1), animate=False, immediate=True)
+        elif row > top + height - 2:
+            self.scroll_to(y=max(0, row - height + 2), animate=False, immediate=True)
+
+    def _refresh_extent(self, start: int, end: int) -> None:
+        """Repaint the visible rows that show ``[start, end)``."""
+        if not self.is_mounted or self._wrap is None or not len(self._wrap):
+            return
+        first = self._wrap.row_of(max(start, 0))
+        last = self._wrap.row_of(max(end - 1, start, 0))
+        top = int(self.scroll_offset.y)
+        bottom = top + self.scrollable_content_region.height - 1
+        first, last = max(first, top), min(last, bottom)
+        if first <= last:
+            self.refresh_lines(first, last - first + 1)
+
+    # -- drawing ------------------------------------------------------------------------------
+
+    def _spans_in(self, start: int, end: int) -> list[_SpanKey]:
+        low = bisect_left(self._span_starts, start - self._longest)
+        high = bisect_right(self._span_starts, end)
+        return [key for key in self._spans[low:high] if key.end > start and key.start < end]
+
+    def _style(self, key: tuple[object, ...]) -> Style:
+        style = self._styles.get(key)
+        if style is None:
+            style = self._make_style(key)
+            self._styles[key] = style
+        return style
+
+    def _make_style(self, key: tuple[object, ...]) -> Style:
+        fg, bg, underline, overlap, current, selected, cursor = key
+        base = self.rich_style
+        background = Color.from_rich_color(base.bgcolor) if base.bgcolor else Color(0, 0, 0)
+        style = Style()
+        if isinstance(bg, str):
+            tint = Color.parse(self._colors[bg]).blend(background, 0.55)
+            style += Style(bgcolor=tint.rich_color)
+            background = tint
+        if isinstance(fg, str):
+            style += Style(color=self._colors[fg], bold=True)
+        if isinstance(underline, str):
+            style += Style(underline=True)
+            if not isinstance(fg, str):
+                style += Style(color=self._colors[underline])
+        if overlap:
+            style += Style(italic=True)
+        if current:
+            lifted = background.blend(Color(255, 255, 255), 0.22)
+            style += Style(bgcolor=lifted.rich_color, bold=True)
+        if selected:
+            style += Style(bgcolor=SELECTION_BG)
+        if cursor:
+            style += CURSOR_STYLE
+        return style
+
+    def render_line(self, y: int) -> Strip:
+        self.render_count += 1
+        wrapped = self.wrapped
+        scroll_x, scroll_y = self.scroll_offset
+        row = y + int(scroll_y)
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if row >= len(wrapped):
+            return Strip.blank(width, base)
+        start, end = wrapped.starts[row], wrapped.ends[row]
+        line_end = end < len(self._text) and self._text[end] == "\n"
+        visible_end = end + 1 if line_end else end
+        spans = self._spans_in(start, end)
+        cursor = self.cursor if start <= self.cursor < max(visible_end, start + 1) else -1
+        key = (
+            row,
+            start,
+            end,
+            wrapped.width,
+            tuple(spans),
+            cursor,
+            _clip(self.selection, start, visible_end),
+            _clip(self.current, start, end),
+        )
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._render_row(
+                row,
+                spans,
+                cursor,
+                _clip(self.selection, start, visible_end),
+                _clip(self.current, start, end),
+                line_end,
+            )
+            self._strips[key] = strip
+        return strip.crop_extend(int(scroll_x), int(scroll_x) + width, base)
+
+    def _render_row(
+        self,
+        row: int,
+        spans: list[_SpanKey],
+        cursor: int,
+        selection: tuple[int, int] | None,
+        current: tuple[int, int] | None,
+        line_end: bool,
+    ) -> Strip:
+        segments: list[Segment] = []
+        base = self.rich_style
+        previous_key: tuple[object, ...] | None = None
+        pending: list[str] = []
+
+        def flush() -> None:
+            if pending and previous_key is not None:
+                segments.append(Segment("".join(pending), base + self._style(previous_key)))
+            pending.clear()
+
+        for cell in self.cells(row):
+            key = self._cell_key(cell.start, spans, cursor, selection, current)
+            if key != previous_key:
+                flush()
+                previous_key = key
+            pending.append(cell.text)
+        flush()
+        end = self.wrapped.ends[row]
+        if line_end or end == len(self._text):
+            in_selection = selection is not None and selection[0] <= end < selection[1]
+            if cursor == end or in_selection:
+                key = (None, None, None, False, False, in_selection, cursor == end)
+                segments.append(Segment(" ", base + self._style(key)))
+        return Strip(segments)
+
+    def _cell_key(
+        self,
+        offset: int,
+        spans: list[_SpanKey],
+        cursor: int,
+        selection: tuple[int, int] | None,
+        current: tuple[int, int] | None,
+    ) -> tuple[object, ...]:
+        fg: tuple[int, str] | None = None
+        bg: tuple[int, str] | None = None
+        underline: tuple[int, str] | None = None
+        backgrounds = 0
+        for span in spans:
+            if not span.start <= offset < span.end:
+                continue
+            size = (span.end - span.start, span.label)
+            channel = self._channel.get(span.label, "bg")
+            if channel == "fg":
+                fg = size if fg is None or size < fg else fg
+            elif channel == "underline":
+                underline = size if underline is None or size < underline else underline
+            else:
+                backgrounds += 1
+                bg = size if bg is None or size < bg else bg
+        return (
+            fg[1] if fg else None,
+            bg[1] if bg else None,
+            underline[1] if underline else None,
+            backgrounds > 1,
+            current is not None and current[0] <= offset < current[1],
+            selection is not None and selection[0] <= offset < selection[1],
+            offset == cursor,
+        )
+
+    # -- mouse --------------------------------------------------------------------------------
+
+    def offset_at(self, x: int, y: int) -> int:
+        """The cursor offset under content coordinates ``(x, y)`` (relative to the widget)."""
+        return self.offset_at_row(y + int(self.scroll_offset.y), x + int(self.scroll_offset.x))
+
+    def _event_offset(self, event: events.MouseEvent) -> int | None:
+        where = event.get_content_offset_capture(self)
+        if not len(self.wrapped):
+            return None
+        return self.offset_at(where.x, where.y)
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        if event.button != 1:
+            return
+        offset = self._event_offset(event)
+        if offset is None:
+            return
+        self.focus()
+        self._dragging = True
+        self.capture_mouse()
+        self.post_message(self.Pointer(self, offset, "press"))
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if not self._dragging:
+            return
+        offset = self._event_offset(event)
+        if offset is not None:
+            self.post_message(self.Pointer(self, offset, "drag"))
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        if self._dragging:
+            self._dragging = False
+            self.release_mouse()
+
+    def on_click(self, event: events.Click) -> None:
+        if event.chain >= 2:
+            offset = self._event_offset(event)
+            if offset is not None:
+                self.post_message(self.Pointer(self, offset, "word"))

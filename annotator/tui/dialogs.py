@@ -1,0 +1,137 @@
+"""Modal screens of the annotate screen: link picker, note prompt, help."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from annotator.model.config import ProjectConfig
+from annotator.model.keymap import all_actions, display_keys
+from annotator.model.records import Span
+from annotator.model.session import excerpt
+from annotator.model.text import display_safe
+
+NEW_TAIL = "__new__"
+
+
+def safe_excerpt(text: str, width: int = 40) -> str:
+    """An excerpt of user text that is safe to draw."""
+    return excerpt(display_safe(text), width)
+
+
+class LinkPicker(ModalScreen[str | None]):
+    """Choose the tail of a link (a speaker for a claim), nearest first; or a new one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss_none", "Cancel")]
+
+    def __init__(
+        self, head: Span, relation: str, tails: list[Span], tail_labels: list[str]
+    ) -> None:
+        super().__init__()
+        self.head = head
+        self.relation = relation
+        self.tails = tails
+        self.tail_labels = tail_labels
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            title = Text()
+            title.append(f"Link {self.head.label} ", style="bold")
+            title.append(f"“{safe_excerpt(self.head.text, 50)}”")
+            title.append(f"  ({self.relation})", style="dim")
+            yield Static(title, classes="dialog-title")
+            options = []
+            for tail in self.tails:
+                prompt = Text()
+                prompt.append(f"{tail.label} ", style="bold")
+                prompt.append(safe_excerpt(tail.text, 60))
+                options.append(Option(prompt, id=tail.id))
+            noun = " or ".join(self.tail_labels) or "span"
+            new = Text(f"+ new {noun} from selection", style="italic")
+            options.append(Option(new, id=NEW_TAIL))
+            yield OptionList(*options, id="link-options")
+            yield Static(Text("Enter links · Escape cancels", style="dim"))
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        options.highlighted = 0
+        options.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
+
+class NoteDialog(ModalScreen[str | None]):
+    """Ask for a one-line note (flagging a document)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss_none", "Cancel")]
+
+    def __init__(self, prompt: str, value: str = "") -> None:
+        super().__init__()
+        self.prompt = prompt
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(Text(self.prompt, style="bold"), classes="dialog-title")
+            yield Input(value=self.value, id="note-input", placeholder="what is wrong?")
+            yield Static(Text("Enter saves · Escape cancels", style="dim"))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key binding (after the project's overrides) and the label guidelines."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "close", "Close")]
+
+    def __init__(self, config: ProjectConfig) -> None:
+        super().__init__()
+        self.config = config
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help"):
+            yield Static(Text("Keys", style="bold"), classes="dialog-title")
+            table = Table.grid(padding=(0, 2))
+            table.add_column(style="bold", no_wrap=True)
+            table.add_column(no_wrap=True)
+            table.add_column(style="dim", no_wrap=True)
+            for action in all_actions(self.config):
+                table.add_row(display_keys(action.keys), action.description, action.name)
+            table.add_row("mouse", "click: cursor · drag: select · double click: word", "")
+            table.add_row("", "click a span in the side panel: jump · a label: apply it", "")
+            yield Static(table)
+            yield Static(Text("Label guidelines", style="bold"), classes="dialog-title")
+            guide = Table.grid(padding=(0, 2))
+            guide.add_column(no_wrap=True)
+            guide.add_column()
+            for label in self.config.labels:
+                guide.add_row(
+                    Text(f"{label.key}  {label.name}", style=f"bold {label.color}"),
+                    Text(label.description or "-"),
+                )
+            for relation in self.config.relations:
+                guide.add_row(
+                    Text(f"{relation.key}  {relation.name}", style="bold"),
+                    Text(relation.description or "-"),
+                )
+            yield Static(guide)
+            yield Static(Text("Escape closes", style="dim"))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,163 @@
+"""The document list: progress counts, a status filter and fuzzy search by id or title."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from annotator.model.fuzzy import fuzzy_score
+from annotator.model.records import Status
+from annotator.model.text import display_safe
+
+FILTERS = ("all", "todo", "new", "in_progress", "done", "skipped", "flagged")
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRow:
+    doc_id: str
+    title: str
+    status: Status | None
+    """None: not opened yet."""
+
+
+def _matches(row: DocumentRow, status_filter: str) -> bool:
+    if status_filter == "all":
+        return True
+    if status_filter == "todo":
+        return row.status is not Status.done
+    if status_filter == "new":
+        return row.status is None
+    return row.status is not None and row.status.value == status_filter
+
+
+class FilterTab(Static):
+    def __init__(self, name: str) -> None:
+        super().__init__(name.replace("_", " "), classes="filter", markup=False)
+        self.filter_name = name
+
+    def on_click(self) -> None:
+        screen = self.screen
+        if isinstance(screen, DocumentList):
+            screen.set_filter(self.filter_name)
+
+
+class DocumentList(ModalScreen[str | None]):
+    """Pick a document; returns its id."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss_none", "Close"),
+        Binding("tab", "cycle_filter(1)", "Next filter"),
+        Binding("shift+tab", "cycle_filter(-1)", "Previous filter"),
+        Binding("down", "move(1)", show=False),
+        Binding("up", "move(-1)", show=False),
+        Binding("pagedown", "move(10)", show=False),
+        Binding("pageup", "move(-10)", show=False),
+    ]
+
+    def __init__(self, rows: list[DocumentRow], current: str | None) -> None:
+        super().__init__()
+        self.rows = rows
+        self.current = current
+        self.status_filter = "all"
+        self._shown: list[DocumentRow] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(self._progress(), classes="dialog-title", id="progress")
+            with Horizontal(id="filters"):
+                for name in FILTERS:
+                    yield FilterTab(name)
+            yield Input(placeholder="type to search id or title", id="doc-search")
+            yield OptionList(id="doc-options")
+            yield Static(Text("Enter opens · Tab changes the filter · Escape closes", style="dim"))
+
+    def _progress(self) -> Text:
+        total = len(self.rows)
+        counts = {status: 0 for status in Status}
+        for row in self.rows:
+            if row.status is not None:
+                counts[row.status] += 1
+        text = Text()
+        text.append(f"{counts[Status.done]}/{total} done", style="bold")
+        text.append(
+            f" · {counts[Status.in_progress]} in progress · {counts[Status.skipped]} skipped"
+            f" · {counts[Status.flagged]} flagged"
+            f" · {total - sum(counts.values())} not started"
+        )
+        return text
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+        self._refresh_rows()
+
+    def set_filter(self, name: str) -> None:
+        self.status_filter = name
+        self._refresh_rows()
+
+    def action_cycle_filter(self, step: int) -> None:
+        index = (FILTERS.index(self.status_filter) + step) % len(FILTERS)
+        self.set_filter(FILTERS[index])
+
+    def action_move(self, step: int) -> None:
+        options = self.query_one(OptionList)
+        if options.option_count:
+            current = options.highlighted or 0
+            options.highlighted = max(0, min(options.option_count - 1, current + step))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._refresh_rows()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is not None and self._shown:
+            self.dismiss(self._shown[options.highlighted].doc_id)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def _refresh_rows(self) -> None:
+        for tab in self.query(FilterTab):
+            tab.set_class(tab.filter_name == self.status_filter, "-active")
+        query = self.query_one(Input).value
+        scored = []
+        for index, row in enumerate(self.rows):
+            if not _matches(row, self.status_filter):
+                continue
+            score = fuzzy_score(query, f"{row.doc_id} {row.title}")
+            if score is not None:
+                scored.append((-score if query else 0, index, row))
+        scored.sort(key=lambda item: (item[0], item[1]))
+        self._shown = [row for _, _, row in scored]
+        options = self.query_one(OptionList)
+        options.clear_options()
+        options.add_options([Option(self._prompt(row), id=row.doc_id) for row in self._shown])
+        if self._shown:
+            ids = [row.doc_id for row in self._shown]
+            keep = self.current in ids and not query
+            options.highlighted = ids.index(self.current) if keep else 0  # type: ignore[arg-type]
+
+    def _prompt(self, row: DocumentRow) -> Text:
+        status = row.status.value.replace("_", " ") if row.status else "new"
+        style = {
+            "done": "green",
+            "in progress": "yellow",
+            "flagged": "red",
+            "skipped": "magenta",
+        }.get(status, "dim")
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f"{status:<12}", style=style)
+        text.append(display_safe(row.doc_id), style="bold")
+        if row.title:
+            text.append("  " + display_safe(row.title))
+        return text
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
