@@ -13,6 +13,7 @@ import contextlib
 import os
 import re
 import time
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,6 +85,8 @@ def encode_record(record: AnnotationRecord) -> bytes:
 
 
 _STATUS_BY_VALUE = {status.value: status for status in Status}
+_STATUSES = tuple(Status)
+_STATUS_CODES = {status: code for code, status in enumerate(_STATUSES)}
 
 
 def _status_of(value: dict[str, object]) -> Status:
@@ -123,11 +126,13 @@ class AnnotationFile:
         self._size = 0
         self._dirty = False
         """A failed save may have left bytes past ``_size``: cut them before the next write."""
+        self._reader: int | None = None
+        """The very file that was indexed, kept open: another process may replace the path."""
         try:
             if writable:
                 self._lock = FileLock(path.with_name(f".{path.name}.lock"), path)
                 self._lock.acquire()
-            self._scan()
+            self._scan_snapshot()
             if writable:
                 self._prepare_for_writing()
         except OSError as error:
@@ -138,6 +143,48 @@ class AnnotationFile:
             raise
 
     # -- reading ------------------------------------------------------------------------------
+
+    def _scan_snapshot(self) -> None:
+        """Index the file and keep it open, so every later read sees the file that was indexed.
+
+        A writer in another process may compact (replace) the file at any moment; reading a
+        record later by path would then take bytes of the new file at offsets of the old one.
+        """
+        for _attempt in range(10):
+            before = file_stamp(self.path)
+            self._scan()
+            reader = self._open_reader()
+            if reader is None and before is None:
+                return
+            if reader is not None:
+                info = os.fstat(reader)
+                if (
+                    before is not None
+                    and (info.st_ino, info.st_dev) == (before[2], before[3])
+                    and info.st_size >= self._size
+                ):
+                    self._reader = reader
+                    return
+                os.close(reader)
+            # replaced while it was being read: index the new file
+            self.entries, self.problems, self.warnings = {}, [], []
+            self.lines, self._size, self._torn = 0, 0, None
+        raise AnnotatorError("keeps being replaced while it is read; try again", file=self.path)
+
+    def _open_reader(self) -> int | None:
+        try:
+            return os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            raise AnnotatorError(f"cannot read: {error.strerror}", file=self.path) from None
+
+    def _read_at(self, offset: int, length: int) -> bytes:
+        if self._reader is None:  # the file was created after opening (by this writer)
+            self._reader = self._open_reader()
+            if self._reader is None:
+                raise AnnotatorError("no longer exists", file=self.path)
+        return os.pread(self._reader, length, offset)
 
     def _scan(self) -> None:
         stamp = file_stamp(self.path)
@@ -166,38 +213,40 @@ class AnnotationFile:
             "annotations",
             self.path,
             stamp,
+            {"annotator": self.annotator, "lines": self.lines, "size": self._size},
             {
-                "annotator": self.annotator,
-                "lines": self.lines,
-                "size": self._size,
                 "doc_ids": [entry.doc_id for entry in entries],
-                "line": [entry.line for entry in entries],
-                "offsets": [entry.offset for entry in entries],
-                "lengths": [entry.length for entry in entries],
-                "status": [entry.status.value for entry in entries],
+                "line": array("q", [entry.line for entry in entries]),
+                "offsets": array("q", [entry.offset for entry in entries]),
+                "lengths": array("q", [entry.length for entry in entries]),
+                "status": array("b", [_STATUS_CODES[entry.status] for entry in entries]),
             },
         )
 
     def _load_cached(self, stamp: Stamp | None) -> bool:
         assert self._cache is not None
         cached = self._cache.load("annotations", self.path, stamp)
-        if cached is None or cached.get("annotator") != self.annotator:
+        if cached is None:
+            return False
+        meta, columns = cached
+        if meta.get("annotator") != self.annotator:
             return False
         try:
-            lines, size = int(cached["lines"]), int(cached["size"])
-            rows = zip(
-                cached["doc_ids"],
-                cached["line"],
-                cached["offsets"],
-                cached["lengths"],
-                cached["status"],
-                strict=True,
-            )
+            lines, size = int(meta["lines"]), int(meta["size"])
+            doc_ids, line_numbers = columns["doc_ids"], columns["line"]
+            offsets, lengths, codes = columns["offsets"], columns["lengths"], columns["status"]
+            if not isinstance(doc_ids, list) or not all(
+                isinstance(column, array) for column in (line_numbers, offsets, lengths, codes)
+            ):
+                return False
+            statuses = _STATUSES
             entries = {
-                doc_id: RecordEntry(doc_id, line, offset, length, _STATUS_BY_VALUE[status])
-                for doc_id, line, offset, length, status in rows
+                doc_id: RecordEntry(doc_id, line, offset, length, statuses[code])
+                for doc_id, line, offset, length, code in zip(
+                    doc_ids, line_numbers, offsets, lengths, codes, strict=True
+                )
             }
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, IndexError):
             return False
         self.entries, self.lines, self._size = entries, lines, size
         return True
@@ -247,9 +296,7 @@ class AnnotationFile:
 
     def read_record(self, entry: RecordEntry) -> AnnotationRecord:
         """The validated record at ``entry``; raises :class:`AnnotatorError` on a bad record."""
-        with self.path.open("rb") as handle:
-            handle.seek(entry.offset)
-            data = handle.read(entry.length)
+        data = self._read_at(entry.offset, entry.length)
         try:
             return AnnotationRecord.model_validate_json(data)
         except ValidationError as error:
@@ -278,18 +325,16 @@ class AnnotationFile:
         if not self.entries:
             return
         ordered = sorted(self.entries.values(), key=lambda item: item.offset)
-        with self.path.open("rb") as handle:  # front to back; memory stays flat
-            for entry in ordered:
-                handle.seek(entry.offset)
-                chunk = handle.read(entry.length)
-                try:
-                    record = AnnotationRecord.model_validate_json(chunk)
-                except ValidationError as error:
-                    self.problems.extend(
-                        problems_from_validation_error(error, file=self.path, line=entry.line)
-                    )
-                    continue
-                yield entry.line, record
+        for entry in ordered:  # front to back; memory stays flat
+            chunk = self._read_at(entry.offset, entry.length)
+            try:
+                record = AnnotationRecord.model_validate_json(chunk)
+            except ValidationError as error:
+                self.problems.extend(
+                    problems_from_validation_error(error, file=self.path, line=entry.line)
+                )
+                continue
+            yield entry.line, record
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -441,6 +486,9 @@ class AnnotationFile:
             offset += entry.length + 1
         self.lines = len(ordered)
         self._size = offset
+        if self._reader is not None:
+            os.close(self._reader)
+            self._reader = None  # reopened on the next read: the compacted file
         if self._handle is not None:
             os.close(self._handle)
             self._handle = os.open(self.path, os.O_WRONLY | os.O_APPEND)
@@ -462,6 +510,15 @@ class AnnotationFile:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+        if self._reader is not None:
+            os.close(self._reader)
+            self._reader = None
+
+    def __del__(self) -> None:
+        reader = getattr(self, "_reader", None)
+        if reader is not None:
+            with contextlib.suppress(OSError):
+                os.close(reader)
 
     def __enter__(self) -> AnnotationFile:
         return self

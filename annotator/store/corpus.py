@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO, overload
 
 import orjson
 
 from annotator.model.errors import AnnotatorError
 from annotator.model.records import Document
 from annotator.model.text import normalize_text
-from annotator.store.index_cache import IndexCache, file_stamp
+from annotator.store.index_cache import Column, IndexCache, file_stamp
 from annotator.store.jsonl import RawLine, RawLineStream, decode_utf8, parse_json_object
 
 DOCUMENT_SUFFIXES = (".txt", ".jsonl")
@@ -68,7 +69,18 @@ class Corpus:
 
     def __init__(self, root: Path, *, cache: IndexCache | None = None) -> None:
         self.root = root
-        self.entries: list[DocumentEntry] = []
+        # The index is kept in columns (one machine integer per number, no object per
+        # document); :attr:`entries` makes a DocumentEntry when one is asked for.
+        self._ids: list[str] = []
+        self._titles: list[str | None] = []
+        self._paths: list[Path] = []
+        self._path_of = array("l")
+        self._lines = array("q")
+        """1-based line, 0 for a ``.txt`` file."""
+        self._offsets = array("q")
+        self._lengths = array("q")
+        self.entries: Sequence[DocumentEntry] = _Entries(self)
+        """Every document's entry, in reading order."""
         self.problems: list[AnnotatorError] = []
         self._by_id: dict[str, int] = {}
         self._cache = cache
@@ -87,21 +99,44 @@ class Corpus:
                     found.append(Path(directory) / name)
         return found
 
-    def _add(self, entry: DocumentEntry) -> None:
-        previous = self._by_id.get(entry.id)
-        if previous is not None:
-            first = self.entries[previous]
-            where = f"{first.path}:{first.line}" if first.line else str(first.path)
-            self.problems.append(
-                AnnotatorError(
-                    f"duplicate document id {entry.id!r} (first defined at {where})",
-                    file=entry.path,
-                    line=entry.line,
-                )
+    def _entry(self, index: int) -> DocumentEntry:
+        line = self._lines[index]
+        return DocumentEntry(
+            self._ids[index],
+            self._paths[self._path_of[index]],
+            line or None,
+            self._offsets[index],
+            self._lengths[index],
+            self._titles[index],
+        )
+
+    def _path_index(self, path: Path) -> int:
+        if not self._paths or self._paths[-1] != path:
+            self._paths.append(path)
+        return len(self._paths) - 1
+
+    def _duplicate(self, doc_id: str, path: Path, line: int | None) -> None:
+        first = self._entry(self._by_id[doc_id])
+        where = f"{first.path}:{first.line}" if first.line else str(first.path)
+        self.problems.append(
+            AnnotatorError(
+                f"duplicate document id {doc_id!r} (first defined at {where})",
+                file=path,
+                line=line,
             )
+        )
+
+    def _add(self, entry: DocumentEntry) -> None:
+        if entry.id in self._by_id:
+            self._duplicate(entry.id, entry.path, entry.line)
             return
-        self._by_id[entry.id] = len(self.entries)
-        self.entries.append(entry)
+        self._by_id[entry.id] = len(self._ids)
+        self._ids.append(entry.id)
+        self._titles.append(entry.title)
+        self._path_of.append(self._path_index(entry.path))
+        self._lines.append(entry.line or 0)
+        self._offsets.append(entry.offset)
+        self._lengths.append(entry.length)
 
     def _scan(self) -> None:
         for path in self._files():
@@ -122,7 +157,7 @@ class Corpus:
         stamp = file_stamp(path)
         if self._cache is not None:
             cached = self._cache.load("corpus", path, stamp)
-            if cached is not None and self._add_cached(path, cached):
+            if cached is not None and self._add_cached(path, cached[1]):
                 return
         found: list[DocumentEntry] = []
         problems = len(self.problems)
@@ -141,12 +176,13 @@ class Corpus:
                 "corpus",
                 path,
                 stamp,
+                {},
                 {
                     "ids": [entry.id for entry in found],
-                    "lines": [entry.line for entry in found],
-                    "offsets": [entry.offset for entry in found],
-                    "lengths": [entry.length for entry in found],
                     "titles": [entry.title for entry in found],
+                    "lines": array("q", [entry.line or 0 for entry in found]),
+                    "offsets": array("q", [entry.offset for entry in found]),
+                    "lengths": array("q", [entry.length for entry in found]),
                 },
             )
 
@@ -188,34 +224,48 @@ class Corpus:
             return None
         return DocumentEntry(doc_id, path, raw.number, raw.offset, len(raw.data), title)
 
-    def _add_cached(self, path: Path, cached: dict[str, Any]) -> bool:
-        try:
-            rows = list(
-                zip(
-                    cached["ids"],
-                    cached["lines"],
-                    cached["offsets"],
-                    cached["lengths"],
-                    cached["titles"],
-                    strict=True,
-                )
-            )
-        except (KeyError, TypeError, ValueError):
+    def _add_cached(self, path: Path, columns: dict[str, Column]) -> bool:
+        ids, titles = columns.get("ids"), columns.get("titles")
+        lines, offsets = columns.get("lines"), columns.get("offsets")
+        lengths = columns.get("lengths")
+        if not (
+            isinstance(ids, list)
+            and isinstance(titles, list)
+            and isinstance(lines, array)
+            and isinstance(offsets, array)
+            and isinstance(lengths, array)
+            and len(ids) == len(titles) == len(lines) == len(offsets) == len(lengths)
+        ):
             return False
-        for doc_id, line, offset, length, title in rows:
-            self._add(DocumentEntry(doc_id, path, line, offset, length, title))
+        by_id = self._by_id
+        if not by_id.keys().isdisjoint(ids) or len(set(ids)) != len(ids):
+            # Duplicate ids: take the slow path that reports each one.
+            for row, doc_id in enumerate(ids):
+                line = lines[row]
+                entry = DocumentEntry(
+                    doc_id, path, line or None, offsets[row], lengths[row], titles[row]
+                )
+                self._add(entry)
+            return True
+        by_id.update(zip(ids, range(len(self._ids), len(self._ids) + len(ids)), strict=True))
+        self._ids.extend(ids)
+        self._titles.extend(titles)
+        self._path_of.extend([self._path_index(path)] * len(ids))
+        self._lines.extend(lines)
+        self._offsets.extend(offsets)
+        self._lengths.extend(lengths)
         return True
 
     # -- access -------------------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return len(self.entries)
+        return len(self._ids)
 
     def __contains__(self, doc_id: object) -> bool:
         return doc_id in self._by_id
 
     def ids(self) -> list[str]:
-        return [entry.id for entry in self.entries]
+        return list(self._ids)
 
     def index_of(self, doc_id: str) -> int:
         """Position of ``doc_id`` in reading order; KeyError if unknown."""
@@ -225,7 +275,7 @@ class Corpus:
         index = self._by_id.get(doc_id)
         if index is None:
             raise AnnotatorError(f"no document with id {doc_id!r}", file=self.root)
-        return self.entries[index]
+        return self._entry(index)
 
     def get(self, doc_id: str) -> Document:
         """Read one document; raises :class:`AnnotatorError` naming the file if it cannot."""
@@ -303,3 +353,33 @@ class Corpus:
         finally:
             if handle is not None:
                 handle.close()
+
+
+class _Entries(Sequence[DocumentEntry]):
+    """:attr:`Corpus.entries`: a read-only view that makes each entry on demand."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        self._corpus = corpus
+
+    def __len__(self) -> int:
+        return len(self._corpus._ids)
+
+    @overload
+    def __getitem__(self, index: int) -> DocumentEntry: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[DocumentEntry]: ...
+
+    def __getitem__(self, index: int | slice) -> DocumentEntry | list[DocumentEntry]:
+        if isinstance(index, slice):
+            return [self._corpus._entry(i) for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("document index out of range")
+        return self._corpus._entry(index)
+
+    def __iter__(self) -> Iterator[DocumentEntry]:
+        entry = self._corpus._entry
+        for index in range(len(self)):
+            yield entry(index)

@@ -14,14 +14,16 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import sys
 import tempfile
+from array import array
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import orjson
 
 CACHE_DIR_NAME = ".annotator-cache"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 Stamp = tuple[int, int, int, int]
 
@@ -35,57 +37,114 @@ def file_stamp(path: Path) -> Stamp | None:
     return (info.st_size, info.st_mtime_ns, info.st_ino, info.st_dev)
 
 
+Column: TypeAlias = "array[int] | list[Any]"
+"""Integers as an :class:`array.array` (stored as raw bytes), anything else as a JSON list."""
+
+_MAGIC = b"annotator-index\n"
+
+
 class IndexCache:
-    """Index payloads (JSON-ready dicts) stored per file and per kind of index."""
+    """Index columns stored per file and per kind of index.
+
+    The file format is a magic line, the length of a JSON header, the header (format version,
+    path, stamp, metadata, column table) and the columns: raw machine integers for arrays (no
+    Python object per number while loading), JSON for lists of strings.
+    """
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
     def _slot(self, kind: str, path: Path) -> Path:
         key = hashlib.sha1(os.path.abspath(path).encode("utf-8", "surrogatepass")).hexdigest()
-        return self.directory / f"{kind}-{key[:20]}.json"
+        return self.directory / f"{kind}-{key[:20]}.idx"
 
-    def load(self, kind: str, path: Path, stamp: Stamp | None) -> dict[str, Any] | None:
-        """The payload stored for this exact version of ``path``, else None."""
+    def load(
+        self, kind: str, path: Path, stamp: Stamp | None
+    ) -> tuple[dict[str, Any], dict[str, Column]] | None:
+        """``(metadata, columns)`` stored for this exact version of ``path``, else None."""
         if stamp is None:
             return None
         try:
-            data = orjson.loads(self._slot(kind, path).read_bytes())
-        except (OSError, orjson.JSONDecodeError):
+            data = self._slot(kind, path).read_bytes()
+            if not data.startswith(_MAGIC):
+                return None
+            start = len(_MAGIC) + 8
+            size = int.from_bytes(data[len(_MAGIC) : start], "little")
+            header = orjson.loads(data[start : start + size])
+            if (
+                not isinstance(header, dict)
+                or header.get("version") != FORMAT_VERSION
+                or header.get("byteorder") != sys.byteorder
+                or header.get("path") != os.path.abspath(path)
+                or tuple(header.get("stamp") or ()) != stamp
+            ):
+                return None
+            body = memoryview(data)[start + size :]
+            columns: dict[str, Column] = {}
+            for name, code, offset, length in header["columns"]:
+                chunk = body[offset : offset + length]
+                if len(chunk) != length:
+                    return None
+                if code == "json":
+                    value = orjson.loads(chunk)
+                    if not isinstance(value, list):
+                        return None
+                    columns[name] = value
+                else:
+                    numbers = array(code)
+                    numbers.frombytes(chunk)
+                    columns[name] = numbers
+            meta = header["meta"]
+            return (meta, columns) if isinstance(meta, dict) else None
+        except (OSError, ValueError, TypeError, KeyError):  # JSONDecodeError is a ValueError
             return None
-        if (
-            not isinstance(data, dict)
-            or data.get("version") != FORMAT_VERSION
-            or data.get("path") != os.path.abspath(path)
-            or tuple(data.get("stamp") or ()) != stamp
-        ):
-            return None
-        payload = data.get("payload")
-        return payload if isinstance(payload, dict) else None
 
-    def store(self, kind: str, path: Path, stamp: Stamp | None, payload: dict[str, Any]) -> None:
-        """Remember ``payload`` for the version of ``path`` that ``stamp`` (taken before the
-        file was read) describes. Failures are ignored: the cache is only a shortcut."""
+    def store(
+        self,
+        kind: str,
+        path: Path,
+        stamp: Stamp | None,
+        meta: dict[str, Any],
+        columns: dict[str, Column],
+    ) -> None:
+        """Remember the index of the version of ``path`` that ``stamp`` (taken before the file
+        was read) describes. Failures are ignored: the cache is only a shortcut."""
         if stamp is None:
             return
-        with contextlib.suppress(OSError, TypeError):
+        with contextlib.suppress(OSError, TypeError, ValueError):
+            table = []
+            chunks = []
+            offset = 0
+            for name, column in columns.items():
+                code: str
+                if isinstance(column, array):
+                    code, chunk = column.typecode, column.tobytes()
+                else:
+                    code, chunk = "json", orjson.dumps(column)
+                table.append([name, code, offset, len(chunk)])
+                chunks.append(chunk)
+                offset += len(chunk)
+            header = orjson.dumps(
+                {
+                    "version": FORMAT_VERSION,
+                    "byteorder": sys.byteorder,
+                    "path": os.path.abspath(path),
+                    "stamp": list(stamp),
+                    "meta": meta,
+                    "columns": table,
+                }
+            )
             self.directory.mkdir(parents=True, exist_ok=True)
             ignore = self.directory / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("# index cache of `annotator`; safe to delete\n*\n")
-            data = orjson.dumps(
-                {
-                    "version": FORMAT_VERSION,
-                    "path": os.path.abspath(path),
-                    "stamp": list(stamp),
-                    "payload": payload,
-                }
-            )
             target = self._slot(kind, path)
             fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=self.directory)
             try:
                 with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
+                    handle.write(_MAGIC + len(header).to_bytes(8, "little") + header)
+                    for chunk in chunks:
+                        handle.write(chunk)
                 os.chmod(temporary, 0o644)
                 os.replace(temporary, target)
             except BaseException:
