@@ -1,0 +1,91 @@
+"""The .spacy file loads with spaCy and every span matches the source text."""
+
+from __future__ import annotations
+
+import builtins
+import sys
+from pathlib import Path
+
+import pytest
+
+from annotator.cli import main
+from annotator.store.project import Project
+from .helpers import DOCS, make_project, records_of, span_set, token_aligned
+
+spacy = pytest.importorskip("spacy")
+from spacy.tokens import DocBin  # noqa: E402
+
+
+def load(path: Path) -> list[object]:
+    nlp = spacy.blank("xx")
+    return list(DocBin().from_disk(path).get_docs(nlp.vocab))
+
+
+def test_docbin_loads_and_every_span_matches_the_text(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p")
+    out = tmp_path / "corpus.spacy"
+    assert main(["export", str(root), "--format", "spacy", "--out", str(out)]) == 0
+    docs = load(out)
+    project = Project(root)
+    records = records_of(root, "alice")
+    assert len(docs) == len(DOCS)
+    for doc in docs:
+        doc_id = doc.user_data["doc_id"]
+        text = project.corpus.get(doc_id).text
+        assert doc.text == text
+        record = records[doc_id]
+        got = sorted((s.start_char, s.end_char, s.label_) for s in doc.spans["sc"])
+        expected = token_aligned(root, span_set(record), text)
+        assert got == sorted(expected), doc_id
+        for span in doc.spans["sc"]:
+            assert span.text == text[span.start_char : span.end_char]
+        # doc.ents: exactly the spans that overlap no other span
+        ents = {(e.start_char, e.end_char, e.label_) for e in doc.ents}
+        for span in expected:
+            alone = not any(
+                o != span and o[0] < span[1] and span[0] < o[1] for o in expected
+            )
+            assert (span in ents) == alone
+        widened = {s.id: token_aligned(root, {(s.start, s.end, s.label)}, text).pop()
+                   for s in record.spans}
+        by_id = {key: (value[0], value[1]) for key, value in widened.items()}
+        relations = doc.user_data["relations"]
+        assert len(relations) == len(record.relations)
+        for stored, relation in zip(relations, record.relations, strict=True):
+            head = doc.spans["sc"][stored["head"]]
+            assert (head.start_char, head.end_char) == by_id[relation.head]
+            tail = doc.spans["sc"][stored["tail"]]
+            assert (tail.start_char, tail.end_char) == by_id[relation.tail]
+
+
+def test_spans_cutting_tokens_are_widened_and_counted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from .helpers import DocSpec
+
+    root = make_project(tmp_path / "p", [DocSpec("d", "The Presidents spoke.", (("President", 0, "entity"),))])
+    out = tmp_path / "c.spacy"
+    assert main(["export", str(root), "--format", "spacy", "--out", str(out)]) == 0
+    (doc,) = load(out)
+    assert [s.text for s in doc.spans["sc"]] == ["Presidents"]
+    assert "1 span(s) moved to token boundaries" in capsys.readouterr().err
+
+
+def test_missing_spacy_gives_one_clear_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_project(tmp_path / "p")
+    real_import = builtins.__import__
+
+    def no_spacy(name: str, *args: object, **kwargs: object) -> object:
+        if name == "spacy" or name.startswith("spacy."):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.delitem(sys.modules, "spacy", raising=False)
+    monkeypatch.setattr(builtins, "__import__", no_spacy)
+    code = main(["export", str(root), "--format", "spacy", "--out", str(tmp_path / "x.spacy")])
+    assert code == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "annotator[spacy]" in err[0]
+    assert not (tmp_path / "x.spacy").exists()
