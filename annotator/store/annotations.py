@@ -14,7 +14,7 @@ import os
 import re
 import time
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,8 +108,11 @@ class AnnotationFile:
         *,
         writable: bool = False,
         cache: IndexCache | None = None,
+        shared_id: Callable[[str], str] | None = None,
     ) -> None:
         self.path = path
+        self._shared_id = shared_id
+        """Maps a document id to an equal string kept elsewhere (the corpus's), saving memory."""
         self._cache = cache
         """Keeps the index of the file between runs (see :mod:`annotator.store.index_cache`)."""
         self.annotator = check_annotator_name(annotator)
@@ -240,6 +243,8 @@ class AnnotationFile:
             ):
                 return False
             statuses = _STATUSES
+            if self._shared_id is not None:
+                doc_ids = list(map(self._shared_id, doc_ids))
             entries = {
                 doc_id: RecordEntry(doc_id, line, offset, length, statuses[code])
                 for doc_id, line, offset, length, code in zip(

@@ -72,7 +72,13 @@ class Corpus:
         # The index is kept in columns (one machine integer per number, no object per
         # document); :attr:`entries` makes a DocumentEntry when one is asked for.
         self._ids: list[str] = []
-        self._titles: list[str | None] = []
+        # Titles: one string per file, each entry a (start, end) slice of it (-1 for none);
+        # a str object per title would cost three times as much at 100,000 documents.
+        self._title_blobs: list[str] = []
+        self._title_starts = array("q")
+        self._title_ends = array("q")
+        self._pending_titles: list[str] = []
+        self._pending_length = 0
         self._paths: list[Path] = []
         self._path_of = array("l")
         self._lines = array("q")
@@ -107,12 +113,39 @@ class Corpus:
             line or None,
             self._offsets[index],
             self._lengths[index],
-            self._titles[index],
+            self._title(index),
         )
+
+    def _title(self, index: int) -> str | None:
+        start = self._title_starts[index]
+        if start < 0:
+            return None
+        file = self._path_of[index]
+        if file == len(self._paths) - 1:
+            self._flush_titles()
+        return self._title_blobs[file][start : self._title_ends[index]]
+
+    def _flush_titles(self) -> None:
+        if self._pending_titles:
+            self._title_blobs[-1] += "".join(self._pending_titles)
+            self._pending_titles = []
+
+    def _append_title(self, title: str | None) -> None:
+        if title is None:
+            self._title_starts.append(-1)
+            self._title_ends.append(-1)
+            return
+        self._title_starts.append(self._pending_length)
+        self._pending_titles.append(title)
+        self._pending_length += len(title)
+        self._title_ends.append(self._pending_length)
 
     def _path_index(self, path: Path) -> int:
         if not self._paths or self._paths[-1] != path:
+            self._flush_titles()
             self._paths.append(path)
+            self._title_blobs.append("")
+            self._pending_length = 0
         return len(self._paths) - 1
 
     def _duplicate(self, doc_id: str, path: Path, line: int | None) -> None:
@@ -132,8 +165,8 @@ class Corpus:
             return
         self._by_id[entry.id] = len(self._ids)
         self._ids.append(entry.id)
-        self._titles.append(entry.title)
         self._path_of.append(self._path_index(entry.path))
+        self._append_title(entry.title)
         self._lines.append(entry.line or 0)
         self._offsets.append(entry.offset)
         self._lengths.append(entry.length)
@@ -152,6 +185,7 @@ class Corpus:
                 self._add(DocumentEntry(doc_id, path, None, 0, size, None))
             else:
                 self._scan_jsonl(path)
+        self._flush_titles()
 
     def _scan_jsonl(self, path: Path) -> None:
         stamp = file_stamp(path)
@@ -249,8 +283,10 @@ class Corpus:
             return True
         by_id.update(zip(ids, range(len(self._ids), len(self._ids) + len(ids)), strict=True))
         self._ids.extend(ids)
-        self._titles.extend(titles)
         self._path_of.extend([self._path_index(path)] * len(ids))
+        for title in titles:
+            self._append_title(title)
+        self._flush_titles()
         self._lines.extend(lines)
         self._offsets.extend(offsets)
         self._lengths.extend(lengths)
@@ -263,6 +299,12 @@ class Corpus:
 
     def __contains__(self, doc_id: object) -> bool:
         return doc_id in self._by_id
+
+    def shared_id(self, doc_id: str) -> str:
+        """The corpus's own string object for ``doc_id`` (when known), so that indexes of other
+        files can share it instead of keeping a copy per file."""
+        index = self._by_id.get(doc_id)
+        return doc_id if index is None else self._ids[index]
 
     def ids(self) -> list[str]:
         return list(self._ids)

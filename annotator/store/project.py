@@ -53,7 +53,11 @@ class Project:
 
     def annotations(self, annotator: str, *, writable: bool = False) -> AnnotationFile:
         return AnnotationFile(
-            self.annotation_path(annotator), annotator, writable=writable, cache=self.index_cache
+            self.annotation_path(annotator),
+            annotator,
+            writable=writable,
+            cache=self.index_cache,
+            shared_id=self.corpus.shared_id,
         )
 
 
