@@ -52,21 +52,31 @@ DOCS = (
     DocSpec(
         "cjk",
         "東京都の小池知事は 会見で 五輪 について 話した。𠮷野家 also said 𠮷 prices rise.",
-        (("小池知事は", 0, "speaker"), ("五輪", 0, "event"), ("𠮷野家", 0, "speaker"),
-         ("𠮷 prices rise", 0, "claim")),
+        (
+            ("小池知事は", 0, "speaker"),
+            ("五輪", 0, "event"),
+            ("𠮷野家", 0, "speaker"),
+            ("𠮷 prices rise", 0, "claim"),
+        ),
         ((3, 2),),
     ),
     DocSpec(
         "combining",
         "Spokesperson Zoe\u0301 Nguye\u0302\u0303n said the cafe\u0301 would reopen.",
-        (("Zoe\u0301 Nguye\u0302\u0303n", 0, "speaker"), ("the cafe\u0301 would reopen", 0, "claim")),
+        (
+            ("Zoe\u0301 Nguye\u0302\u0303n", 0, "speaker"),
+            ("the cafe\u0301 would reopen", 0, "claim"),
+        ),
         ((1, 0),),
     ),
     DocSpec(
         "crlf",
         "Mayor Jo Park said:\r\n\r\nthe bridge will open in May.\r\nCritics disagree.",
-        (("Jo Park", 0, "speaker"), ("the bridge will open in May", 0, "claim"),
-         ("bridge", 0, "entity")),
+        (
+            ("Jo Park", 0, "speaker"),
+            ("the bridge will open in May", 0, "claim"),
+            ("bridge", 0, "entity"),
+        ),
         ((1, 0),),
     ),
     DocSpec("empty", "", (), (), Status.skipped),
@@ -113,7 +123,9 @@ def record_for(spec: DocSpec, annotator: str) -> AnnotationRecord:
     )
 
 
-def make_project(root: Path, docs: Iterable[DocSpec] = DOCS, annotators: Iterable[str] = ("alice",)) -> Path:
+def make_project(
+    root: Path, docs: Iterable[DocSpec] = DOCS, annotators: Iterable[str] = ("alice",)
+) -> Path:
     """A project whose CRLF document is a .txt file (normalized on reading), the rest JSONL."""
     docs = list(docs)
     init_project(root, [])
@@ -137,7 +149,9 @@ def span_set(record: AnnotationRecord) -> set[tuple[int, int, str]]:
     return {(span.start, span.end, span.label) for span in record.spans}
 
 
-def link_set(record: AnnotationRecord) -> set[tuple[tuple[int, int, str], tuple[int, int, str], str]]:
+def link_set(
+    record: AnnotationRecord,
+) -> set[tuple[tuple[int, int, str], tuple[int, int, str], str]]:
     spans = {span.id: (span.start, span.end, span.label) for span in record.spans}
     return {(spans[r.head], spans[r.tail], r.label) for r in record.relations}
 

@@ -30,7 +30,9 @@ def doccano_line(**changes: object) -> dict[str, object]:
     return line
 
 
-def ls_task(task_id: int, start: int, end: int, text: str, label: str = "speaker") -> dict[str, object]:
+def ls_task(
+    task_id: int, start: int, end: int, text: str, label: str = "speaker"
+) -> dict[str, object]:
     return {
         "id": task_id,
         "data": {"text": TEXT},
@@ -55,47 +57,114 @@ def jsonl(*lines: object) -> str:
 
 
 CASES = {
-    "truncated json": ("label-studio", json.dumps([ls_task(1, 0, 9, "Ana Silva")])[:-40],
-                       ["not valid JSON", "truncated"]),
-    "truncated line": ("doccano", jsonl(doccano_line())[:-30] + "\n", ["in.txt:1", "not valid JSON"]),
-    "wrong type": ("doccano", jsonl(doccano_line(), doccano_line(doc_id="n2", entities=[
-        {"id": 1, "label": "speaker", "start_offset": "0", "end_offset": 9}])),
-        ["in.txt:2", "entities[0].start_offset", "expected an integer, found a string"]),
-    "text not a string": ("jsonl", jsonl({"id": "x", "text": 5}), ["in.txt:1", "text", "expected a string"]),
-    "out of range": ("doccano", jsonl(doccano_line(entities=[
-        {"id": 1, "label": "speaker", "start_offset": 50, "end_offset": 90}], relations=[])),
-        ["in.txt:1", "run past the end of the text"]),
-    "negative": ("prodigy", jsonl({"text": TEXT, "spans": [{"start": -1, "end": 3, "label": "speaker"}]}),
-                 ["in.txt:1", "start must be >= 0"]),
-    "unknown label": ("doccano", jsonl(doccano_line(entities=[
-        {"id": 1, "label": "person", "start_offset": 0, "end_offset": 9}], relations=[])),
-        ["in.txt:1", "unknown label 'person'"]),
-    "unknown relation": ("doccano", jsonl(doccano_line(relations=[
-        {"id": 1, "from_id": 2, "to_id": 1, "type": "said_by"}])),
-        ["in.txt:1", "unknown relation label 'said_by'"]),
-    "dangling relation": ("doccano", jsonl(doccano_line(relations=[
-        {"id": 1, "from_id": 2, "to_id": 7, "type": "attributed_to"}])),
-        ["in.txt:1", "tail '7' is not a span"]),
-    "duplicate span ids": ("doccano", jsonl(doccano_line(entities=[
-        {"id": 1, "label": "speaker", "start_offset": 0, "end_offset": 9},
-        {"id": 1, "label": "claim", "start_offset": 15, "end_offset": 37}])),
-        ["in.txt:1", "duplicate span id '1'"]),
-    "duplicate documents": ("doccano", jsonl(doccano_line(), doccano_line()),
-                            ["in.txt:2", "duplicate document id 'new' (first at"]),
-    "duplicate task ids": ("label-studio", json.dumps([ls_task(4, 0, 9, "Ana Silva"), ls_task(4, 0, 9, "Ana Silva")]),
-                           ["task 4", "duplicate task id"]),
-    "ambiguous repair": ("label-studio", json.dumps([ls_task(9, 2, 11, "Ana Silva")]),
-                         ["task 9", "not found exactly once nearby"]),
-    "changed text": ("doccano", jsonl(doccano_line(doc_id="d", text=TEXT + " More.")),
-                     ["in.txt:1", "already in the project with a different text"]),
-    "existing record": ("jsonl", jsonl({"id": "d", "text": TEXT, "spans": [], "annotator": "alice"}),
-                        ["already has a record for 'd'", "--replace"]),
+    "truncated json": (
+        "label-studio",
+        json.dumps([ls_task(1, 0, 9, "Ana Silva")])[:-40],
+        ["not valid JSON", "truncated"],
+    ),
+    "truncated line": (
+        "doccano",
+        jsonl(doccano_line())[:-30] + "\n",
+        ["in.txt:1", "not valid JSON"],
+    ),
+    "wrong type": (
+        "doccano",
+        jsonl(
+            doccano_line(),
+            doccano_line(
+                doc_id="n2",
+                entities=[{"id": 1, "label": "speaker", "start_offset": "0", "end_offset": 9}],
+            ),
+        ),
+        ["in.txt:2", "entities[0].start_offset", "expected an integer, found a string"],
+    ),
+    "text not a string": (
+        "jsonl",
+        jsonl({"id": "x", "text": 5}),
+        ["in.txt:1", "text", "expected a string"],
+    ),
+    "out of range": (
+        "doccano",
+        jsonl(
+            doccano_line(
+                entities=[{"id": 1, "label": "speaker", "start_offset": 50, "end_offset": 90}],
+                relations=[],
+            )
+        ),
+        ["in.txt:1", "run past the end of the text"],
+    ),
+    "negative": (
+        "prodigy",
+        jsonl({"text": TEXT, "spans": [{"start": -1, "end": 3, "label": "speaker"}]}),
+        ["in.txt:1", "start must be >= 0"],
+    ),
+    "unknown label": (
+        "doccano",
+        jsonl(
+            doccano_line(
+                entities=[{"id": 1, "label": "person", "start_offset": 0, "end_offset": 9}],
+                relations=[],
+            )
+        ),
+        ["in.txt:1", "unknown label 'person'"],
+    ),
+    "unknown relation": (
+        "doccano",
+        jsonl(doccano_line(relations=[{"id": 1, "from_id": 2, "to_id": 1, "type": "said_by"}])),
+        ["in.txt:1", "unknown relation label 'said_by'"],
+    ),
+    "dangling relation": (
+        "doccano",
+        jsonl(
+            doccano_line(relations=[{"id": 1, "from_id": 2, "to_id": 7, "type": "attributed_to"}])
+        ),
+        ["in.txt:1", "tail '7' is not a span"],
+    ),
+    "duplicate span ids": (
+        "doccano",
+        jsonl(
+            doccano_line(
+                entities=[
+                    {"id": 1, "label": "speaker", "start_offset": 0, "end_offset": 9},
+                    {"id": 1, "label": "claim", "start_offset": 15, "end_offset": 37},
+                ]
+            )
+        ),
+        ["in.txt:1", "duplicate span id '1'"],
+    ),
+    "duplicate documents": (
+        "doccano",
+        jsonl(doccano_line(), doccano_line()),
+        ["in.txt:2", "duplicate document id 'new' (first at"],
+    ),
+    "duplicate task ids": (
+        "label-studio",
+        json.dumps([ls_task(4, 0, 9, "Ana Silva"), ls_task(4, 0, 9, "Ana Silva")]),
+        ["task 4", "duplicate task id"],
+    ),
+    "ambiguous repair": (
+        "label-studio",
+        json.dumps([ls_task(9, 2, 11, "Ana Silva")]),
+        ["task 9", "not found exactly once nearby"],
+    ),
+    "changed text": (
+        "doccano",
+        jsonl(doccano_line(doc_id="d", text=TEXT + " More.")),
+        ["in.txt:1", "already in the project with a different text"],
+    ),
+    "existing record": (
+        "jsonl",
+        jsonl({"id": "d", "text": TEXT, "spans": [], "annotator": "alice"}),
+        ["already has a record for 'd'", "--replace"],
+    ),
     "brat bad line": ("brat", "T1\tspeaker 0 nine\tAna Silva\n", ["in.ann:1", "expected 'T<n>"]),
 }
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_bad_input_changes_nothing(tmp_path: Path, case: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_input_changes_nothing(
+    tmp_path: Path, case: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = make_project(tmp_path / "p", BASE)
     format_name, content, expected = CASES[case]
     if format_name == "brat":
@@ -117,13 +186,25 @@ def test_bad_input_changes_nothing(tmp_path: Path, case: str, capsys: pytest.Cap
     assert folder_digest(root) == before
 
 
-def test_all_problems_are_listed_not_just_the_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_all_problems_are_listed_not_just_the_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = make_project(tmp_path / "p", BASE)
     path = tmp_path / "in.jsonl"
-    path.write_text(jsonl(
-        doccano_line(doc_id="n1", entities=[{"id": 1, "label": "x", "start_offset": 0, "end_offset": 3}], relations=[]),
-        doccano_line(doc_id="n2", entities=[{"id": 1, "label": "y", "start_offset": 0, "end_offset": 3}], relations=[]),
-    ))
+    path.write_text(
+        jsonl(
+            doccano_line(
+                doc_id="n1",
+                entities=[{"id": 1, "label": "x", "start_offset": 0, "end_offset": 3}],
+                relations=[],
+            ),
+            doccano_line(
+                doc_id="n2",
+                entities=[{"id": 1, "label": "y", "start_offset": 0, "end_offset": 3}],
+                relations=[],
+            ),
+        )
+    )
     assert main(["import", str(root), "--format", "doccano", "--annotator", "bob", str(path)]) == 1
     err = capsys.readouterr().err
     assert "in.jsonl:1" in err and "in.jsonl:2" in err and "2 problem(s)" in err
@@ -136,7 +217,10 @@ def test_shifted_offsets_are_repaired_when_the_text_is_found_once(
     path = tmp_path / "ls.json"
     # "the summit" is at 15; the tool said 13
     path.write_text(json.dumps([ls_task(3, 13, 23, "the summit", "event")]))
-    assert main(["import", str(root), "--format", "label-studio", "--annotator", "ann", str(path)]) == 0
+    assert (
+        main(["import", str(root), "--format", "label-studio", "--annotator", "ann", str(path)])
+        == 0
+    )
     err = capsys.readouterr().err
     assert "repaired" in err and "13-23 -> 15-25" in err and "task 3" in err
     assert span_set(records_of(root, "ann")["ls-task-3"]) == {(15, 25, "event")}
@@ -145,9 +229,32 @@ def test_shifted_offsets_are_repaired_when_the_text_is_found_once(
 def test_replace_overwrites_an_existing_record(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p", BASE)
     path = tmp_path / "in.jsonl"
-    path.write_text(jsonl({"id": "d", "text": TEXT, "spans": [
-        {"id": "x", "start": 15, "end": 25, "label": "event", "text": "the summit"}]}))
-    assert main(["import", str(root), "--format", "jsonl", "--annotator", "alice", "--replace", str(path)]) == 0
+    path.write_text(
+        jsonl(
+            {
+                "id": "d",
+                "text": TEXT,
+                "spans": [
+                    {"id": "x", "start": 15, "end": 25, "label": "event", "text": "the summit"}
+                ],
+            }
+        )
+    )
+    assert (
+        main(
+            [
+                "import",
+                str(root),
+                "--format",
+                "jsonl",
+                "--annotator",
+                "alice",
+                "--replace",
+                str(path),
+            ]
+        )
+        == 0
+    )
     assert span_set(records_of(root, "alice")["d"]) == {(15, 25, "event")}
 
 
@@ -156,8 +263,17 @@ def test_crlf_source_offsets_map_onto_the_normalized_text(tmp_path: Path) -> Non
     raw = "Mayor Jo Park said:\r\n\r\nthe bridge opens.\r\n"
     start = raw.index("the bridge")
     path = tmp_path / "in.jsonl"
-    path.write_text(jsonl({"doc_id": "c", "text": raw, "entities": [
-        {"id": 1, "label": "claim", "start_offset": start, "end_offset": start + 16}]}))
+    path.write_text(
+        jsonl(
+            {
+                "doc_id": "c",
+                "text": raw,
+                "entities": [
+                    {"id": 1, "label": "claim", "start_offset": start, "end_offset": start + 16}
+                ],
+            }
+        )
+    )
     assert main(["import", str(root), "--format", "doccano", "--annotator", "a", str(path)]) == 0
     (span,) = records_of(root, "a")["c"].spans
     assert span.text == "the bridge opens"
@@ -168,5 +284,19 @@ def test_dry_run_writes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "in.jsonl"
     path.write_text(jsonl(doccano_line()))
     before = folder_digest(root)
-    assert main(["import", str(root), "--format", "doccano", "--annotator", "bob", "--dry-run", str(path)]) == 0
+    assert (
+        main(
+            [
+                "import",
+                str(root),
+                "--format",
+                "doccano",
+                "--annotator",
+                "bob",
+                "--dry-run",
+                str(path),
+            ]
+        )
+        == 0
+    )
     assert folder_digest(root) == before

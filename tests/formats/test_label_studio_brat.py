@@ -75,7 +75,17 @@ def shape(value: object) -> object:
 
 
 def test_label_studio_task_has_the_documented_fields(tmp_path: Path) -> None:
-    root = make_project(tmp_path / "p", (DocSpec("d", "Ana Silva said it.", (("Ana Silva", 0, "speaker"), ("it", 0, "claim")), ((1, 0),)),))
+    root = make_project(
+        tmp_path / "p",
+        (
+            DocSpec(
+                "d",
+                "Ana Silva said it.",
+                (("Ana Silva", 0, "speaker"), ("it", 0, "claim")),
+                ((1, 0),),
+            ),
+        ),
+    )
     out = tmp_path / "tasks.json"
     assert main(["export", str(root), "--format", "label-studio", "--out", str(out)]) == 0
     (task,) = json.loads(out.read_text())
@@ -91,12 +101,14 @@ def test_label_studio_task_has_the_documented_fields(tmp_path: Path) -> None:
     regions = [item for item in annotation["result"] if item["type"] == "labels"]
     relations = [item for item in annotation["result"] if item["type"] == "relation"]
     documented_regions = [item for item in reference["result"] if item["type"] == "labels"]
-    documented_relation = [item for item in reference["result"] if item["type"] == "relation"][0]
+    documented_relation = next(i for i in reference["result"] if i["type"] == "relation")
     for region, expected in zip(regions, documented_regions, strict=True):
         assert set(expected) <= set(region)
         assert shape(region["value"]) == shape(expected["value"])
         assert region["from_name"] == "label" and region["to_name"] == "text"
-        assert {k: region["value"][k] for k in ("start", "end", "text", "labels")} == expected["value"]
+        assert {k: region["value"][k] for k in ("start", "end", "text", "labels")} == expected[
+            "value"
+        ]
     (relation,) = relations
     assert shape(relation) == shape(documented_relation)
     ids = {region["id"]: region["value"]["labels"][0] for region in regions}
@@ -114,17 +126,36 @@ def test_documented_task_imports(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p", ())
     path = tmp_path / "ls.json"
     path.write_text(json.dumps([DOCUMENTED_TASK]))
-    assert main(["import", str(root), "--format", "label-studio", "--annotator", "ann", str(path)]) == 0
+    assert (
+        main(["import", str(root), "--format", "label-studio", "--annotator", "ann", str(path)])
+        == 0
+    )
     record = records_of(root, "ann")["ls-task-1"]
     assert span_set(record) == {(0, 9, "speaker"), (15, 17, "claim")}
     assert record.seconds_spent == pytest.approx(4.288)
 
 
 @pytest.mark.parametrize("offsets", ["codepoints", "utf16"])
-def test_label_studio_offsets_with_emoji_cjk_and_combining_marks(tmp_path: Path, offsets: str) -> None:
+def test_label_studio_offsets_with_emoji_cjk_and_combining_marks(
+    tmp_path: Path, offsets: str
+) -> None:
     root = make_project(tmp_path / "p", EMOJI)
     out = tmp_path / "tasks.json"
-    assert main(["export", str(root), "--format", "label-studio", "--offsets", offsets, "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "export",
+                str(root),
+                "--format",
+                "label-studio",
+                "--offsets",
+                offsets,
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     (task,) = json.loads(out.read_text())
     text = task["data"]["text"]
     units = text.encode("utf-16-le")
@@ -140,11 +171,15 @@ def test_label_studio_offsets_with_emoji_cjk_and_combining_marks(tmp_path: Path,
     # both read back to the same spans (UTF-16 recognised from value.text)
     target = tmp_path / "t"
     main(["init", str(target)])
-    assert main(["import", str(target), "--format", "label-studio", "--annotator", "x", str(out)]) == 0
+    assert (
+        main(["import", str(target), "--format", "label-studio", "--annotator", "x", str(out)]) == 0
+    )
     assert span_set(records_of(target, "x")["e"]) == span_set(records_of(root, "alice")["e"])
 
 
-def test_several_annotators_map_to_one_record_each(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_several_annotators_map_to_one_record_each(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = make_project(tmp_path / "p", EMOJI, annotators=("alice", "bob"))
     out = tmp_path / "tasks.json"
     assert main(["export", str(root), "--format", "label-studio", "--out", str(out)]) == 0
@@ -152,12 +187,30 @@ def test_several_annotators_map_to_one_record_each(tmp_path: Path, capsys: pytes
     assert [a["created_username"] for a in task["annotations"]] == ["alice", "bob"]
     target = tmp_path / "t"
     main(["init", str(target)])
-    assert main(["import", str(target), "--format", "label-studio", "--annotator", "zed", str(out)]) == 1
+    assert (
+        main(["import", str(target), "--format", "label-studio", "--annotator", "zed", str(out)])
+        == 1
+    )
     assert "several annotators (alice, bob)" in capsys.readouterr().err
-    assert main(["import", str(target), "--format", "label-studio", "--annotator", "bob", str(out)]) == 0
+    assert (
+        main(["import", str(target), "--format", "label-studio", "--annotator", "bob", str(out)])
+        == 0
+    )
     assert Project(target).annotators() == ["bob"]
-    assert main(["import", str(target), "--format", "label-studio", "--annotator-map",
-                 "alice=a1,bob=b1", str(out)]) == 0
+    assert (
+        main(
+            [
+                "import",
+                str(target),
+                "--format",
+                "label-studio",
+                "--annotator-map",
+                "alice=a1,bob=b1",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert Project(target).annotators() == ["a1", "b1", "bob"]
 
 
@@ -180,7 +233,7 @@ def test_brat_output_parses_with_pybrat(tmp_path: Path) -> None:
     assert len(examples) == len(DOCS)
     for example in examples:
         stem = Path(example.id).name if example.id else None
-        doc_id = ids[stem] if stem in ids else None
+        doc_id = ids.get(stem) if stem else None
         assert doc_id is not None
         text = project.corpus.get(doc_id).text
         assert example.text == text
@@ -201,8 +254,22 @@ def test_brat_file_names_are_safe(tmp_path: Path) -> None:
     from annotator.formats.common import safe_file_name
 
     used: set[str] = set()
-    names = [safe_file_name(doc_id, used) for doc_id in
-             ["../../etc/passwd", "CON", "con.txt", "a/b", "a_b", "A", "a", ".hidden", "..", "", "x" * 300]]
+    names = [
+        safe_file_name(doc_id, used)
+        for doc_id in [
+            "../../etc/passwd",
+            "CON",
+            "con.txt",
+            "a/b",
+            "a_b",
+            "A",
+            "a",
+            ".hidden",
+            "..",
+            "",
+            "x" * 300,
+        ]
+    ]
     assert len({n.lower() for n in names}) == len(names)
     for name in names:
         assert name and "/" not in name and not name.startswith(".") and len(name) <= 100

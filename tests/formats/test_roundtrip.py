@@ -11,8 +11,10 @@ import pytest
 
 from annotator.cli import main
 from annotator.store.project import Project
-SAMPLE = Path(__file__).resolve().parents[2] / "sample_corpus"
+
 from .helpers import link_set, make_project, records_of, span_set, token_aligned
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_corpus"
 
 ROUND_TRIP = ("jsonl", "doccano", "label-studio", "brat", "prodigy")
 
@@ -23,8 +25,10 @@ def output_for(tmp_path: Path, name: str) -> Path:
 
 def export_import(tmp_path: Path, source: Path, name: str, annotator: str) -> Path:
     out = output_for(tmp_path, name)
-    assert main(["export", str(source), "--format", name, "--out", str(out),
-                 "--annotator", annotator]) == 0
+    assert (
+        main(["export", str(source), "--format", name, "--out", str(out), "--annotator", annotator])
+        == 0
+    )
     target = tmp_path / "target"
     assert main(["init", str(target)]) == 0
     if (source / "annotator.toml").exists():
@@ -78,8 +82,10 @@ def test_import_into_the_same_project_adds_no_documents(tmp_path: Path) -> None:
     out = tmp_path / "out.json"
     assert main(["export", str(source), "--format", "label-studio", "--out", str(out)]) == 0
     before = sorted(p.name for p in (source / "documents").iterdir())
-    assert main(["import", str(source), "--format", "label-studio", "--annotator", "bob",
-                 str(out)]) == 0
+    assert (
+        main(["import", str(source), "--format", "label-studio", "--annotator", "bob", str(out)])
+        == 0
+    )
     assert sorted(p.name for p in (source / "documents").iterdir()) == before
     assert {d: span_set(r) for d, r in records_of(source, "bob").items()} == {
         d: span_set(r) for d, r in records_of(source, "alice").items()

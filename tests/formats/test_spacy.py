@@ -10,6 +10,7 @@ import pytest
 
 from annotator.cli import main
 from annotator.store.project import Project
+
 from .helpers import DOCS, make_project, records_of, span_set, token_aligned
 
 spacy = pytest.importorskip("spacy")
@@ -42,12 +43,11 @@ def test_docbin_loads_and_every_span_matches_the_text(tmp_path: Path) -> None:
         # doc.ents: exactly the spans that overlap no other span
         ents = {(e.start_char, e.end_char, e.label_) for e in doc.ents}
         for span in expected:
-            alone = not any(
-                o != span and o[0] < span[1] and span[0] < o[1] for o in expected
-            )
+            alone = not any(o != span and o[0] < span[1] and span[0] < o[1] for o in expected)
             assert (span in ents) == alone
-        widened = {s.id: token_aligned(root, {(s.start, s.end, s.label)}, text).pop()
-                   for s in record.spans}
+        widened = {
+            s.id: token_aligned(root, {(s.start, s.end, s.label)}, text).pop() for s in record.spans
+        }
         by_id = {key: (value[0], value[1]) for key, value in widened.items()}
         relations = doc.user_data["relations"]
         assert len(relations) == len(record.relations)
@@ -63,7 +63,9 @@ def test_spans_cutting_tokens_are_widened_and_counted(
 ) -> None:
     from .helpers import DocSpec
 
-    root = make_project(tmp_path / "p", [DocSpec("d", "The Presidents spoke.", (("President", 0, "entity"),))])
+    root = make_project(
+        tmp_path / "p", [DocSpec("d", "The Presidents spoke.", (("President", 0, "entity"),))]
+    )
     out = tmp_path / "c.spacy"
     assert main(["export", str(root), "--format", "spacy", "--out", str(out)]) == 0
     (doc,) = load(out)

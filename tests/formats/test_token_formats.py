@@ -20,7 +20,11 @@ FLAT = (
     DocSpec(
         "flat",
         "Minister Ana Silva said:\nthe summit will go ahead 😀 in 東京.",
-        (("Ana Silva", 0, "speaker"), ("the summit will go ahead", 0, "claim"), ("東京", 0, "entity")),
+        (
+            ("Ana Silva", 0, "speaker"),
+            ("the summit will go ahead", 0, "claim"),
+            ("東京", 0, "entity"),
+        ),
         ((1, 0),),
     ),
     DocSpec("empty", ""),
@@ -93,8 +97,10 @@ def decode_bilou(tags: list[str]) -> list[tuple[str, int, int]]:
 def test_conll_bilou(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p", FLAT)
     out = tmp_path / "out.conll"
-    assert main(["export", str(root), "--format", "conll", "--scheme", "bilou", "--out",
-                 str(out)]) == 0
+    assert (
+        main(["export", str(root), "--format", "conll", "--scheme", "bilou", "--out", str(out)])
+        == 0
+    )
     _, (tags,), _ = read_conll(out)
     assert "U-speaker" in tags and "L-claim" in tags
     assert decode_bilou(tags) == expected_entities(root)
@@ -104,13 +110,18 @@ NESTED = (
     DocSpec(
         "nested",
         "Officials said the Lisbon summit would go ahead.",
-        (("the Lisbon summit would go ahead", 0, "claim"), ("Lisbon summit", 0, "event"),
-         ("Lisbon", 0, "entity")),
+        (
+            ("the Lisbon summit would go ahead", 0, "claim"),
+            ("Lisbon summit", 0, "event"),
+            ("Lisbon", 0, "entity"),
+        ),
     ),
 )
 
 
-def test_conll_outermost_drops_are_counted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_conll_outermost_drops_are_counted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = make_project(tmp_path / "p", NESTED)
     out = tmp_path / "out.conll"
     assert main(["export", str(root), "--format", "conll", "--out", str(out)]) == 0
@@ -124,8 +135,10 @@ def test_conll_outermost_drops_are_counted(tmp_path: Path, capsys: pytest.Captur
 def test_conll_one_column_per_label_keeps_overlaps(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p", NESTED)
     out = tmp_path / "out.conll"
-    assert main(["export", str(root), "--format", "conll", "--overlap", "columns", "--out",
-                 str(out)]) == 0
+    assert (
+        main(["export", str(root), "--format", "conll", "--overlap", "columns", "--out", str(out)])
+        == 0
+    )
     labels = Project(root).config.label_names
     _, columns, _ = read_conll(out, columns=len(labels))
     found = {label: get_entities(column) for label, column in zip(labels, columns, strict=True)}
@@ -152,13 +165,30 @@ def test_hf_tags_are_integers_named_by_labels_json(tmp_path: Path) -> None:
 
 
 def test_split_is_deterministic_and_covers_every_document(tmp_path: Path) -> None:
-    specs = tuple(DocSpec(f"doc-{n}", f"Lee said {n}.", (("Lee", 0, "speaker"),)) for n in range(40))
+    specs = tuple(
+        DocSpec(f"doc-{n}", f"Lee said {n}.", (("Lee", 0, "speaker"),)) for n in range(40)
+    )
     root = make_project(tmp_path / "p", specs)
     seen: dict[str, list[str]] = {}
     for attempt in ("a", "b"):
         out = tmp_path / attempt / "data.jsonl"
-        assert main(["export", str(root), "--format", "hf", "--out", str(out), "--split",
-                     "train=0.8,dev=0.1,test=0.1", "--seed", "7"]) == 0
+        assert (
+            main(
+                [
+                    "export",
+                    str(root),
+                    "--format",
+                    "hf",
+                    "--out",
+                    str(out),
+                    "--split",
+                    "train=0.8,dev=0.1,test=0.1",
+                    "--seed",
+                    "7",
+                ]
+            )
+            == 0
+        )
         for split in ("train", "dev", "test"):
             path = tmp_path / attempt / f"data.{split}.jsonl"
             ids = [orjson.loads(x)["id"] for x in path.read_text().splitlines()]
@@ -168,15 +198,37 @@ def test_split_is_deterministic_and_covers_every_document(tmp_path: Path) -> Non
     assert sorted(everything) == sorted(spec.doc_id for spec in specs)
     assert len(seen["train"][0].split(",")) > len(seen["test"][0].split(","))
     other = tmp_path / "c" / "data.jsonl"
-    assert main(["export", str(root), "--format", "hf", "--out", str(other), "--split",
-                 "train=0.8,dev=0.1,test=0.1", "--seed", "8"]) == 0
+    assert (
+        main(
+            [
+                "export",
+                str(root),
+                "--format",
+                "hf",
+                "--out",
+                str(other),
+                "--split",
+                "train=0.8,dev=0.1,test=0.1",
+                "--seed",
+                "8",
+            ]
+        )
+        == 0
+    )
     assert (tmp_path / "c" / "data.train.jsonl").read_text() != (
-        tmp_path / "a" / "data.train.jsonl").read_text()
+        tmp_path / "a" / "data.train.jsonl"
+    ).read_text()
 
 
 @pytest.mark.parametrize("value", ["train=0.8,dev=0.1", "train=0.5,train=0.5", "train", "a/b=1"])
-def test_bad_split_is_refused(tmp_path: Path, value: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_split_is_refused(
+    tmp_path: Path, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = make_project(tmp_path / "p", FLAT)
-    assert main(["export", str(root), "--format", "hf", "--out", str(tmp_path / "x"),
-                 "--split", value]) == 1
+    assert (
+        main(
+            ["export", str(root), "--format", "hf", "--out", str(tmp_path / "x"), "--split", value]
+        )
+        == 1
+    )
     assert "--split" in capsys.readouterr().err
