@@ -319,7 +319,8 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         search = self.query_one("#search", Input)
         if search.has_class("-visible"):
             search.remove_class("-visible")
-            self.view.focus()
+            search.display = False
+            self.set_focus(self.view)
             return
         self._move(self.session.clear_selection)
 
@@ -331,14 +332,17 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
     def action_search(self) -> None:
         search = self.query_one("#search", Input)
         search.add_class("-visible")
+        search.display = True
         search.value = self.session.search_query
-        search.focus()
+        # Focus now, not later: keys typed right after "/" must land in the box.
+        self.set_focus(search)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "search":
             return
         event.input.remove_class("-visible")
-        self.view.focus()
+        event.input.display = False
+        self.set_focus(self.view)
         self._move(lambda: self.session.search(event.value) and None)
 
     def action_next_match(self) -> None:
