@@ -1,4 +1,4 @@
-"""Every key binding of the annotate screen, on real sample documents, checked in the saved JSONL."""
+"""Every key of the annotate screen, on real sample documents, checked in the saved JSONL."""
 
 from __future__ import annotations
 
@@ -211,7 +211,7 @@ def test_link_picker_links_nearest_speaker_and_unlink(project_root: Path) -> Non
         await pilot.pause()
         picker = app.screen
         assert isinstance(picker, LinkPicker)
-        assert [tail.text for tail in picker.tails][0] == "Halloran"
+        assert picker.tails[0].text == "Halloran"
         await pilot.press("enter")
         await pilot.pause()
         record = saved_records(project_root)[DOC]
