@@ -192,6 +192,7 @@ class AnnotationFile:
     def _scan(self) -> None:
         stamp = file_stamp(self.path)
         if self._cache is not None and self._load_cached(stamp):
+            self._cached_stamp = stamp
             return
         lines = RawLineStream(self.path)
         try:
@@ -204,6 +205,10 @@ class AnnotationFile:
         self._size = lines.size
         if stamp is not None and stamp[0] == self._size:
             self._store_cached(stamp)
+            self._cached_stamp = stamp
+
+    _cached_stamp: Stamp | None = None
+    """The version of the file whose index is in the cache (nothing to store if unchanged)."""
 
     def _cacheable(self) -> bool:
         return self._cache is not None and not self.problems and self._torn is None
@@ -232,6 +237,7 @@ class AnnotationFile:
         if cached is None:
             return False
         meta, columns = cached
+        del cached  # let each column go as soon as it is used
         if meta.get("annotator") != self.annotator:
             return False
         try:
@@ -244,7 +250,8 @@ class AnnotationFile:
                 return False
             statuses = _STATUSES
             if self._shared_id is not None:
-                doc_ids = list(map(self._shared_id, doc_ids))
+                del columns["doc_ids"]
+                doc_ids = list(map(self._shared_id, doc_ids))  # the copies are freed now
             entries = {
                 doc_id: RecordEntry(doc_id, line, offset, length, statuses[code])
                 for doc_id, line, offset, length, code in zip(
@@ -510,7 +517,12 @@ class AnnotationFile:
                     os.close(self._handle)
                 self._handle = None
             stamp = file_stamp(self.path)
-            if stamp is not None and stamp[0] == self._size and not self._dirty:
+            if (
+                stamp is not None
+                and stamp != self._cached_stamp
+                and stamp[0] == self._size
+                and not self._dirty
+            ):
                 self._store_cached(stamp)  # the next open need not scan the file
         if self._lock is not None:
             self._lock.release()

@@ -75,13 +75,13 @@ class Corpus:
         # Titles: one string per file, each entry a (start, end) slice of it (-1 for none);
         # a str object per title would cost three times as much at 100,000 documents.
         self._title_blobs: list[str] = []
-        self._title_starts = array("q")
-        self._title_ends = array("q")
+        self._title_starts = array("i")
+        self._title_ends = array("i")
         self._pending_titles: list[str] = []
         self._pending_length = 0
         self._paths: list[Path] = []
-        self._path_of = array("l")
-        self._lines = array("q")
+        self._path_of = array("I")
+        self._lines = array("I")
         """1-based line, 0 for a ``.txt`` file."""
         self._offsets = array("q")
         self._lengths = array("q")
@@ -214,7 +214,7 @@ class Corpus:
                 {
                     "ids": [entry.id for entry in found],
                     "titles": [entry.title for entry in found],
-                    "lines": array("q", [entry.line or 0 for entry in found]),
+                    "lines": array("I", [entry.line or 0 for entry in found]),
                     "offsets": array("q", [entry.offset for entry in found]),
                     "lengths": array("q", [entry.length for entry in found]),
                 },

@@ -23,7 +23,7 @@ from typing import Any, TypeAlias
 import orjson
 
 CACHE_DIR_NAME = ".annotator-cache"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 Stamp = tuple[int, int, int, int]
 
