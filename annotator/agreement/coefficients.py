@@ -131,9 +131,7 @@ def krippendorff_alpha_from_coincidences(coincidences: Sequence[Sequence[float]]
     pairable = sum(totals)
     if pairable <= 1:
         return Value.undefined("fewer than two pairable values")
-    disagreement = sum(
-        coincidences[c][k] for c in range(size) for k in range(size) if c != k
-    )
+    disagreement = sum(coincidences[c][k] for c in range(size) for k in range(size) if c != k)
     chance = sum(totals[c] * totals[k] for c in range(size) for k in range(size) if c != k)
     if chance == 0:
         return Value.undefined("every value is in a single category (no expected disagreement)")

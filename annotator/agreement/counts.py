@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 from annotator.agreement.coefficients import (
     Value,
-    binary_coincidences,
     binary_cohen_kappa,
+    binary_coincidences,
     fleiss_kappa_from_sums,
     krippendorff_alpha_from_coincidences,
     mean,
@@ -53,9 +53,19 @@ class LabelCounts:
     only_b: int = 0
 
     def add(self, other: LabelCounts) -> None:
-        for item in fields(self):
-            name = item.name
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.spans_a += other.spans_a
+        self.spans_b += other.spans_b
+        self.exact += other.exact
+        self.partial += other.partial
+        self.boundary_a += other.boundary_a
+        self.boundary_b += other.boundary_b
+        self.relations_a += other.relations_a
+        self.relations_b += other.relations_b
+        self.relations += other.relations
+        self.tokens += other.tokens
+        self.both += other.both
+        self.only_a += other.only_a
+        self.only_b += other.only_b
 
     def figures(self) -> dict[str, Value]:
         neither = self.tokens - self.both - self.only_a - self.only_b
@@ -113,27 +123,31 @@ class PairCounts:
     def per_label(self) -> dict[str, dict[str, Value]]:
         return {label: counts.figures() for label, counts in self.labels.items()}
 
-    def figures(self, per_label: dict[str, dict[str, Value]] | None = None) -> dict[str, Value]:
+    def figures(
+        self, per_label: dict[str, dict[str, Value]] | None = None, *, kappa: bool = True
+    ) -> dict[str, Value]:
         """Pair figures: span F1 micro-averaged over labels, kappa the mean over labels."""
-        if per_label is None:
-            per_label = self.per_label()
         size = sum(counts.spans_a + counts.spans_b for counts in self.labels.values())
         exact = sum(counts.exact for counts in self.labels.values())
         partial = sum(counts.partial for counts in self.labels.values())
-        return {
+        figures = {
             "span_f1_exact": ratio(2 * exact, size, NO_SPANS_AT_ALL),
             "span_f1_partial": ratio(2 * partial, size, NO_SPANS_AT_ALL),
             "span_f1_boundary": ratio(
                 2 * self.extents_both, self.extents_a + self.extents_b, NO_SPANS_AT_ALL
             ),
-            "cohen_kappa": mean(
-                (figures["cohen_kappa"] for figures in per_label.values()),
-                "undefined for every label",
-            ),
             "relation_f1": ratio(
                 2 * self.relations_both, self.relations_a + self.relations_b, NO_RELATIONS
             ),
         }
+        if kappa:
+            if per_label is None:
+                per_label = self.per_label()
+            figures["cohen_kappa"] = mean(
+                (values["cohen_kappa"] for values in per_label.values()),
+                "undefined for every label",
+            )
+        return figures
 
 
 def compare_pair(
@@ -145,16 +159,21 @@ def compare_pair(
 ) -> PairCounts:
     """Counts of two records of the same document."""
     pair = PairCounts(names[0], names[1], {}, documents=1)
+    empty: set[tuple[int, int]] = set()
+    confusion = pair.confusion
     for label in labels:
-        left = first.by_label.get(label, [])
-        right = second.by_label.get(label, [])
+        left = first.by_label.get(label, empty)
+        right = second.by_label.get(label, empty)
         counts = LabelCounts(spans_a=len(left), spans_b=len(right), tokens=tokens)
         if left and right:
-            right_set = set(right)
-            counts.exact = sum(1 for extent in left if extent in right_set)
-            counts.partial = partial_matches(left, right)
-        counts.boundary_a = sum(1 for extent in left if extent in second.extents)
-        counts.boundary_b = sum(1 for extent in right if extent in first.extents)
+            counts.exact = len(left & right)
+            counts.partial = counts.exact if left == right else partial_matches(left, right)
+            if counts.exact:
+                confusion[(label, label)] = counts.exact
+        if left:
+            counts.boundary_a = len(left & second.extents)
+        if right:
+            counts.boundary_b = len(right & first.extents)
         mask_a = first.masks.get(label, 0)
         mask_b = second.masks.get(label, 0)
         both = (mask_a & mask_b).bit_count()
@@ -172,13 +191,13 @@ def compare_pair(
     if first.relations or second.relations:
         for label in labels:
             counts = pair.labels[label]
-            counts.relations_a = sum(1 for r in first.relations if label in (r[1][2], r[2][2]))
-            counts.relations_b = sum(1 for r in second.relations if label in (r[1][2], r[2][2]))
-            counts.relations = sum(1 for r in common if label in (r[1][2], r[2][2]))
+            left_relations = first.relations_by_label.get(label, set())
+            right_relations = second.relations_by_label.get(label, set())
+            counts.relations_a = len(left_relations)
+            counts.relations_b = len(right_relations)
+            counts.relations = len(left_relations & right_relations)
     if first.spans != second.spans:
-        pair.confusion.update(confusion_pairs(first.spans, second.spans))
-    else:
-        pair.confusion.update((label, label) for _s, _e, label in first.spans)
+        confusion.update(confusion_pairs(first.spans, second.spans))
     return pair
 
 
@@ -195,6 +214,14 @@ class LayerCounts:
     alpha_pairable: int = 0
     alpha_ones: int = 0
     alpha_mixed: float = 0.0
+
+    def add(self, other: LayerCounts) -> None:
+        self.fleiss_items += other.fleiss_items
+        self.fleiss_ones += other.fleiss_ones
+        self.fleiss_square_sum += other.fleiss_square_sum
+        self.alpha_pairable += other.alpha_pairable
+        self.alpha_ones += other.alpha_ones
+        self.alpha_mixed += other.alpha_mixed
 
     def add_document(self, tokens: int, present: int, ones: int, square_sum: int) -> None:
         """Add one document: ``present`` annotators, ``ones = sum k``, ``square_sum = sum k^2``."""

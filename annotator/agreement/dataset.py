@@ -11,13 +11,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import ValidationError
-
+from annotator.agreement.light import LightRecord, parse_light
 from annotator.model.errors import AnnotatorError
-from annotator.model.records import AnnotationRecord
 from annotator.model.text import text_sha256
 from annotator.model.tokenize import TokenIndex
-from annotator.model.validate import problems_from_validation_error
 from annotator.store.annotations import AnnotationFile, RecordEntry
 from annotator.store.project import Project
 
@@ -35,7 +32,7 @@ class DocumentRecords:
     doc_id: str
     text: str
     tokens: TokenIndex
-    records: dict[str, AnnotationRecord]
+    records: dict[str, LightRecord]
     """Annotator to record, in the order of the selected annotators."""
     set_aside: dict[str, str] = field(default_factory=dict)
     """Annotators whose record of this document was not used, with the reason."""
@@ -48,18 +45,12 @@ class _RecordReader:
         self.annotations = annotations
         self.data = annotations.path.read_bytes() if annotations.entries else b""
 
-    def get(self, doc_id: str) -> AnnotationRecord | AnnotatorError | None:
+    def get(self, doc_id: str) -> LightRecord | AnnotatorError | None:
         entry: RecordEntry | None = self.annotations.entries.get(doc_id)
         if entry is None:
             return None
         chunk = self.data[entry.offset : entry.offset + entry.length]
-        try:
-            return AnnotationRecord.model_validate_json(chunk)
-        except ValidationError as error:
-            problems = problems_from_validation_error(
-                error, file=self.annotations.path, line=entry.line
-            )
-            return problems[0]
+        return parse_light(chunk, file=self.annotations.path, line=entry.line)
 
 
 def read_doc_ids(path: Path) -> list[str]:
@@ -68,9 +59,7 @@ def read_doc_ids(path: Path) -> list[str]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise AnnotatorError(f"cannot read the document list: {error}", file=path) from None
-    return [
-        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
-    ]
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
 class Selection:
@@ -90,9 +79,7 @@ class Selection:
         config = project.config
         available = project.annotators()
         if annotators is None:
-            chosen = [
-                name for name in available if include_gold or name != config.gold_annotator
-            ]
+            chosen = [name for name in available if include_gold or name != config.gold_annotator]
         else:
             chosen = list(dict.fromkeys(annotators))
             missing = [name for name in chosen if name not in available]
@@ -125,19 +112,18 @@ class Selection:
             self.doc_ids = list(dict.fromkeys(doc_ids))
         self.files = {name: project.annotations(name) for name in self.annotators}
         self.warnings: list[str] = []
-        for annotations in self.files.values():
-            self.warnings.extend(str(problem) for problem in annotations.problems)
-            self.warnings.extend(str(problem) for problem in annotations.warnings)
+        for annotation_file in self.files.values():
+            self.warnings.extend(str(problem) for problem in annotation_file.problems)
+            self.warnings.extend(str(problem) for problem in annotation_file.warnings)
         self.excluded: list[Excluded] = []
-        self._readers = {name: _RecordReader(annotations) for name, annotations in
-                         self.files.items()}
+        self._readers = {name: _RecordReader(file) for name, file in self.files.items()}
 
     def orphan_records(self) -> list[Excluded]:
         """Records of documents that are not in the corpus."""
         corpus = self.project.corpus
         found: dict[str, list[str]] = {}
-        for name, annotations in self.files.items():
-            for doc_id in annotations.entries:
+        for name, annotation_file in self.files.items():
+            for doc_id in annotation_file.entries:
                 if doc_id not in corpus:
                     found.setdefault(doc_id, []).append(name)
         return [
@@ -145,18 +131,18 @@ class Selection:
             for doc_id, names in found.items()
         ]
 
-    def documents(self) -> Iterator[DocumentRecords]:
-        """Each counted document in corpus order; exclusions accumulate in :attr:`excluded`."""
+    def documents(self, doc_ids: Sequence[str] | None = None) -> Iterator[DocumentRecords]:
+        """Each counted document in order; exclusions accumulate in :attr:`excluded`."""
         corpus = self.project.corpus
         tokenizer = self.project.config.tokenizer
-        for doc_id in self.doc_ids:
+        for doc_id in self.doc_ids if doc_ids is None else doc_ids:
             present = [name for name in self.annotators if doc_id in self.files[name].entries]
             if len(present) < 2:
                 self.excluded.append(Excluded(doc_id, _too_few(present, {})))
                 continue
             text = corpus.get(doc_id).text
             digest = text_sha256(text)
-            records: dict[str, AnnotationRecord] = {}
+            records: dict[str, LightRecord] = {}
             set_aside: dict[str, str] = {}
             for name in present:
                 record = self._readers[name].get(doc_id)

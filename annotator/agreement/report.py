@@ -7,8 +7,11 @@ figure (each pair's own figure being micro-averaged over documents and labels).
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import statistics
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -20,6 +23,7 @@ from annotator.agreement.spans import NONE, PreparedRecord, prepare_record
 
 SPAN_KEYS = ("span_f1_exact", "span_f1_partial", "span_f1_boundary")
 PAIR_KEYS = (*SPAN_KEYS, "cohen_kappa", "relation_f1")
+DOC_KEYS = (*SPAN_KEYS, "relation_f1")
 FEWER_THAN_TWO = "fewer than two annotators selected"
 
 Progress = Callable[[int, int], None]
@@ -28,7 +32,7 @@ UnitsSink = Callable[[DocumentRecords, dict[str, PreparedRecord]], None]
 
 
 def block(values: dict[str, Value]) -> dict[str, Any]:
-    """Figures as a JSON object; undefined ones are ``null`` with their reason under ``undefined``."""
+    """Figures as a JSON object; undefined ones are ``null``, their reasons under ``undefined``."""
     out: dict[str, Any] = {key: value.value for key, value in values.items()}
     reasons = {key: value.reason for key, value in values.items() if value.value is None}
     if reasons:
@@ -99,8 +103,7 @@ class AgreementReport:
         label_figures: dict[str, dict[str, Value]],
     ) -> dict[str, Value]:
         figures = {
-            key: _pair_mean([overall[key] for overall, _ in pair_figures], key)
-            for key in PAIR_KEYS
+            key: _pair_mean([overall[key] for overall, _ in pair_figures], key) for key in PAIR_KEYS
         }
         for key in ("fleiss_kappa", "krippendorff_alpha"):
             figures[key] = mean(
@@ -116,7 +119,7 @@ class AgreementReport:
         result: dict[str, dict[str, float] | None] = {}
         for key in PAIR_KEYS:
             values = [
-                overall[key].value for overall, _ in pair_figures if overall[key].value is not None
+                value for overall, _ in pair_figures if (value := overall[key].value) is not None
             ]
             result[key] = (
                 {"min": min(values), "max": max(values), "stdev": statistics.pstdev(values)}
@@ -166,7 +169,7 @@ def _pair_mean(values: Sequence[Value], key: str) -> Value:
         return Value.undefined(FEWER_THAN_TWO)
     if len(values) == 1:
         return values[0]
-    reasons = {value.reason for value in values if value.value is None}
+    reasons = {value.reason or "" for value in values if value.value is None}
     return mean(values, reasons.pop() if len(reasons) == 1 else f"{key} undefined for every pair")
 
 
@@ -176,49 +179,128 @@ def confusion_matrix(pair: PairCounts, labels: Sequence[str]) -> dict[str, dict[
     return {row: {column: pair.confusion[(row, column)] for column in axis} for row in axis}
 
 
+PARALLEL_MIN_DOCUMENTS = 1500
+"""Below this many documents, starting worker processes costs more than it saves."""
+CHUNK = 250
+
+
+@dataclass
+class _Partial:
+    """Totals of one slice of the documents; slices add up to the whole run."""
+
+    pairs: dict[tuple[str, str], PairCounts]
+    layers: dict[str, LayerCounts]
+    per_document: list[DocumentFigures] | None
+    excluded: list[Excluded]
+    counted: int = 0
+    all_annotators: int = 0
+    seen: int = 0
+
+    def add(self, other: _Partial) -> None:
+        for key, pair in other.pairs.items():
+            self.pairs[key].add(pair)
+        for label, layer in other.layers.items():
+            self.layers[label].add(layer)
+        if self.per_document is not None and other.per_document is not None:
+            self.per_document.extend(other.per_document)
+        self.excluded.extend(other.excluded)
+        self.counted += other.counted
+        self.all_annotators += other.all_annotators
+        self.seen += other.seen
+
+
+def _run(
+    selection: Selection,
+    doc_ids: Sequence[str],
+    per_doc: bool,
+    units: UnitsSink | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> _Partial:
+    labels = selection.labels
+    annotators = selection.annotators
+    partial = _Partial(
+        {(a, b): PairCounts.empty(a, b, labels) for a, b in combinations(annotators, 2)},
+        {label: LayerCounts(len(annotators)) for label in labels},
+        [] if per_doc else None,
+        [],
+    )
+    excluded_before = len(selection.excluded)
+    for document in selection.documents(doc_ids):
+        partial.counted += 1
+        if len(document.records) == len(annotators):
+            partial.all_annotators += 1
+        figures = document_counts(document, labels, partial.pairs, partial.layers, units)
+        if partial.per_document is not None:
+            partial.per_document.append(figures)
+        if progress is not None and partial.counted % 50 == 0:
+            progress(partial.counted + len(selection.excluded) - excluded_before)
+    partial.excluded = selection.excluded[excluded_before:]
+    partial.seen = len(doc_ids)
+    return partial
+
+
+def _worker(arguments: tuple[Any, ...]) -> _Partial:
+    root, annotators, labels, doc_ids, per_doc = arguments
+    from annotator.store.project import Project
+
+    selection = Selection(Project(root), annotators=annotators, labels=labels, doc_ids=doc_ids)
+    return _run(selection, doc_ids, per_doc)
+
+
 def compute_agreement(
     selection: Selection,
     *,
     per_doc: bool = False,
     progress: Progress | None = None,
     units: UnitsSink | None = None,
+    workers: int | None = 1,
 ) -> AgreementReport:
-    """Run every metric over the selection, one document at a time."""
-    labels = selection.labels
-    annotators = selection.annotators
-    pairs = {
-        (a, b): PairCounts.empty(a, b, labels) for a, b in combinations(annotators, 2)
-    }
-    layers = {label: LayerCounts(len(annotators)) for label in labels}
-    per_document: list[DocumentFigures] | None = [] if per_doc else None
-    counted = 0
-    all_annotators = 0
-    total = len(selection.doc_ids)
-    done = 0
-    for document in selection.documents():
-        counted += 1
-        present = list(document.records)
-        if len(present) == len(annotators):
-            all_annotators += 1
-        figures = document_counts(document, labels, pairs, layers, units)
-        if per_document is not None:
-            per_document.append(figures)
-        if progress is not None:
-            done = counted + len(selection.excluded)
-            progress(done, total)
+    """Run every metric over the selection, one document at a time.
+
+    With ``workers`` above 1 (``None``: the CPU count for runs of
+    :data:`PARALLEL_MIN_DOCUMENTS` documents or more), slices of the documents go to worker
+    processes (forked, so on platforms without ``fork`` the run stays in one process); the counts
+    are additive, so the result is the same.
+    """
+    doc_ids = selection.doc_ids
+    total = len(doc_ids)
+    if workers is None:
+        workers = (os.cpu_count() or 1) if total >= PARALLEL_MIN_DOCUMENTS else 1
+    if units is not None or "fork" not in multiprocessing.get_all_start_methods():
+        workers = 1
+    if workers <= 1:
+        partial = _run(
+            selection,
+            doc_ids,
+            per_doc,
+            units,
+            None if progress is None else (lambda done: progress(done, total)),
+        )
+    else:
+        partial = _run(selection, [], per_doc)
+        chunks = [doc_ids[index : index + CHUNK] for index in range(0, total, CHUNK)]
+        tasks = [
+            (selection.project.root, selection.annotators, selection.labels, chunk, per_doc)
+            for chunk in chunks
+        ]
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            for result in pool.map(_worker, tasks):
+                partial.add(result)
+                if progress is not None:
+                    progress(partial.seen, total)
     if progress is not None:
         progress(total, total)
-    excluded = [*selection.excluded, *selection.orphan_records()]
     return AgreementReport(
-        annotators=list(annotators),
-        labels=list(labels),
-        pairs=list(pairs.values()),
-        layers=layers,
-        counted=counted,
-        all_annotators=all_annotators,
-        excluded=excluded,
+        annotators=list(selection.annotators),
+        labels=list(selection.labels),
+        pairs=list(partial.pairs.values()),
+        layers=partial.layers,
+        counted=partial.counted,
+        all_annotators=partial.all_annotators,
+        excluded=[*partial.excluded, *selection.orphan_records()],
         warnings=list(selection.warnings),
-        per_document=per_document,
+        per_document=partial.per_document,
     )
 
 
@@ -258,8 +340,8 @@ def document_counts(
         alphas.append(layer.alpha())
         if layers is not None:
             layers[label].add_document(tokens, present, ones, square_sum)
-    pair_values = [counts.figures() for counts in doc_pairs]
-    figures = {key: _pair_mean([values[key] for values in pair_values], key) for key in PAIR_KEYS}
+    pair_values = [counts.figures(kappa=False) for counts in doc_pairs]
+    figures = {key: _pair_mean([values[key] for values in pair_values], key) for key in DOC_KEYS}
     figures["krippendorff_alpha"] = mean(alphas, "no spans in this document")
     return DocumentFigures(
         document.doc_id,

@@ -11,7 +11,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from annotator.model.records import AnnotationRecord
+from annotator.agreement.light import LightRecord
 from annotator.model.tokenize import TokenIndex
 
 SpanKey = tuple[int, int, str]
@@ -29,37 +29,48 @@ class PreparedRecord:
     """The spans, relations and token masks of one record, restricted to the selected labels."""
 
     spans: set[SpanKey]
-    by_label: dict[str, list[Extent]]
-    """Sorted distinct extents of each selected label (labels without spans are absent)."""
+    by_label: dict[str, set[Extent]]
+    """Distinct extents of each selected label (labels without spans are absent)."""
     extents: set[Extent]
     relations: set[RelationKey]
+    relations_by_label: dict[str, set[RelationKey]]
+    """Relations with a span of the label at either end."""
     masks: dict[str, int] = field(default_factory=dict)
     """Label to a bitset over token indices: bit ``i`` is set when token ``i`` is in a span."""
 
 
 def prepare_record(
-    record: AnnotationRecord,
+    record: LightRecord,
     labels: Sequence[str],
     tokens: TokenIndex | None,
     mask_cache: dict[Extent, int] | None = None,
 ) -> PreparedRecord:
     """Reduce ``record``; ``mask_cache`` shares extent-to-token-mask work between annotators."""
     wanted = set(labels)
-    spans = {(span.start, span.end, span.label) for span in record.spans if span.label in wanted}
-    by_label: dict[str, list[Extent]] = {}
+    spans = {(start, end, label) for _id, start, end, label in record.spans if label in wanted}
+    by_label: dict[str, set[Extent]] = {}
     for start, end, label in spans:
-        by_label.setdefault(label, []).append((start, end))
-    for extents in by_label.values():
-        extents.sort()
-    keys = {span.id: (span.start, span.end, span.label) for span in record.spans}
+        extents = by_label.get(label)
+        if extents is None:
+            by_label[label] = {(start, end)}
+        else:
+            extents.add((start, end))
     relations: set[RelationKey] = set()
-    for relation in record.relations:
-        head = keys.get(relation.head)
-        tail = keys.get(relation.tail)
-        if head is None or tail is None or head[2] not in wanted or tail[2] not in wanted:
-            continue
-        relations.add((relation.label, head, tail))
-    prepared = PreparedRecord(spans, by_label, {(s, e) for s, e, _ in spans}, relations)
+    relations_by_label: dict[str, set[RelationKey]] = {}
+    if record.relations:
+        keys = {span_id: (start, end, label) for span_id, start, end, label in record.spans}
+        for _id, relation_label, head_id, tail_id in record.relations:
+            head = keys.get(head_id)
+            tail = keys.get(tail_id)
+            if head is None or tail is None or head[2] not in wanted or tail[2] not in wanted:
+                continue
+            key = (relation_label, head, tail)
+            relations.add(key)
+            relations_by_label.setdefault(head[2], set()).add(key)
+            relations_by_label.setdefault(tail[2], set()).add(key)
+    prepared = PreparedRecord(
+        spans, by_label, {(s, e) for s, e, _ in spans}, relations, relations_by_label
+    )
     if tokens is not None:
         cache = {} if mask_cache is None else mask_cache
         for label, extents in by_label.items():
@@ -80,9 +91,7 @@ def _dice(first: Extent, second: Extent) -> float:
     return 2 * overlap / (first[1] - first[0] + second[1] - second[0])
 
 
-def _overlap_candidates(
-    left: Sequence[Extent], right: Sequence[Extent]
-) -> list[tuple[int, int]]:
+def _overlap_candidates(left: Sequence[Extent], right: Sequence[Extent]) -> list[tuple[int, int]]:
     """Index pairs of overlapping extents; ``right`` must be sorted by start."""
     if not left or not right:
         return []
@@ -106,7 +115,7 @@ def half_overlap(first: Extent, second: Extent) -> bool:
     )
 
 
-def partial_matches(left: Sequence[Extent], right: Sequence[Extent]) -> int:
+def partial_matches(left: set[Extent], right: set[Extent]) -> int:
     """Size of the greedy one-to-one matching of half-overlapping extents (same label).
 
     Identical extents match first; then candidates are taken by decreasing overlap (Dice of the
@@ -114,14 +123,12 @@ def partial_matches(left: Sequence[Extent], right: Sequence[Extent]) -> int:
     """
     if not left or not right:
         return 0
-    right_set = set(right)
-    exact = [extent for extent in left if extent in right_set]
+    exact = left & right
     matched = len(exact)
     if matched == len(left) or matched == len(right):
         return matched
-    exact_set = set(exact)
-    rest_left = [extent for extent in left if extent not in exact_set]
-    rest_right = [extent for extent in right if extent not in exact_set]
+    rest_left = sorted(left - exact)
+    rest_right = sorted(right - exact)
     candidates = [
         (-_dice(rest_left[i], rest_right[j]), rest_left[i], rest_right[j], i, j)
         for i, j in _overlap_candidates(rest_left, rest_right)
@@ -139,16 +146,15 @@ def partial_matches(left: Sequence[Extent], right: Sequence[Extent]) -> int:
     return matched
 
 
-def confusion_pairs(
-    left: set[SpanKey], right: set[SpanKey]
-) -> list[tuple[str, str]]:
-    """Label pairs of a label-blind one-to-one matching, with :data:`NONE` for unmatched spans.
+def confusion_pairs(left: set[SpanKey], right: set[SpanKey]) -> list[tuple[str, str]]:
+    """Label pairs of a label-blind one-to-one matching of the spans the two do not share.
 
-    Same extent and label first; then, by preference, the same extent with another label, a
-    half overlap with the same label, a half overlap with another label (larger overlap first).
+    Shared spans (same extent and label) are the diagonal and are not returned; unmatched spans
+    pair with :data:`NONE`. Preference: the same extent with another label, then a half overlap
+    with the same label, then a half overlap with another label (larger overlap first).
     """
     common = left & right
-    pairs = [(label, label) for _s, _e, label in common]
+    pairs: list[tuple[str, str]] = []
     rest_left = sorted(left - common)
     rest_right = sorted(right - common)
     if rest_left and rest_right:

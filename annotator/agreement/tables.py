@@ -64,8 +64,13 @@ def print_tables(
         labels.add_row(label, *(cell(values.get(key)) for key in keys))
     console.print(labels)
 
-    pair_keys = ("span_f1_exact", "span_f1_partial", "span_f1_boundary", "cohen_kappa",
-                 "relation_f1")
+    pair_keys = (
+        "span_f1_exact",
+        "span_f1_partial",
+        "span_f1_boundary",
+        "cohen_kappa",
+        "relation_f1",
+    )
     pairs = _metric_table("Per annotator pair", "pair", pair_keys)
     pairs.add_column("docs", justify="right")
     for pair in data["pairs"]:
@@ -86,17 +91,29 @@ def print_tables(
     )
     shown = ranked if per_doc else ranked[:WORST_DOCUMENTS]
     if shown:
-        title = "Documents, lowest agreement first" if per_doc else (
-            f"Worst {len(shown)} documents (of {len(rows)})"
+        title = (
+            "Documents, lowest agreement first"
+            if per_doc
+            else (f"Worst {len(shown)} documents (of {len(rows)})")
         )
-        worst = _metric_table(title, "document", ("span_f1_exact", "span_f1_partial",
-                                                  "krippendorff_alpha", "relation_f1"))
+        worst = _metric_table(
+            title,
+            "document",
+            ("span_f1_exact", "span_f1_partial", "krippendorff_alpha", "relation_f1"),
+        )
         worst.add_column("spans", justify="right")
         for row in shown:
             worst.add_row(
                 Text(row["doc_id"]),
-                *(cell(row.get(key)) for key in ("span_f1_exact", "span_f1_partial",
-                                                 "krippendorff_alpha", "relation_f1")),
+                *(
+                    cell(row.get(key))
+                    for key in (
+                        "span_f1_exact",
+                        "span_f1_partial",
+                        "krippendorff_alpha",
+                        "relation_f1",
+                    )
+                ),
                 Text(" ".join(f"{name}:{count}" for name, count in row["spans"].items())),
             )
         console.print(worst)
@@ -110,9 +127,7 @@ def print_tables(
 def _confusion_table(pair: dict[str, Any]) -> Table:
     matrix: dict[str, dict[str, int]] = pair["confusion"]
     axis = list(matrix)
-    table = Table(
-        title=f"Labels {pair['a']} (rows) vs {pair['b']} (columns)", title_justify="left"
-    )
+    table = Table(title=f"Labels {pair['a']} (rows) vs {pair['b']} (columns)", title_justify="left")
     table.add_column("")
     for column in axis:
         table.add_column(column, justify="right")

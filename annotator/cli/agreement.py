@@ -41,6 +41,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     agreement.add_argument(
         "--units", type=Path, metavar="FILE", help="write the token unit table (CSV) to FILE"
     )
+    agreement.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="worker processes (default: one per CPU for 1500 documents or more)",
+    )
     agreement.set_defaults(handler=run_agreement)
 
     adjudicate = subparsers.add_parser(
@@ -110,14 +116,18 @@ def run_agreement(args: argparse.Namespace) -> int:
                 units_handle = args.units.open("w", encoding="utf-8", newline="")
             except OSError as error:
                 raise AnnotatorError(f"cannot write: {error.strerror}", file=args.units) from None
-        sink = UnitsWriter(units_handle, selection.annotators, selection.labels) if units_handle \
+        sink = (
+            UnitsWriter(units_handle, selection.annotators, selection.labels)
+            if units_handle
             else None
+        )
         with _progress(len(selection.doc_ids)) as progress:
             report = compute_agreement(
                 selection,
                 per_doc=args.per_doc or args.format == "table",
                 progress=progress,
                 units=sink,
+                workers=args.jobs,
             )
     finally:
         if units_handle is not None:
@@ -180,8 +190,15 @@ def write_csv(data: dict[str, Any], out: TextIO) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["scope", "a", "b", "label", "doc_id", *CSV_KEYS])
 
-    def row(scope: str, values: dict[str, Any], *, a: str = "", b: str = "", label: str = "",
-            doc_id: str = "") -> None:
+    def row(
+        scope: str,
+        values: dict[str, Any],
+        *,
+        a: str = "",
+        b: str = "",
+        label: str = "",
+        doc_id: str = "",
+    ) -> None:
         cells = ["" if values.get(key) is None else values[key] for key in CSV_KEYS]
         writer.writerow([scope, a, b, label, doc_id, *cells])
 

@@ -11,8 +11,8 @@ from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.inter_rater import fleiss_kappa as statsmodels_fleiss
 
 from annotator.agreement.coefficients import (
-    binary_coincidences,
     binary_cohen_kappa,
+    binary_coincidences,
     cohen_kappa,
     fleiss_kappa,
     krippendorff_alpha_from_coincidences,

@@ -1,0 +1,206 @@
+"""Token-level figures of whole projects against scikit-learn, statsmodels and krippendorff.
+
+Random projects (several annotators, some records missing, nested and overlapping spans) go
+through the real report; the reference figures are computed from a naive per-token table built
+independently here from the records and the project tokenizer.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from itertools import combinations
+from pathlib import Path
+
+import krippendorff
+import numpy as np
+import pytest
+from sklearn.metrics import cohen_kappa_score
+from statsmodels.stats.inter_rater import fleiss_kappa
+
+from annotator.agreement import report as report_module
+from annotator.agreement.dataset import Selection
+from annotator.agreement.report import compute_agreement
+from annotator.agreement.units import UnitsWriter
+from annotator.model.tokenize import tokenize
+from annotator.store.project import Project
+
+from .helpers import SpanSpec, build_project
+
+WORDS = ["Minister", "Ruiz", "said", "the", "truce", "holds", ",", "Berg", "denied", "it", "."]
+LABELS = ["speaker", "claim", "entity", "event"]
+
+
+def random_project(root: Path, seed: int) -> tuple[Project, dict[str, str], dict[str, dict]]:
+    rng = random.Random(seed)
+    documents = {
+        f"d{index}": " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 40)))
+        for index in range(rng.randint(3, 8))
+    }
+    annotators = [f"ann{index}" for index in range(rng.randint(2, 4))]
+    truth: dict[str, list[SpanSpec]] = {}
+    for doc_id, text in documents.items():
+        tokens = tokenize(text)
+        spans = []
+        for _ in range(rng.randint(0, 6)):
+            first = rng.randrange(len(tokens))
+            last = min(len(tokens) - 1, first + rng.randint(0, 4))
+            spans.append((tokens[first][0], tokens[last][1], rng.choice(LABELS[:3])))
+        truth[doc_id] = spans
+    annotations: dict[str, dict] = {name: {} for name in annotators}
+    for doc_id in documents:
+        for name in annotators:
+            if rng.random() < 0.2:
+                continue  # this annotator has not done this document
+            kept = [span for span in truth[doc_id] if rng.random() < 0.75]
+            if rng.random() < 0.3 and truth[doc_id]:
+                start, end, _label = rng.choice(truth[doc_id])
+                kept.append((start, end, rng.choice(LABELS[:3])))
+            annotations[name][doc_id] = kept
+    return build_project(root, documents, annotations), documents, annotations
+
+
+def token_values(text: str, spans: list[SpanSpec], label: str) -> list[int]:
+    """Naive reference: a token is 1 when any span of ``label`` overlaps it."""
+    return [
+        int(any(s < token_end and token_start < e and lab == label for s, e, lab in spans))
+        for token_start, token_end in tokenize(text)
+    ]
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("seed", range(12))
+def test_token_figures_match_reference_implementations(tmp_path: Path, seed: int) -> None:
+    project, documents, annotations = random_project(tmp_path / "p", seed)
+    annotators = sorted(annotations)
+    selection = Selection(project)
+    data = compute_agreement(selection).to_json()
+    counted = [
+        doc_id
+        for doc_id in documents
+        if sum(doc_id in annotations[name] for name in annotators) >= 2
+    ]
+    assert data["documents"]["counted"] == len(counted)
+    for label in LABELS:
+        # Cohen per pair over the documents both annotated.
+        for pair in data["pairs"]:
+            a, b = pair["a"], pair["b"]
+            first: list[int] = []
+            second: list[int] = []
+            for doc_id in counted:
+                if doc_id in annotations[a] and doc_id in annotations[b]:
+                    first += token_values(documents[doc_id], annotations[a][doc_id], label)
+                    second += token_values(documents[doc_id], annotations[b][doc_id], label)
+            ours = pair["per_label"][label]["cohen_kappa"]
+            if len(set(first) | set(second)) < 2:
+                assert ours is None
+                assert pair["per_label"][label]["undefined"]["cohen_kappa"]
+            else:
+                assert ours == pytest.approx(cohen_kappa_score(first, second), abs=1e-9)
+        # Fleiss over the documents every annotator has.
+        rows = []
+        for doc_id in counted:
+            if all(doc_id in annotations[name] for name in annotators):
+                columns = [
+                    token_values(documents[doc_id], annotations[name][doc_id], label)
+                    for name in annotators
+                ]
+                for values in zip(*columns, strict=True):
+                    ones = sum(values)
+                    rows.append([len(annotators) - ones, ones])
+        ours = data["per_label"][label]["fleiss_kappa"]
+        reference = float(fleiss_kappa(np.array(rows))) if rows else float("nan")
+        if np.isnan(reference):
+            assert ours is None
+        else:
+            assert ours == pytest.approx(reference, abs=1e-9)
+        # Krippendorff over every counted document, missing annotators as NaN.
+        matrix: list[list[float]] = [[] for _ in annotators]
+        for doc_id in counted:
+            size = len(tokenize(documents[doc_id]))
+            for row, name in zip(matrix, annotators, strict=True):
+                spans = annotations[name].get(doc_id)
+                row += (
+                    [float("nan")] * size
+                    if spans is None
+                    else [float(v) for v in token_values(documents[doc_id], spans, label)]
+                )
+        ours = data["per_label"][label]["krippendorff_alpha"]
+        values = {v for row in matrix for v in row if not np.isnan(v)}
+        if len(values) < 2:
+            assert ours is None
+        else:
+            reference = krippendorff.alpha(
+                reliability_data=np.array(matrix), level_of_measurement="nominal"
+            )
+            assert ours == pytest.approx(reference, abs=1e-9)
+    # Overall token figures are the mean over labels of the defined per-label figures.
+    for key in ("fleiss_kappa", "krippendorff_alpha"):
+        defined = [data["per_label"][label][key] for label in LABELS]
+        defined = [value for value in defined if value is not None]
+        if defined:
+            assert data["overall"][key] == pytest.approx(sum(defined) / len(defined), abs=1e-12)
+
+
+def test_unit_table_recomputes_alpha(tmp_path: Path) -> None:
+    project, _documents, annotations = random_project(tmp_path / "p", 3)
+    selection = Selection(project)
+    buffer = io.StringIO()
+    data = compute_agreement(
+        selection, units=UnitsWriter(buffer, selection.annotators, selection.labels)
+    ).to_json()
+    rows = list(csv.DictReader(io.StringIO(buffer.getvalue())))
+    assert rows, "the unit table has a row per token"
+    for label in ("speaker", "claim"):
+        matrix = [
+            [float(row[f"{label}:{name}"]) if row[f"{label}:{name}"] else np.nan for row in rows]
+            for name in selection.annotators
+        ]
+        expected = data["per_label"][label]["krippendorff_alpha"]
+        if expected is None:
+            continue
+        assert krippendorff.alpha(
+            reliability_data=np.array(matrix), level_of_measurement="nominal"
+        ) == pytest.approx(expected, abs=1e-9)
+    assert {name for name in annotations} == set(selection.annotators)
+
+
+def test_pair_span_f1_matches_naive_counting(tmp_path: Path) -> None:
+    project, documents, annotations = random_project(tmp_path / "p", 11)
+    data = compute_agreement(Selection(project)).to_json()
+    for pair in data["pairs"]:
+        a, b = pair["a"], pair["b"]
+        shared = [d for d in documents if d in annotations[a] and d in annotations[b]]
+        tp = size = 0
+        for doc_id in shared:
+            left, right = set(annotations[a][doc_id]), set(annotations[b][doc_id])
+            tp += len(left & right)
+            size += len(left) + len(right)
+        expected = 2 * tp / size if size else None
+        assert pair["span_f1_exact"] == pytest.approx(expected)
+        assert pair["documents"] == len(shared)
+    means = [pair["span_f1_exact"] for pair in data["pairs"] if pair["span_f1_exact"] is not None]
+    assert data["overall"]["span_f1_exact"] == pytest.approx(sum(means) / len(means))
+    assert len(data["pairs"]) == len(list(combinations(sorted(annotations), 2)))
+
+
+def _close(first: object, second: object) -> bool:
+    if isinstance(first, dict) and isinstance(second, dict):
+        return first.keys() == second.keys() and all(_close(first[k], second[k]) for k in first)
+    if isinstance(first, list) and isinstance(second, list):
+        return len(first) == len(second) and all(map(_close, first, second))
+    if isinstance(first, float) and isinstance(second, float):
+        return abs(first - second) < 1e-12
+    return first == second
+
+
+def test_worker_processes_give_the_same_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project, _documents, _annotations = random_project(tmp_path / "p", 5)
+    monkeypatch.setattr(report_module, "CHUNK", 2)  # several slices even for a small project
+    serial = compute_agreement(Selection(project), per_doc=True).to_json()
+    parallel = compute_agreement(Selection(project), per_doc=True, workers=2).to_json()
+    assert serial["documents"]["counted"] >= 3
+    assert _close(parallel, serial)
