@@ -64,7 +64,7 @@ def test_click_span_in_side_panel_jumps_and_legend_applies_label(project_root: P
         assert session.current_span().text == "Sofia Marrant"  # type: ignore[union-attr]
         # Select a word with the keyboard, then apply "entity" from the legend.
         await search(pilot, "Coalition for Democratic Elections")
-        entity = [item for item in app.screen.query(LegendItem) if item.label == "entity"][0]
+        entity = next(item for item in app.screen.query(LegendItem) if item.label == "entity")
         await pilot.click(entity)
         await pilot.pause()
         assert ("entity", "Coalition for Democratic Elections") in saved_spans(project_root, DOC)
