@@ -1,0 +1,240 @@
+"""Building gold records: votes per span, the automatic merge, and what it did.
+
+The gold record of a document is saved by the gold annotator (``config.gold_annotator``) with a
+provenance entry per span: which annotators had exactly that span, and the decision
+(``unanimous``, ``majority``, ``accepted``, ``edited``). The automatic merge only ever replaces
+its own earlier output: spans an adjudicator accepted or edited (and spans without provenance,
+which a person added) are kept, and automatic spans never land on top of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from annotator.agreement.dataset import Selection
+from annotator.agreement.light import LightRecord
+from annotator.agreement.spans import SpanKey
+from annotator.model.records import (
+    AnnotationRecord,
+    Relation,
+    Span,
+    SpanProvenance,
+    Status,
+    utc_now_iso,
+)
+from annotator.model.text import text_sha256
+from annotator.store.project import Project
+
+AUTOMATIC = frozenset({"unanimous", "majority"})
+"""Decisions the automatic merge makes and may revise; anything else belongs to a person."""
+
+VotedRelation = tuple[str, SpanKey, SpanKey]
+
+
+def span_votes(records: Mapping[str, LightRecord]) -> dict[SpanKey, list[str]]:
+    """Each distinct ``(start, end, label)`` with the annotators who marked it, by position."""
+    votes: dict[SpanKey, list[str]] = {}
+    for name, record in records.items():
+        for key in {(start, end, label) for _id, start, end, label in record.spans}:
+            votes.setdefault(key, []).append(name)
+    return dict(sorted(votes.items()))
+
+
+def relation_votes(records: Mapping[str, LightRecord]) -> dict[VotedRelation, list[str]]:
+    votes: dict[VotedRelation, list[str]] = {}
+    for name, record in records.items():
+        keys = {span_id: (start, end, label) for span_id, start, end, label in record.spans}
+        found = set()
+        for _id, label, head, tail in record.relations:
+            if head in keys and tail in keys:
+                found.add((label, keys[head], keys[tail]))
+        for key in found:
+            votes.setdefault(key, []).append(name)
+    return dict(sorted(votes.items()))
+
+
+def is_automatic(record: AnnotationRecord, span_id: str) -> bool:
+    provenance = (record.provenance or {}).get(span_id)
+    return provenance is not None and provenance.decision in AUTOMATIC
+
+
+def fresh_id(prefix: str, used: set[str]) -> str:
+    number = len(used) + 1
+    while f"{prefix}{number}" in used:
+        number += 1
+    used.add(f"{prefix}{number}")
+    return f"{prefix}{number}"
+
+
+@dataclass
+class Outcome:
+    doc_id: str
+    action: str
+    """``created``, ``updated``, ``unchanged`` or ``skipped``."""
+    added: int = 0
+    kept: int = 0
+    removed: int = 0
+    reason: str = ""
+
+    def describe(self) -> str:
+        if self.action == "skipped":
+            return f"left alone: {self.reason}"
+        parts = [f"{self.added} span(s) added"]
+        if self.kept:
+            parts.append(f"{self.kept} kept")
+        if self.removed:
+            parts.append(f"{self.removed} automatic span(s) no longer agreed on, removed")
+        return f"{self.action}: " + ", ".join(parts)
+
+
+@dataclass
+class Summary:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def spans_added(self) -> int:
+        return sum(outcome.added for outcome in self.outcomes)
+
+    @property
+    def spans_kept(self) -> int:
+        return sum(outcome.kept for outcome in self.outcomes)
+
+    @property
+    def spans_removed(self) -> int:
+        return sum(outcome.removed for outcome in self.outcomes)
+
+
+def merge_gold(
+    doc_id: str,
+    text: str,
+    records: Mapping[str, LightRecord],
+    existing: AnnotationRecord | None,
+    gold: str,
+    min_votes: int | None = None,
+) -> tuple[AnnotationRecord | None, Outcome]:
+    """The gold record after the automatic merge, or None when nothing changes."""
+    digest = text_sha256(text)
+    if existing is not None:
+        if existing.status is Status.done:
+            return None, Outcome(doc_id, "skipped", reason="gold record is marked done")
+        if existing.text_sha256 != digest:
+            return None, Outcome(
+                doc_id, "skipped", reason="gold record is of an older text (run reanchor)"
+            )
+    threshold = len(records) if min_votes is None else min_votes
+    voters = len(records)
+    wanted = {key: names for key, names in span_votes(records).items() if len(names) >= threshold}
+    old_spans = list(existing.spans) if existing is not None else []
+    old_provenance = dict(existing.provenance or {}) if existing is not None else {}
+    personal = [span for span in old_spans if existing and not is_automatic(existing, span.id)]
+    automatic = {
+        (span.start, span.end, span.label): span
+        for span in old_spans
+        if existing and is_automatic(existing, span.id)
+    }
+    personal_keys = {(span.start, span.end, span.label) for span in personal}
+    used_ids = {span.id for span in old_spans}
+    spans: list[Span] = list(personal)
+    provenance: dict[str, SpanProvenance] = {
+        span.id: old_provenance[span.id] for span in personal if span.id in old_provenance
+    }
+    added = 0
+    for key, names in wanted.items():
+        start, end, label = key
+        if key in personal_keys or any(
+            span.label == label and span.start < end and start < span.end for span in personal
+        ):
+            continue  # an adjudicator already decided this stretch
+        decision = "unanimous" if len(names) == voters else "majority"
+        previous = automatic.pop(key, None)
+        span = previous or Span(
+            id=fresh_id("g", used_ids), start=start, end=end, label=label, text=text[start:end]
+        )
+        if previous is None:
+            added += 1
+        spans.append(span)
+        provenance[span.id] = SpanProvenance(annotators=list(names), decision=decision)
+    removed = len(automatic)
+    spans.sort(key=lambda span: (span.start, span.end, span.label))
+    by_key = {(span.start, span.end, span.label): span.id for span in spans}
+    present = set(by_key.values())
+    relations = [
+        relation
+        for relation in (existing.relations if existing is not None else [])
+        if relation.head in present and relation.tail in present
+    ]
+    linked = {(relation.label, relation.head, relation.tail) for relation in relations}
+    used_relation_ids = {relation.id for relation in relations}
+    for (label, head, tail), names in relation_votes(records).items():
+        if len(names) < threshold or head not in by_key or tail not in by_key:
+            continue
+        link = (label, by_key[head], by_key[tail])
+        if link in linked:
+            continue
+        linked.add(link)
+        relations.append(
+            Relation(id=fresh_id("gr", used_relation_ids), label=label, head=link[1], tail=link[2])
+        )
+    kept = len(spans) - added
+    if existing is not None:
+        unchanged = (
+            spans == sorted(existing.spans, key=lambda s: (s.start, s.end, s.label))
+            and relations == list(existing.relations)
+            and provenance == old_provenance
+        )
+        if unchanged:
+            return None, Outcome(doc_id, "unchanged", kept=kept)
+        record = existing.model_copy(
+            update={
+                "spans": spans,
+                "relations": relations,
+                "provenance": provenance,
+                "updated_at": utc_now_iso(),
+            }
+        )
+        return record, Outcome(doc_id, "updated", added, kept, removed)
+    record = AnnotationRecord(
+        doc_id=doc_id,
+        annotator=gold,
+        text_sha256=digest,
+        spans=spans,
+        relations=relations,
+        provenance=provenance,
+        note=f"pre-filled by `annotator adjudicate --auto` from {', '.join(records)}",
+    )
+    return record, Outcome(doc_id, "created", added, 0, 0)
+
+
+def auto_adjudicate(
+    project: Project,
+    *,
+    annotators: Sequence[str] | None = None,
+    min_votes: int | None = None,
+    dry_run: bool = False,
+) -> Summary:
+    """Pre-fill (or refresh) the gold record of every document two or more annotators did."""
+    gold = project.config.gold_annotator
+    if annotators is not None and gold in annotators:
+        from annotator.model.errors import AnnotatorError
+
+        raise AnnotatorError(f"the gold annotator {gold!r} cannot vote on its own records")
+    selection = Selection(project, annotators=annotators)
+    summary = Summary()
+    gold_file = project.annotations(gold, writable=not dry_run)
+    try:
+        for document in selection.documents():
+            record, outcome = merge_gold(
+                document.doc_id,
+                document.text,
+                document.records,
+                gold_file.get(document.doc_id),
+                gold,
+                min_votes,
+            )
+            summary.outcomes.append(outcome)
+            if record is not None and not dry_run:
+                gold_file.save(record)
+    finally:
+        gold_file.close()
+    return summary
