@@ -77,8 +77,9 @@ class BratWriter(Writer):
                 summary.drop("span(s) of line breaks only (brat cannot hold them)", document.id)
                 continue
             if (pieces[0][0], pieces[-1][1]) != (span.start, span.end):
-                summary.adjust("span edge(s) on a line break left out (brat fragments)",
-                               document.id)
+                summary.adjust(
+                    "span edge(s) on a line break left out (brat fragments)", document.id
+                )
             number = len(numbers) + 1
             numbers[span.id] = number
             offsets = ";".join(f"{a} {b}" for a, b in pieces)
@@ -124,8 +125,14 @@ EXPORT = ExportFormat("brat", BratWriter, directory=True, sidecars=write_conf)
 
 _T_LINE = re.compile(r"^(T\d+)\t(\S+) (\d+ \d+(?:;\d+ \d+)*)\t(.*)$", re.DOTALL)
 _R_LINE = re.compile(r"^(R\d+)\t(\S+) Arg1:(\S+) Arg2:(\S+)\s*$")
-_IGNORED = {"E": "events", "A": "attributes", "M": "attributes", "N": "normalizations",
-            "*": "equivalences", "#": "notes"}
+_IGNORED = {
+    "E": "events",
+    "A": "attributes",
+    "M": "attributes",
+    "N": "normalizations",
+    "*": "equivalences",
+    "#": "notes",
+}
 
 
 def _id_map(folder: Path) -> dict[str, str]:
@@ -174,12 +181,12 @@ def _read_pair(ann: Path, doc_id: str, problems: list[AnnotatorError]) -> RawDoc
             if len(pieces) > 1:
                 joined = " ".join(text[a:b] for a, b in pieces)
                 if joined != covered or any(b > len(text) for _, b in pieces):
-                    problems.append(where.error(
-                        f"fragments {offsets} cover {joined!r}, not {covered!r}"))
+                    problems.append(
+                        where.error(f"fragments {offsets} cover {joined!r}, not {covered!r}")
+                    )
                     continue
                 given = None
-                document.ignored.append("discontinuous span(s) merged into one span: gaps "
-                                        "included")
+                document.ignored.append("discontinuous span(s) merged into one span: gaps included")
             annotation.spans.append(RawSpan(key, start, end, label, where, key, given))
         elif kind == "R":
             match = _R_LINE.match(line)

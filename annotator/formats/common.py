@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Literal
 
+from annotator.formats.summary import Summary
 from annotator.model.config import ProjectConfig
 from annotator.model.errors import AnnotatorError
 from annotator.model.records import AnnotationRecord, Document, Relation, Span, Status
@@ -23,8 +24,6 @@ from annotator.model.validate import check_record
 from annotator.store.annotations import AnnotationFile
 from annotator.store.jsonl import fsync_directory
 from annotator.store.project import Project
-
-from annotator.formats.summary import Summary
 
 Scheme = Literal["iob2", "bilou"]
 
@@ -73,8 +72,7 @@ def resolve_annotators(
         if not present:
             raise AnnotatorError("no annotation files in the project", file=project.annotations_dir)
         raise AnnotatorError(
-            f"several annotators ({', '.join(present)}) and no {gold!r} file: pass "
-            "--annotator NAME"
+            f"several annotators ({', '.join(present)}) and no {gold!r} file: pass --annotator NAME"
         )
     names: list[str] = []
     for name in requested:
@@ -229,9 +227,12 @@ def iter_items(
                 continue
             problems = check_record(record, document.text, project.config)
             if problems:
-                summary.skip(f"invalid record ({problems[0].message}; run `annotator validate`)"
-                             if len(problems) == 1 else
-                             "invalid record (run `annotator validate`)", doc_id)
+                summary.skip(
+                    f"invalid record ({problems[0].message}; run `annotator validate`)"
+                    if len(problems) == 1
+                    else "invalid record (run `annotator validate`)",
+                    doc_id,
+                )
                 continue
             usable.append(filter_labels(record, selection.labels))
         if not usable:

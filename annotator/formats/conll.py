@@ -61,16 +61,21 @@ class ConllWriter(FileWriter):
             for label in labels:
                 kept, dropped = outermost([s for s in placed if s.span.label == label])
                 for span in dropped:
-                    summary.drop(f"{span.span.label} span(s) nested in a span of the same "
-                                 "label (one column per label holds one layer)", document.id)
+                    summary.drop(
+                        f"{span.span.label} span(s) nested in a span of the same "
+                        "label (one column per label holds one layer)",
+                        document.id,
+                    )
                 summary.spans.update(s.span.label for s in kept)
                 columns.append(token_tags(len(index), kept, options.scheme))
             kept_all = placed
         else:
             kept_all, dropped = outermost(placed)
             for span in dropped:
-                summary.drop(f"{span.span.label} span(s) inside or across a longer span "
-                             "(outermost wins)", document.id)
+                summary.drop(
+                    f"{span.span.label} span(s) inside or across a longer span (outermost wins)",
+                    document.id,
+                )
             summary.spans.update(s.span.label for s in kept_all)
             columns = [token_tags(len(index), kept_all, options.scheme)]
         dropped_relations = len(record.relations)

@@ -99,8 +99,9 @@ def read(path: Path, problems: list[AnnotatorError]) -> Iterator[RawDocument]:
                 ):
                     raise where.error("expected [start, end, label]", f"label[{index}]")
                 annotation.spans.append(
-                    RawSpan(f"label-{index}", triple[0], triple[1], triple[2], where,
-                            f"label[{index}]")
+                    RawSpan(
+                        f"label-{index}", triple[0], triple[1], triple[2], where, f"label[{index}]"
+                    )
                 )
             for relation in fields.objects("relations"):
                 annotation.relations.append(

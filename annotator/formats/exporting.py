@@ -74,7 +74,7 @@ class Writer(ABC):
     def close(self) -> None:
         """Finish the output (the file appears under its name only now)."""
 
-    def abort(self) -> None:
+    def abort(self) -> None:  # noqa: B027 - most writers have nothing to undo
         """Called instead of :meth:`close` when the export fails."""
 
 
@@ -131,8 +131,13 @@ def _progress(total: int, enabled: bool) -> Iterator[Callable[[], object]]:
         yield lambda: None
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-    from rich.progress import TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     with Progress(
         TextColumn("exporting"),
@@ -165,9 +170,7 @@ def run_export(
     ]
     context = ExportContext(project.config, options, summary, labels)
     split_names = [name for name, _ in selection.splits] if selection.splits else [""]
-    paths = {
-        name: split_path(out, name, directory=export_format.directory) for name in split_names
-    }
+    paths = {name: split_path(out, name, directory=export_format.directory) for name in split_names}
     for path in paths.values():
         refuse_existing(path, force=options.force)
     if export_format.directory and selection.splits:

@@ -39,11 +39,14 @@ class HfWriter(FileWriter):
         placed = align_spans(record.spans, index, summary, document.id)
         kept, dropped = outermost(placed)
         for span in dropped:
-            summary.drop(f"{span.span.label} span(s) inside or across a longer span "
-                         "(outermost wins)", document.id)
+            summary.drop(
+                f"{span.span.label} span(s) inside or across a longer span (outermost wins)",
+                document.id,
+            )
         if record.relations:
-            summary.drop("relation(s) (token tags have no links)", document.id,
-                         len(record.relations))
+            summary.drop(
+                "relation(s) (token tags have no links)", document.id, len(record.relations)
+            )
         summary.spans.update(span.span.label for span in kept)
         tags = token_tags(len(index), kept, scheme)
         line = {

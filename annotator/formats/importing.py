@@ -125,7 +125,7 @@ class Fields:
             for index, item in enumerate(self.items(key, required=required))
         ]
 
-    def object(self, key: str, *, required: bool = True) -> Fields | None:
+    def child(self, key: str, *, required: bool = True) -> Fields | None:
         value = self.value.get(key)
         if value is None and not required:
             return None
@@ -165,7 +165,7 @@ def iter_json_lines(path: Path) -> Iterator[tuple[Where, object]]:
     except OSError as error:
         raise AnnotatorError(f"cannot read: {error.strerror}", file=path) from None
     number = 0
-    for number, line in enumerate(data.split(b"\n"), start=1):  # noqa: B007
+    for number, line in enumerate(data.split(b"\n"), start=1):
         stripped = line.strip()
         if not stripped:
             continue
@@ -387,6 +387,18 @@ def _place_span(
     return found, found + len(expected)
 
 
+def _lazy_utf16(text: str) -> Callable[[], Utf16Offsets]:
+    """The UTF-16 table of ``text``, built on first use only."""
+    cache: list[Utf16Offsets] = []
+
+    def get() -> Utf16Offsets:
+        if not cache:
+            cache.append(Utf16Offsets(text))
+        return cache[0]
+
+    return get
+
+
 def plan_import(
     project: Project,
     format_name: str,
@@ -424,7 +436,8 @@ def plan_import(
         if item.doc_id in seen_documents:
             problems.append(
                 where.error(
-                    f"duplicate document id {item.doc_id!r} (first at {seen_documents[item.doc_id]})"
+                    f"duplicate document id {item.doc_id!r} "
+                    f"(first at {seen_documents[item.doc_id]})"
                 )
             )
             continue
@@ -445,8 +458,7 @@ def plan_import(
                     )
                 )
                 continue
-            summary.skip("already in the project (text identical; not added again)",
-                         item.doc_id)
+            summary.skip("already in the project (text identical; not added again)", item.doc_id)
         else:
             try:
                 plan.new_documents.append(
@@ -459,33 +471,35 @@ def plan_import(
         summary.documents[""] += 1
         for what in item.ignored:
             summary.drop(f"{what} (not imported)", item.doc_id)
-        utf16_cache: list[Utf16Offsets] = []
-
-        def utf16(raw_text: str = item.text) -> Utf16Offsets:
-            if not utf16_cache:
-                utf16_cache.append(Utf16Offsets(raw_text))
-            return utf16_cache[0]
+        utf16 = _lazy_utf16(item.text)
 
         for annotation in item.annotations:
-            name = resolved.get(annotation.annotator_key)
-            if name is None:
+            annotator = resolved.get(annotation.annotator_key)
+            if annotator is None:
                 continue
             record = _build_record(
-                annotation, item, name, source, utf16, labels,
-                [relation.name for relation in config.relations], problems, summary,
+                annotation,
+                item,
+                annotator,
+                source,
+                utf16,
+                labels,
+                [relation.name for relation in config.relations],
+                problems,
+                summary,
             )
             if record is None:
                 continue
-            if (item.doc_id, name) in seen_records:
+            if (item.doc_id, annotator) in seen_records:
                 problems.append(
-                    where.error(f"two annotations of {item.doc_id!r} for annotator {name!r}")
+                    where.error(f"two annotations of {item.doc_id!r} for annotator {annotator!r}")
                 )
                 continue
-            seen_records.add((item.doc_id, name))
-            if item.doc_id in existing_files[name] and not replace:
+            seen_records.add((item.doc_id, annotator))
+            if item.doc_id in existing_files[annotator] and not replace:
                 problems.append(
                     where.error(
-                        f"annotator {name!r} already has a record for {item.doc_id!r}; pass "
+                        f"annotator {annotator!r} already has a record for {item.doc_id!r}; pass "
                         "--replace to overwrite it"
                     )
                 )
@@ -527,8 +541,7 @@ def _build_record(
         if raw.label not in labels:
             problems.append(
                 raw.where.error(
-                    f"unknown label {raw.label!r} (the project has: "
-                    f"{', '.join(sorted(labels))})",
+                    f"unknown label {raw.label!r} (the project has: {', '.join(sorted(labels))})",
                     raw.field,
                 )
             )
@@ -541,44 +554,47 @@ def _build_record(
             failed = True
             continue
         if end <= start:
-            problems.append(raw.where.error("span is empty after normalizing line ends",
-                                            raw.field))
+            problems.append(raw.where.error("span is empty after normalizing line ends", raw.field))
             failed = True
             continue
-        spans.append(Span(id=raw.key, start=start, end=end, label=raw.label,
-                          text=text[start:end]))
+        spans.append(Span(id=raw.key, start=start, end=end, label=raw.label, text=text[start:end]))
     relations: list[Relation] = []
     relation_ids: set[str] = set()
     for index, raw_relation in enumerate(annotation.relations):
         for end_name, key in (("head", raw_relation.head), ("tail", raw_relation.tail)):
             if key not in ids:
                 problems.append(
-                    raw_relation.where.error(f"{end_name} {key!r} is not a span of this document",
-                                             raw_relation.field)
+                    raw_relation.where.error(
+                        f"{end_name} {key!r} is not a span of this document", raw_relation.field
+                    )
                 )
                 failed = True
         label = raw_relation.label
         if not label:
             if len(relation_types) != 1:
-                problems.append(raw_relation.where.error(
-                    "relation without a label, and the project has "
-                    f"{len(relation_types)} relation types", raw_relation.field))
+                problems.append(
+                    raw_relation.where.error(
+                        "relation without a label, and the project has "
+                        f"{len(relation_types)} relation types",
+                        raw_relation.field,
+                    )
+                )
                 failed = True
                 continue
             label = relation_types[0]
         relation_id = raw_relation.key or f"r{index + 1}"
         if relation_id in relation_ids:
             problems.append(
-                raw_relation.where.error(f"duplicate relation id {relation_id!r}",
-                                         raw_relation.field)
+                raw_relation.where.error(
+                    f"duplicate relation id {relation_id!r}", raw_relation.field
+                )
             )
             failed = True
         relation_ids.add(relation_id)
         if failed:
             continue
         relations.append(
-            Relation(id=relation_id, label=label, head=raw_relation.head,
-                     tail=raw_relation.tail)
+            Relation(id=relation_id, label=label, head=raw_relation.head, tail=raw_relation.tail)
         )
     if failed:
         return None
@@ -645,8 +661,7 @@ def run_import(
         raise AnnotatorError("no such file or folder", file=path)
     problems: list[AnnotatorError] = []
     documents = list(reader(path, problems))
-    plan = plan_import(project, format_name, documents, choice, replace=replace,
-                       problems=problems)
+    plan = plan_import(project, format_name, documents, choice, replace=replace, problems=problems)
     if not dry_run:
         apply_import(project, plan)
     else:

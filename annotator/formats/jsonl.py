@@ -110,8 +110,10 @@ def read(path: Path, problems: list[AnnotatorError]) -> Iterator[RawDocument]:
             continue
         if known is not None:
             problems.append(
-                where.error(f"document {doc_id!r} appears again with a different text "
-                            f"(first at {known.where})")
+                where.error(
+                    f"document {doc_id!r} appears again with a different text "
+                    f"(first at {known.where})"
+                )
             )
             continue
         by_id[doc_id] = RawDocument(doc_id, text, where, title, meta, [annotation])

@@ -133,7 +133,7 @@ def labeling_config(context: ExportContext) -> str:
             f"    <Label value={quoteattr(label.name)} background={quoteattr(label.color)}/>"
         )
     lines.append("  </Labels>")
-    lines.append(f"  <Text name={quoteattr(TO_NAME)} value=\"$text\"/>")
+    lines.append(f'  <Text name={quoteattr(TO_NAME)} value="$text"/>')
     lines.append("</View>")
     return "\n".join(lines) + "\n"
 
@@ -147,7 +147,10 @@ def write_config(out: Path, context: ExportContext) -> None:
 
 
 EXPORT = ExportFormat(
-    "label-studio", LabelStudioWriter, suffix=".json", several_annotators=True,
+    "label-studio",
+    LabelStudioWriter,
+    suffix=".json",
+    several_annotators=True,
     sidecars=write_config,
 )
 
@@ -190,12 +193,13 @@ def _read_annotation(annotation: Fields, where: Where, ignored: list[str]) -> Ra
     for item in annotation.objects("result"):
         kind = item.optional_string("type")
         if kind == "labels":
-            value = item.object("value")
+            value = item.child("value")
             assert value is not None
             labels = value.items("labels", required=True)
             if not labels or not all(isinstance(label, str) for label in labels):
-                raise where.error("expected a non-empty list of label names",
-                                  f"{value.path}.labels")
+                raise where.error(
+                    "expected a non-empty list of label names", f"{value.path}.labels"
+                )
             region = item.string("id", allow_int=True)
             for number, label in enumerate(labels):
                 raw.spans.append(
@@ -241,10 +245,11 @@ def read(path: Path, problems: list[AnnotatorError]) -> Iterator[RawDocument]:
             if task_id is not None:
                 key = str(task_id)
                 if key in seen:
-                    raise where.error(f"duplicate task id (also task #{seen[key] + 1} in the "
-                                      "list)", "id")
+                    raise where.error(
+                        f"duplicate task id (also task #{seen[key] + 1} in the list)", "id"
+                    )
                 seen[key] = index
-            data = fields.object("data")
+            data = fields.child("data")
             assert data is not None
             text = _text_of(data)
             doc_id = data.optional_string("doc_id", allow_int=True) or (
@@ -255,6 +260,8 @@ def read(path: Path, problems: list[AnnotatorError]) -> Iterator[RawDocument]:
                 _read_annotation(annotation, where, ignored)
                 for annotation in [*fields.objects("annotations"), *fields.objects("completions")]
             ]
+            if fields.items("predictions"):
+                ignored.append("Label Studio predictions (only annotations are imported)")
             meta = data.mapping("meta")
             title = data.optional_string("title")
         except AnnotatorError as error:

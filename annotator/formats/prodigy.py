@@ -75,7 +75,7 @@ class ProdigyWriter(FileWriter):
                     "ws": end < following,
                 }
             )
-        relations = []
+        relations: list[dict[str, Any]] = []
         for relation in record.relations:
             head, child = by_id.get(relation.head), by_id.get(relation.tail)
             if head is None or child is None:
@@ -96,11 +96,13 @@ class ProdigyWriter(FileWriter):
             "spans": [_span_json(span) for span in placed],
             "relations": relations,
             "answer": ANSWERS[record.status],
-            "meta": {"doc_id": document.id, **({"title": document.title} if document.title
-                                                else {})},
+            "meta": {
+                "doc_id": document.id,
+                **({"title": document.title} if document.title else {}),
+            },
         }
         summary.spans.update(span.span.label for span in placed)
-        summary.relations.update(relation["label"] for relation in relations)
+        summary.relations.update(str(relation["label"]) for relation in relations)
         self.output.text.write(orjson.dumps(line).decode() + "\n")
 
 
@@ -124,22 +126,27 @@ def read(path: Path, problems: list[AnnotatorError]) -> Iterator[RawDocument]:
             title = meta.get("title") if isinstance(meta.get("title"), str) else None
             answer = fields.optional_string("answer") or "accept"
             if answer not in STATUSES:
-                raise where.error(f"unknown answer {answer!r} (accept, reject or ignore)",
-                                  "answer")
+                raise where.error(f"unknown answer {answer!r} (accept, reject or ignore)", "answer")
             annotation = RawAnnotation(status=STATUSES[answer])
             by_last_token: dict[int, list[str]] = {}
             for span in fields.objects("spans"):
                 key = _key(span)
                 annotation.spans.append(
-                    RawSpan(key, span.integer("start"), span.integer("end"),
-                            span.string("label"), where, span.path)
+                    RawSpan(
+                        key,
+                        span.integer("start"),
+                        span.integer("end"),
+                        span.string("label"),
+                        where,
+                        span.path,
+                    )
                 )
                 if span.has("token_end"):
                     by_last_token.setdefault(span.integer("token_end"), []).append(key)
             for relation in fields.objects("relations"):
                 ends: list[str] = []
                 for end_name in ("head", "child"):
-                    described = relation.object(f"{end_name}_span", required=False)
+                    described = relation.child(f"{end_name}_span", required=False)
                     if described is not None:
                         ends.append(_key(described))
                         continue
@@ -152,8 +159,9 @@ def read(path: Path, problems: list[AnnotatorError]) -> Iterator[RawDocument]:
                         )
                     ends.append(candidates[0])
                 annotation.relations.append(
-                    RawRelation(None, ends[0], ends[1], relation.string("label"), where,
-                                relation.path)
+                    RawRelation(
+                        None, ends[0], ends[1], relation.string("label"), where, relation.path
+                    )
                 )
         except AnnotatorError as error:
             problems.append(error)

@@ -96,8 +96,11 @@ class SpacyWriter(Writer):
                     overlapping.update((i, j))
         entities = [spans[i] for i in range(len(spans)) if i not in overlapping]
         if overlapping:
-            summary.drop("span(s) left out of doc.ents (they overlap; kept in doc.spans['sc'])",
-                         document.id, len(overlapping))
+            summary.drop(
+                "span(s) left out of doc.ents (they overlap; kept in doc.spans['sc'])",
+                document.id,
+                len(overlapping),
+            )
         missing_tokens = sorted(
             {position for i in overlapping for position in range(spans[i].start, spans[i].end)}
         )
@@ -130,7 +133,7 @@ class SpacyWriter(Writer):
     def close(self) -> None:
         output = AtomicOutput(self.path, binary=True)
         try:
-            output.handle.write(self.doc_bin.to_bytes())  # type: ignore[arg-type]
+            output.handle.write(self.doc_bin.to_bytes())
             self.context.files.append(output.commit())
         except BaseException:
             output.abort()
