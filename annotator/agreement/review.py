@@ -1,0 +1,215 @@
+"""The adjudication of one document, without a terminal: candidates, decisions, the gold record.
+
+Every distinct span any annotator marked is a *candidate*, with the annotators who marked it.
+A candidate everyone marked is *agreed*; the others are *disagreements*, which the adjudicator
+walks through and accepts (into gold, provenance ``accepted``) or rejects (out of gold). Accepting
+one version of a stretch removes the competing versions (same label, overlapping) from gold.
+Relations follow their ends: a relation that half or more of the annotators drew goes into gold
+when both its ends are there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from annotator.agreement.adjudicate import fresh_id, relation_votes, span_votes
+from annotator.agreement.light import LightRecord
+from annotator.agreement.spans import SpanKey
+from annotator.model.records import (
+    AnnotationRecord,
+    Relation,
+    Span,
+    SpanProvenance,
+    Status,
+    utc_now_iso,
+)
+from annotator.model.text import text_sha256
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    key: SpanKey
+    voters: tuple[str, ...]
+    agreed: bool
+
+    @property
+    def start(self) -> int:
+        return self.key[0]
+
+    @property
+    def end(self) -> int:
+        return self.key[1]
+
+    @property
+    def label(self) -> str:
+        return self.key[2]
+
+
+class ReviewDocument:
+    """Candidates of one document and the gold record being built from them."""
+
+    def __init__(
+        self,
+        doc_id: str,
+        text: str,
+        records: Mapping[str, LightRecord],
+        gold: AnnotationRecord | None,
+        gold_name: str,
+    ) -> None:
+        self.doc_id = doc_id
+        self.text = text
+        self.annotators = list(records)
+        self.records = dict(records)
+        self.gold_name = gold_name
+        everyone = len(self.annotators)
+        self.candidates = [
+            Candidate(key, tuple(names), len(names) == everyone)
+            for key, names in span_votes(records).items()
+        ]
+        self._relation_votes = relation_votes(records)
+        self.rejected: set[SpanKey] = set()
+        self.record = gold if gold is not None else self._initial_record()
+        self.changed = gold is None
+        """True while the gold record has changes not yet saved."""
+
+    def _initial_record(self) -> AnnotationRecord:
+        """A new gold record with the agreed spans (decision ``unanimous``)."""
+        spans = []
+        provenance = {}
+        used: set[str] = set()
+        for candidate in self.candidates:
+            if candidate.agreed:
+                span = self._span(candidate.key, fresh_id("g", used))
+                spans.append(span)
+                provenance[span.id] = SpanProvenance(
+                    annotators=list(candidate.voters), decision="unanimous"
+                )
+        record = AnnotationRecord(
+            doc_id=self.doc_id,
+            annotator=self.gold_name,
+            text_sha256=text_sha256(self.text),
+            spans=spans,
+            provenance=provenance,
+        )
+        return self._with_relations(record)
+
+    def _span(self, key: SpanKey, span_id: str) -> Span:
+        start, end, label = key
+        return Span(id=span_id, start=start, end=end, label=label, text=self.text[start:end])
+
+    # -- queries ------------------------------------------------------------------------------
+
+    @property
+    def disagreements(self) -> list[int]:
+        """Indices of the candidates not everyone marked, in text order."""
+        return [index for index, candidate in enumerate(self.candidates) if not candidate.agreed]
+
+    def gold_keys(self) -> dict[SpanKey, Span]:
+        return {(span.start, span.end, span.label): span for span in self.record.spans}
+
+    def state(self, index: int) -> str:
+        """``gold`` (in the gold record), ``rejected``, or ``open``."""
+        key = self.candidates[index].key
+        if key in self.gold_keys():
+            return "gold"
+        if key in self.rejected:
+            return "rejected"
+        return "open"
+
+    def next_disagreement(self, index: int | None, step: int = 1) -> int | None:
+        """The next (``step=1``) or previous (``-1``) disagreement after ``index``, wrapping."""
+        found = self.disagreements
+        if not found:
+            return None
+        if index is None:
+            return found[0] if step > 0 else found[-1]
+        if step > 0:
+            return next((i for i in found if i > index), found[0])
+        return next((i for i in reversed(found) if i < index), found[-1])
+
+    def spans_for_view(self) -> list[Span]:
+        """Every candidate as a span, for drawing (ids are positional)."""
+        return [
+            self._span(candidate.key, f"c{index}")
+            for index, candidate in enumerate(self.candidates)
+        ]
+
+    # -- decisions ----------------------------------------------------------------------------
+
+    def accept(self, index: int) -> None:
+        """Put candidate ``index`` into gold, replacing competing versions of the same stretch."""
+        candidate = self.candidates[index]
+        start, end, label = candidate.key
+        self.rejected.discard(candidate.key)
+        competing = {
+            other.key
+            for other in self.candidates
+            if other.key != candidate.key
+            and other.label == label
+            and other.start < end
+            and start < other.end
+        }
+        spans = [
+            span
+            for span in self.record.spans
+            if (span.start, span.end, span.label) not in competing
+        ]
+        provenance = {
+            span.id: (self.record.provenance or {})[span.id]
+            for span in spans
+            if span.id in (self.record.provenance or {})
+        }
+        existing = self.gold_keys().get(candidate.key)
+        if existing is None:
+            used = {span.id for span in self.record.spans}
+            existing = self._span(candidate.key, fresh_id("g", used))
+            spans.append(existing)
+        provenance[existing.id] = SpanProvenance(
+            annotators=list(candidate.voters), decision="accepted"
+        )
+        spans.sort(key=lambda span: (span.start, span.end, span.label))
+        self._update(spans, provenance)
+
+    def reject(self, index: int) -> None:
+        """Leave candidate ``index`` out of gold."""
+        key = self.candidates[index].key
+        self.rejected.add(key)
+        spans = [span for span in self.record.spans if (span.start, span.end, span.label) != key]
+        provenance = {
+            span.id: (self.record.provenance or {})[span.id]
+            for span in spans
+            if span.id in (self.record.provenance or {})
+        }
+        self._update(spans, provenance)
+
+    def set_done(self, done: bool) -> None:
+        status = Status.done if done else Status.in_progress
+        if self.record.status is not status:
+            self.record = self.record.model_copy(update={"status": status})
+            self.changed = True
+
+    def _update(self, spans: Sequence[Span], provenance: dict[str, SpanProvenance]) -> None:
+        record = self.record.model_copy(
+            update={"spans": list(spans), "provenance": provenance, "updated_at": utc_now_iso()}
+        )
+        self.record = self._with_relations(record)
+        self.changed = True
+
+    def _with_relations(self, record: AnnotationRecord) -> AnnotationRecord:
+        ids = {(span.start, span.end, span.label): span.id for span in record.spans}
+        present = set(ids.values())
+        relations = [r for r in record.relations if r.head in present and r.tail in present]
+        linked = {(r.label, r.head, r.tail) for r in relations}
+        used = {r.id for r in relations}
+        needed = max(1, (len(self.annotators) + 1) // 2)
+        for (label, head, tail), names in self._relation_votes.items():
+            if len(names) < needed or head not in ids or tail not in ids:
+                continue
+            link = (label, ids[head], ids[tail])
+            if link not in linked:
+                linked.add(link)
+                relations.append(
+                    Relation(id=fresh_id("gr", used), label=label, head=link[1], tail=link[2])
+                )
+        return record.model_copy(update={"relations": relations})

@@ -1,0 +1,1 @@
+"""The review screen: agreement overview, and adjudication of one document into gold."""

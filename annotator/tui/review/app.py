@@ -1,0 +1,426 @@
+"""``annotator review``: an overview screen, and a document screen that builds the gold record.
+
+The overview shows per-label agreement as bars, the annotator-pair matrix and the documents
+sorted by agreement, lowest first (``f`` cycles the filter, ``/`` filters by id). Enter opens a
+document: every candidate span with who marked it; ``n``/``N`` walk the disagreements, ``a``
+accepts the current version into gold, ``x`` rejects it, ``d`` marks the gold record done.
+Every decision is saved at once in the gold annotator's file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from annotator.agreement.dataset import Selection
+from annotator.agreement.report import AgreementReport, DocumentFigures, compute_agreement
+from annotator.agreement.review import ReviewDocument
+from annotator.model.config import ProjectConfig
+from annotator.model.errors import AnnotatorError
+from annotator.model.records import Status
+from annotator.store.project import Project
+from annotator.tui.article_view import ArticleView
+
+FILTERS = ("all", "disagreeing", "not done")
+BAR_WIDTH = 24
+
+
+def bar(value: float | None, width: int = BAR_WIDTH) -> Text:
+    if value is None:
+        return Text("undefined".ljust(width), style="dim")
+    filled = max(0, min(width, round(max(value, 0.0) * width)))
+    style = "red" if value < 0.5 else "yellow" if value < 0.8 else "green"
+    return Text.assemble(("█" * filled, style), ("░" * (width - filled), "dim"))
+
+
+def number(value: float | None) -> Text:
+    return Text("—", style="dim") if value is None else Text(f"{value:.3f}")
+
+
+class SummaryScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f", "cycle_filter", "filter"),
+        Binding("slash", "search", "find id"),
+        Binding("r", "reload", "recompute"),
+        Binding("q", "app.quit", "quit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filter_index = 0
+
+    @property
+    def review(self) -> ReviewApp:
+        app = self.app
+        assert isinstance(app, ReviewApp)
+        return app
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="overview"):
+            yield Static(id="labels")
+            yield Static(id="pairs")
+        yield Input(placeholder="document id contains… (Enter to apply)", id="search")
+        yield DataTable(id="documents", cursor_type="row", zebra_stripes=True)
+        yield Static(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#documents", DataTable)
+        table.add_columns("document", "F1 exact", "F1 partial", "α", "annotators", "gold")
+        self.query_one("#search", Input).display = False
+        self.refresh_view()
+        table.focus()
+
+    def refresh_view(self) -> None:
+        report = self.review.report
+        data = report.to_json()
+        labels = Text("Per-label agreement (span F1 partial, α)\n", style="bold")
+        for label in report.labels:
+            values = data["per_label"][label]
+            labels.append_text(Text(f"{label:<10.10}"))
+            labels.append_text(bar(values["span_f1_partial"]))
+            labels.append(
+                f" {_fmt(values['span_f1_partial'])}  α {_fmt(values['krippendorff_alpha'])}\n"
+            )
+        self.query_one("#labels", Static).update(labels)
+        self.query_one("#pairs", Static).update(self._pair_matrix(data))
+        self._fill_documents()
+
+    def _pair_matrix(self, data: dict[str, object]) -> Text:
+        names = self.review.report.annotators
+        values: dict[tuple[str, str], float | None] = {}
+        pairs = data["pairs"]
+        assert isinstance(pairs, list)
+        for pair in pairs:
+            values[(pair["a"], pair["b"])] = values[(pair["b"], pair["a"])] = pair["span_f1_exact"]
+        out = Text("Pair span F1 exact\n", style="bold")
+        out.append(" " * 9 + "".join(f"{name[:7]:>8}" for name in names) + "\n")
+        for row in names:
+            out.append(f"{row[:8]:<9}")
+            for column in names:
+                cell = "   —   " if row == column else _fmt(values.get((row, column)))
+                out.append(f"{cell:>8}")
+            out.append("\n")
+        return out
+
+    def visible_documents(self) -> list[DocumentFigures]:
+        rows = self.review.report.per_document or []
+        wanted = FILTERS[self.filter_index]
+        text = self.review.search
+        found = []
+        for row in rows:
+            if text and text not in row.doc_id:
+                continue
+            partial = row.figures["span_f1_partial"].value
+            if wanted == "disagreeing" and partial == 1.0:
+                continue
+            if wanted == "not done" and self.review.gold_status(row.doc_id) is Status.done:
+                continue
+            found.append(row)
+        found.sort(key=_agreement_order)
+        return found
+
+    def _fill_documents(self) -> None:
+        table = self.query_one("#documents", DataTable)
+        table.clear()
+        for row in self.visible_documents():
+            figures = row.figures
+            status = self.review.gold_status(row.doc_id)
+            table.add_row(
+                Text(row.doc_id),
+                number(figures["span_f1_exact"].value),
+                number(figures["span_f1_partial"].value),
+                number(figures["krippendorff_alpha"].value),
+                Text(", ".join(row.annotators)),
+                Text("—" if status is None else status.value.replace("_", " ")),
+                key=row.doc_id,
+            )
+        report = self.review.report
+        self.query_one("#status", Static).update(
+            Text(
+                f"{len(table.rows)} of {report.counted} compared document(s) · filter: "
+                f"{FILTERS[self.filter_index]}"
+                + (f" · id contains {self.review.search!r}" if self.review.search else "")
+                + f" · {len(report.excluded)} excluded · Enter opens",
+            )
+        )
+
+    def action_cycle_filter(self) -> None:
+        self.filter_index = (self.filter_index + 1) % len(FILTERS)
+        self._fill_documents()
+
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.display = True
+        search.focus()
+
+    @on(Input.Submitted, "#search")
+    def _searched(self, event: Input.Submitted) -> None:
+        self.review.search = event.value.strip()
+        event.input.display = False
+        self._fill_documents()
+        self.query_one("#documents", DataTable).focus()
+
+    def action_reload(self) -> None:
+        self.review.recompute()
+        self.refresh_view()
+
+    @on(DataTable.RowSelected, "#documents")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        doc_id = event.row_key.value
+        if doc_id is not None:
+            self.review.open_document(doc_id)
+
+
+def _agreement_order(row: DocumentFigures) -> tuple[int, float, str]:
+    value = row.figures["span_f1_partial"].value
+    return (value is None, value if value is not None else 0.0, row.doc_id)
+
+
+def _fmt(value: object) -> str:
+    return "—" if not isinstance(value, float) else f"{value:.3f}"
+
+
+class DocumentScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "walk(1)", "next disagreement"),
+        Binding("N", "walk(-1)", "previous"),
+        Binding("down,j", "move(1)", "next span", show=False),
+        Binding("up,k", "move(-1)", "previous span", show=False),
+        Binding("a", "accept", "accept"),
+        Binding("x", "reject", "reject"),
+        Binding("d", "toggle_done", "done"),
+        Binding("escape,q", "back", "back"),
+    ]
+
+    def __init__(self, document: ReviewDocument, config: ProjectConfig) -> None:
+        super().__init__()
+        self.document = document
+        self.config = config
+        self.current: int | None = document.next_disagreement(None)
+        if self.current is None and document.candidates:
+            self.current = 0
+
+    @property
+    def review(self) -> ReviewApp:
+        app = self.app
+        assert isinstance(app, ReviewApp)
+        return app
+
+    def compose(self) -> ComposeResult:
+        document = self.document
+        with Vertical():
+            yield Static(id="doc-title")
+            yield ArticleView(document.text, document.spans_for_view(), self.config.labels)
+            yield Static(id="compare")
+            yield Static(id="doc-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(ArticleView).focus()
+        self.refresh_view()
+
+    def refresh_view(self) -> None:
+        document = self.document
+        disagreements = document.disagreements
+        title = Text.assemble(
+            (document.doc_id, "bold"),
+            f"  {len(document.candidates)} candidate span(s), {len(disagreements)} "
+            f"disagreement(s); annotators: {', '.join(document.annotators)}",
+        )
+        self.query_one("#doc-title", Static).update(title)
+        self.query_one("#compare", Static).update(self._compare_list())
+        view = self.query_one(ArticleView)
+        if self.current is not None:
+            candidate = document.candidates[self.current]
+            span = document.spans_for_view()[self.current]
+            view.set_marks(candidate.start, None, span)
+        record = document.record
+        decided = sum(1 for index in disagreements if document.state(index) != "open")
+        self.query_one("#doc-status", Static).update(
+            Text(
+                f"gold: {len(record.spans)} span(s), {len(record.relations)} relation(s), "
+                f"{record.status.value.replace('_', ' ')} · {decided}/{len(disagreements)} "
+                f"disagreement(s) decided · saved to {self.review.gold_file.path.name}"
+            )
+        )
+
+    def _compare_list(self) -> Text:
+        """A window of candidates around the current one: state, who marked it, label, text."""
+        document = self.document
+        out = Text()
+        names = document.annotators
+        header = "    " + " ".join(f"{name[:6]:^6}" for name in names)
+        out.append(header + "  label     text\n", style="bold")
+        total = len(document.candidates)
+        current = self.current or 0
+        first = max(0, min(current - 4, total - 9))
+        for index in range(first, min(total, first + 9)):
+            candidate = document.candidates[index]
+            state = document.state(index)
+            mark = {"gold": "✓", "rejected": "✗", "open": "?"}[state]
+            if candidate.agreed and state == "gold":
+                mark = "="
+            line = Text()
+            line.append("▶ " if index == self.current else "  ")
+            line.append(
+                mark + " ", style={"✓": "green", "✗": "red", "?": "yellow"}.get(mark, "cyan")
+            )
+            for name in names:
+                line.append(
+                    f"{'●' if name in candidate.voters else '·':^6} ",
+                    style="bold" if name in candidate.voters else "dim",
+                )
+            label = self.config.label(candidate.label)
+            line.append(f" {candidate.label:<9.9} ", style=label.color if label else "")
+            excerpt = document.text[candidate.start : candidate.end].replace("\n", " ")
+            if len(excerpt) > 60:
+                excerpt = excerpt[:57] + "…"
+            line.append(excerpt)
+            if index == self.current:
+                line.stylize("reverse")
+            out.append_text(line)
+            out.append("\n")
+        if not total:
+            out.append("nobody marked a span in this document\n", style="dim")
+        out.append("= agreed  ✓ in gold  ✗ rejected  ? open   ● marked it  · did not", style="dim")
+        return out
+
+    def action_walk(self, step: int) -> None:
+        found = self.document.next_disagreement(self.current, step)
+        if found is None:
+            self.notify("no disagreements in this document")
+            return
+        self.current = found
+        self.refresh_view()
+
+    def action_move(self, step: int) -> None:
+        total = len(self.document.candidates)
+        if total:
+            self.current = ((self.current or 0) + step) % total
+            self.refresh_view()
+
+    def action_accept(self) -> None:
+        if self.current is not None:
+            self.document.accept(self.current)
+            self._save_and_advance()
+
+    def action_reject(self) -> None:
+        if self.current is not None:
+            self.document.reject(self.current)
+            self._save_and_advance()
+
+    def action_toggle_done(self) -> None:
+        self.document.set_done(self.document.record.status is not Status.done)
+        self.review.save(self.document)
+        self.refresh_view()
+
+    def _save_and_advance(self) -> None:
+        self.review.save(self.document)
+        following = self.document.next_disagreement(self.current, 1)
+        open_next = [
+            index for index in self.document.disagreements if self.document.state(index) == "open"
+        ]
+        if open_next:
+            after = [
+                index for index in open_next if self.current is not None and index > self.current
+            ]
+            following = after[0] if after else open_next[0]
+        if following is not None:
+            self.current = following
+        self.refresh_view()
+
+    def action_back(self) -> None:
+        self.review.close_document()
+
+
+class ReviewApp(App[int]):
+    """Review and adjudicate a project; gold records are saved as decisions are made."""
+
+    TITLE = "annotator review"
+    CSS = """
+    #overview { height: auto; max-height: 12; }
+    #labels { width: 1fr; padding: 0 1; }
+    #pairs { width: 1fr; padding: 0 1; }
+    #documents { height: 1fr; }
+    #status, #doc-status { height: 1; background: $boost; }
+    #doc-title { height: 1; }
+    ArticleView { height: 1fr; border: round $primary; }
+    #compare { height: auto; max-height: 12; padding: 0 1; }
+    """
+
+    def __init__(self, project: Project, *, annotators: Sequence[str] | None = None) -> None:
+        super().__init__()
+        self.project = project
+        self.annotator_names = list(annotators) if annotators else None
+        self.gold_name = project.config.gold_annotator
+        self.search = ""
+        self.selection = self._selection()
+        if len(self.selection.annotators) < 2:
+            raise AnnotatorError(
+                "review needs at least two annotators with annotation files "
+                f"(found: {', '.join(self.selection.annotators) or 'none'})",
+                file=project.annotations_dir,
+            )
+        self.report: AgreementReport = compute_agreement(self.selection, per_doc=True)
+        self.gold_file = project.annotations(self.gold_name, writable=True)
+        self.document_screen: DocumentScreen | None = None
+
+    def _selection(self) -> Selection:
+        if self.annotator_names and self.gold_name in self.annotator_names:
+            raise AnnotatorError(f"the gold annotator {self.gold_name!r} cannot be reviewed")
+        return Selection(self.project, annotators=self.annotator_names)
+
+    def recompute(self) -> None:
+        self.selection = self._selection()
+        self.report = compute_agreement(self.selection, per_doc=True)
+
+    def gold_status(self, doc_id: str) -> Status | None:
+        return self.gold_file.status(doc_id)
+
+    def on_mount(self) -> None:
+        self.push_screen(SummaryScreen())
+
+    def open_document(self, doc_id: str) -> None:
+        documents = list(
+            Selection(
+                self.project, annotators=self.selection.annotators, doc_ids=[doc_id]
+            ).documents()
+        )
+        if not documents:
+            self.notify(f"{doc_id}: fewer than two usable records", severity="warning")
+            return
+        document = documents[0]
+        review = ReviewDocument(
+            doc_id, document.text, document.records, self.gold_file.get(doc_id), self.gold_name
+        )
+        if review.changed:
+            self.save(review)  # the agreed spans go into gold as soon as the document is opened
+        self.document_screen = DocumentScreen(review, self.project.config)
+        self.push_screen(self.document_screen)
+
+    def save(self, document: ReviewDocument) -> None:
+        try:
+            self.gold_file.save(document.record)
+        except AnnotatorError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        document.changed = False
+
+    def close_document(self) -> None:
+        self.document_screen = None
+        self.pop_screen()
+        screen = self.screen
+        if isinstance(screen, SummaryScreen):
+            screen._fill_documents()
+
+    def on_unmount(self) -> None:
+        self.gold_file.close()
