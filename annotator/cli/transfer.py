@@ -20,33 +20,62 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "(documents, spans per label, adjusted, dropped and skipped items) goes to stderr.",
     )
     add_project_argument(export)
-    export.add_argument("--format", choices=EXPORT_FORMATS, default="jsonl",
-                        help="output format (default: jsonl)")
-    export.add_argument("--out", type=Path, required=True, metavar="PATH",
-                        help="output file (a folder for brat)")
-    export.add_argument("--annotator", metavar="NAME[,NAME]",
-                        help="whose records: a name, 'gold' (the default when a gold file "
-                        "exists) or, for jsonl and label-studio, several names or 'all'")
-    export.add_argument("--status", metavar="STATUS[,STATUS]",
-                        help="only records with these statuses (in_progress, done, skipped, "
-                        "flagged); default: all")
-    export.add_argument("--labels", metavar="LABEL[,LABEL]",
-                        help="only spans with these labels (relations between kept spans stay)")
-    export.add_argument("--split", metavar="NAME=RATIO,...",
-                        help="split by document, e.g. train=0.8,dev=0.1,test=0.1: one output "
-                        "per split (corpus.spacy -> corpus.train.spacy; brat: out/train/)")
+    export.add_argument(
+        "--format", choices=EXPORT_FORMATS, default="jsonl", help="output format (default: jsonl)"
+    )
+    export.add_argument(
+        "--out", type=Path, required=True, metavar="PATH", help="output file (a folder for brat)"
+    )
+    export.add_argument(
+        "--annotator",
+        metavar="NAME[,NAME]",
+        help="whose records: a name, 'gold' (the default when a gold file "
+        "exists) or, for jsonl and label-studio, several names or 'all'",
+    )
+    export.add_argument(
+        "--status",
+        metavar="STATUS[,STATUS]",
+        help="only records with these statuses (in_progress, done, skipped, flagged); default: all",
+    )
+    export.add_argument(
+        "--labels",
+        metavar="LABEL[,LABEL]",
+        help="only spans with these labels (relations between kept spans stay)",
+    )
+    export.add_argument(
+        "--split",
+        metavar="NAME=RATIO,...",
+        help="split by document, e.g. train=0.8,dev=0.1,test=0.1: one output "
+        "per split (corpus.spacy -> corpus.train.spacy; brat: out/train/)",
+    )
     export.add_argument("--seed", type=int, default=0, help="seed of the split (default 0)")
-    export.add_argument("--scheme", choices=("iob2", "bilou"), default="iob2",
-                        help="tag scheme of conll and hf (default iob2)")
-    export.add_argument("--overlap", choices=("outermost", "columns"), default="outermost",
-                        help="conll with overlapping spans: keep the outermost span (the "
-                        "dropped ones are counted) or write one tag column per label")
-    export.add_argument("--offsets", choices=("codepoints", "utf16"), default="codepoints",
-                        help="label-studio offsets: code points (Label Studio >= 1.6, "
-                        "default) or UTF-16 code units (older versions)")
+    export.add_argument(
+        "--scheme",
+        choices=("iob2", "bilou"),
+        default="iob2",
+        help="tag scheme of conll and hf (default iob2)",
+    )
+    export.add_argument(
+        "--overlap",
+        choices=("outermost", "columns"),
+        default="outermost",
+        help="conll with overlapping spans: keep the outermost span (the "
+        "dropped ones are counted) or write one tag column per label",
+    )
+    export.add_argument(
+        "--offsets",
+        choices=("codepoints", "utf16"),
+        default="codepoints",
+        help="label-studio offsets: code points (Label Studio >= 1.6, "
+        "default) or UTF-16 code units (older versions)",
+    )
     export.add_argument("--force", action="store_true", help="overwrite existing output")
-    export.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                        help="progress bar on stderr (default: when stderr is a terminal)")
+    export.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar on stderr (default: when stderr is a terminal)",
+    )
     export.set_defaults(handler=run_export)
 
     importer = subparsers.add_parser(
@@ -56,18 +85,27 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "and change nothing. New documents go to documents/imported-<format>-<n>.jsonl.",
     )
     add_project_argument(importer)
-    importer.add_argument("path", type=Path, metavar="PATH",
-                          help="file to import (a folder for brat)")
+    importer.add_argument(
+        "path", type=Path, metavar="PATH", help="file to import (a folder for brat)"
+    )
     importer.add_argument("--format", choices=IMPORT_FORMATS, required=True)
-    importer.add_argument("--annotator", metavar="NAME",
-                          help="save the records as this annotator; with an input by several "
-                          "annotators, picks the one with this name")
-    importer.add_argument("--annotator-map", metavar="KEY=NAME,...",
-                          help="Label Studio / jsonl input by several annotators: save the "
-                          "annotations of KEY (e-mail, user id or name) as NAME")
-    importer.add_argument("--replace", action="store_true",
-                          help="replace records the annotator already has for these documents "
-                          "(default: refuse)")
+    importer.add_argument(
+        "--annotator",
+        metavar="NAME",
+        help="save the records as this annotator; with an input by several "
+        "annotators, picks the one with this name",
+    )
+    importer.add_argument(
+        "--annotator-map",
+        metavar="KEY=NAME,...",
+        help="Label Studio / jsonl input by several annotators: save the "
+        "annotations of KEY (e-mail, user id or name) as NAME",
+    )
+    importer.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace records the annotator already has for these documents (default: refuse)",
+    )
     importer.add_argument("--dry-run", action="store_true", help="check only; write nothing")
     importer.set_defaults(handler=run_import)
 
