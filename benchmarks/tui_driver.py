@@ -1,0 +1,127 @@
+"""Headless Textual sessions for the keystroke, opening and cold-start benchmarks.
+
+Everything here runs Textual's own ``run_test`` at 120x40. "First frame" means: the app is
+mounted and the first refresh has been processed (``run_test`` entered, then one
+``pilot.pause()``), the same definition for our app and for the peers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import orjson
+from textual.app import App, ComposeResult
+from textual.widgets import Static, TextArea
+
+from benchmarks import generate
+
+SIZE = (120, 40)
+AppFactory = Callable[[], App[None]]
+
+
+def document_project(size: int, root: Path, *, seed: int = 3) -> Path:
+    """A project with one article of about ``size`` characters and an annotator's record with
+    a span every ~80 characters, overlapping spans included. Reused when present."""
+    marker = root / ".complete"
+    if marker.exists():
+        return root
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "documents").mkdir(exist_ok=True)
+    (root / "annotations").mkdir(exist_ok=True)
+    (root / "annotator.toml").write_text(generate.CONFIG, encoding="utf-8")
+    vocabulary = generate.Vocabulary()
+    rng = random.Random(seed)
+    article = generate.make_article(vocabulary, rng, "article", size)
+    (root / "documents" / "article.jsonl").write_bytes(
+        orjson.dumps({"id": article.id, "title": "Benchmark article", "text": article.text})
+        + b"\n"
+    )
+    record = generate.record_for(article, vocabulary, "bench", rng, status="in_progress", noise=0)
+    record["cursor"] = 0
+    (root / "annotations" / "bench.jsonl").write_bytes(orjson.dumps(record) + b"\n")
+    marker.write_text("ok")
+    return root
+
+
+def article_text(root: Path) -> str:
+    line = (root / "documents" / "article.jsonl").read_bytes()
+    text: str = orjson.loads(line)["text"]
+    return text
+
+
+class FloorApp(App[None]):
+    """The least any Textual app pays: one Static."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("benchmark floor")
+
+
+class TextAreaApp(App[None]):
+    """The peer: Textual's read-only TextArea with soft wrap."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        yield TextArea(self.text, read_only=True, soft_wrap=True)
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+
+
+def annotate_app(root: Path) -> App[None]:
+    """Our app as ``annotator annotate ROOT --annotator bench`` builds it (read-only not
+    possible: it saves, so each run gets a writable file and closes it on exit)."""
+    from annotator.store.project import Project
+    from annotator.tui.app import AnnotateApp
+
+    project = Project(root)
+    annotations = project.annotations("bench", writable=True)
+    app = AnnotateApp(project, annotations)
+    original_exit = app._shutdown
+
+    async def shutdown() -> None:
+        await original_exit()
+        annotations.close()
+
+    app._shutdown = shutdown  # type: ignore[method-assign]
+    return app
+
+
+async def _first_frame(factory: AppFactory) -> float:
+    start = time.perf_counter()
+    app = factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        elapsed = time.perf_counter() - start
+    return elapsed
+
+
+def time_to_first_frame(factory: AppFactory) -> float:
+    """Wall seconds from building the app to its first frame."""
+    return asyncio.run(_first_frame(factory))
+
+
+async def _keys(factory: AppFactory, keys: Sequence[str], warmup: Sequence[str]) -> float:
+    app = factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for key in warmup:
+            await pilot.press(key)
+        await pilot.pause()
+        start = time.process_time()
+        for key in keys:
+            await pilot.press(key)
+        await pilot.pause()
+        spent = time.process_time() - start
+    return spent / len(keys)
+
+
+def cpu_per_key(factory: AppFactory, keys: Sequence[str], warmup: Sequence[str] = ()) -> float:
+    """CPU seconds per key press, the app and Textual's own work included."""
+    return asyncio.run(_keys(factory, keys, warmup))
