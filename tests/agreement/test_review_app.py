@@ -1,0 +1,134 @@
+"""The review TUI driven headless: navigation, accept/reject, and the gold records it saves."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from textual.widgets import DataTable
+
+from annotator.store.project import Project
+from annotator.tui.review.app import DocumentScreen, ReviewApp, SummaryScreen
+
+from .helpers import build_project, record
+from .test_span_cases import AIDES, CLAIM, EVENT, SHORT_CLAIM, SPEAKER, TEXT
+
+LINK = [("attributed_to", 1, 0)]
+TRICKY = "Officials said [citation needed] and [@click=app.quit]x[/] appeared in the text."
+
+
+def make_project(tmp_path: Path) -> Project:
+    tricky_span = (TRICKY.index("[citation"), TRICKY.index("[citation") + 17, "claim")
+    annotations = {
+        "alice": {
+            "d1": record("alice", "d1", TEXT, [SPEAKER, CLAIM, EVENT], LINK),
+            "tricky": [tricky_span],
+        },
+        "bob": {
+            "d1": record("bob", "d1", TEXT, [SPEAKER, SHORT_CLAIM, AIDES], LINK),
+            "tricky": [tricky_span],
+        },
+    }
+    return build_project(tmp_path / "p", {"d1": TEXT, "tricky": TRICKY}, annotations)
+
+
+def gold(project: Project) -> Any:
+    return Project(project.root).annotations("gold").get("d1")
+
+
+def test_documents_are_listed_lowest_agreement_first_and_filtered(tmp_path: Path) -> None:
+    asyncio.run(_documents_are_listed_lowest_agreement_first_and_filtered(tmp_path))
+
+
+async def _documents_are_listed_lowest_agreement_first_and_filtered(tmp_path: Path) -> None:
+    app = ReviewApp(make_project(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, SummaryScreen)
+        table = app.screen.query_one("#documents", DataTable)
+        assert [key.value for key in table.rows] == ["d1", "tricky"]
+        await pilot.press("f")  # disagreeing only: "tricky" agrees fully
+        assert [key.value for key in table.rows] == ["d1"]
+        await pilot.press("f", "f", "slash", *"tri", "enter")
+        assert [key.value for key in table.rows] == ["tricky"]
+
+
+def test_walk_accept_reject_saves_gold_with_provenance(tmp_path: Path) -> None:
+    asyncio.run(_walk_accept_reject_saves_gold_with_provenance(tmp_path))
+
+
+async def _walk_accept_reject_saves_gold_with_provenance(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    app = ReviewApp(project)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("enter")  # open d1, the lowest
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DocumentScreen)
+        document = screen.document
+        # Opening saves the agreed spans as unanimous.
+        saved = gold(project)
+        assert [(s.start, s.end, s.label) for s in saved.spans] == [SPEAKER]
+        assert saved.provenance[saved.spans[0].id].decision == "unanimous"
+        # Candidates in text order: speaker (agreed), short claim, claim, event, aides.
+        first = screen.current
+        assert first is not None and document.candidates[first].key == SHORT_CLAIM
+        await pilot.press("n")
+        assert document.candidates[screen.current or 0].key == CLAIM
+        await pilot.press("N", "N")  # wraps around from the first disagreement to the last
+        assert document.candidates[screen.current or 0].key == AIDES
+        await pilot.press("n", "n")
+        assert document.candidates[screen.current or 0].key == CLAIM
+        await pilot.press("a")  # accept alice's long claim; moves to the next open one
+        assert document.candidates[screen.current or 0].key == EVENT
+        await pilot.press("x")  # reject the event only alice marked
+        await pilot.pause()
+    saved = gold(project)
+    keys = {(s.start, s.end, s.label): saved.provenance[s.id] for s in saved.spans}
+    assert set(keys) == {SPEAKER, CLAIM}
+    assert keys[CLAIM].decision == "accepted" and keys[CLAIM].annotators == ["alice"]
+    assert keys[SPEAKER].decision == "unanimous"
+    # The claim made it, so the link both annotators drew (to the agreed speaker) did too.
+    (relation,) = saved.relations
+    ids = {(s.start, s.end, s.label): s.id for s in saved.spans}
+    assert (relation.head, relation.tail) == (ids[CLAIM], ids[SPEAKER])
+
+
+def test_accepting_one_version_drops_the_competing_one(tmp_path: Path) -> None:
+    asyncio.run(_accepting_one_version_drops_the_competing_one(tmp_path))
+
+
+async def _accepting_one_version_drops_the_competing_one(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    app = ReviewApp(project)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("enter")
+        await pilot.press("n", "a")  # the long claim into gold; the event becomes current
+        screen = app.screen
+        assert isinstance(screen, DocumentScreen)
+        await pilot.press("N", "N")
+        assert screen.document.candidates[screen.current or 0].key == SHORT_CLAIM
+        await pilot.press("a")  # the adjudicator changes their mind: the short one wins
+        await pilot.press("d")  # done
+        await pilot.press("escape")
+        assert isinstance(app.screen, SummaryScreen)
+    saved = gold(project)
+    claims = [(s.start, s.end) for s in saved.spans if s.label == "claim"]
+    assert claims == [SHORT_CLAIM[:2]]
+    assert saved.status.value == "done"
+
+
+def test_review_screen_snapshot(snap_compare: Any, tmp_path: Path) -> None:
+    app = ReviewApp(make_project(tmp_path))
+    assert snap_compare(app, terminal_size=(100, 30))
+
+
+def test_document_screen_snapshot_keeps_markup_as_text(snap_compare: Any, tmp_path: Path) -> None:
+    app = ReviewApp(make_project(tmp_path))
+
+    async def open_tricky(pilot: Any) -> None:
+        await pilot.press("slash", *"tricky", "enter", "enter")
+        await pilot.pause()
+
+    assert snap_compare(app, run_before=open_tricky, terminal_size=(100, 30))
