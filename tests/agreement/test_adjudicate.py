@@ -53,7 +53,7 @@ def test_majority_with_min_votes_and_relations_whose_ends_made_it(tmp_path: Path
     decisions = {(s.start, s.end, s.label): gold.provenance[s.id].decision for s in gold.spans}
     assert decisions[SPEAKER] == "unanimous"
     assert decisions[CLAIM] == "majority"
-    assert gold.provenance[[s.id for s in gold.spans if s.label == "event"][0]].annotators == [
+    assert gold.provenance[next(s.id for s in gold.spans if s.label == "event")].annotators == [
         "alice",
         "carol",
     ]
