@@ -11,7 +11,7 @@ from annotator.model.config import TokenizerConfig
 # A word: letters/digits/marks, with inner apostrophes, hyphens or dots (U.S., don't, al-Assad);
 # a flag; otherwise one non-space character with its joiners and modifiers (an emoji sequence).
 WORD_PATTERN = (
-    r"[^\W_](?:[\w\u0300-\u036f\u200c]|['’\-.·](?=[^\W_]))*"
+    r"[^\W_](?:[\w\u0300-\u036f\u200c]+|['’\-.·](?=[^\W_]))*"
     r"|[\U0001F1E6-\U0001F1FF]{2}"
     r"|\S(?:\u200d\S|[\ufe0e\ufe0f\u20e3\u0300-\u036f\U0001F3FB-\U0001F3FF])*"
 )
