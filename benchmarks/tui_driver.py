@@ -125,3 +125,29 @@ async def _keys(factory: AppFactory, keys: Sequence[str], warmup: Sequence[str])
 def cpu_per_key(factory: AppFactory, keys: Sequence[str], warmup: Sequence[str] = ()) -> float:
     """CPU seconds per key press, the app and Textual's own work included."""
     return asyncio.run(_keys(factory, keys, warmup))
+
+
+class DidNotFinish(Exception):
+    """A measurement stopped by its time limit."""
+
+    def __init__(self, limit: float) -> None:
+        super().__init__(f"did not finish within {limit:.0f} s")
+        self.limit = limit
+
+
+def in_child(mode: str, side: str, root: Path, keys: Sequence[str] = (), *,
+             limit: float = 120.0) -> float:
+    """Run one measurement in a fresh process; :class:`DidNotFinish` after ``limit`` s."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "benchmarks.tui_child", mode, side, str(root), *keys]
+    try:
+        done = subprocess.run(command, cwd=Path(__file__).resolve().parent.parent,
+                              capture_output=True, text=True, timeout=limit, check=False)
+    except subprocess.TimeoutExpired:
+        raise DidNotFinish(limit) from None
+    if done.returncode != 0:
+        raise RuntimeError(f"{mode} {side} failed: {done.stderr[-2000:]}")
+    value: float = orjson.loads(done.stdout.strip().splitlines()[-1])["value"]
+    return value
