@@ -11,10 +11,11 @@ import time
 from collections.abc import Callable
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Footer, OptionList, Static
 
 from annotator.model.errors import AnnotatorError
 from annotator.model.records import AnnotationRecord, Span, Status
@@ -50,6 +51,9 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         self.save_state = "saved" if doc_id in annotations else "not saved yet"
         self._last_saved: AnnotationRecord | None = None
         self._goal_x: int | None = None
+        self.searching = False
+        """The search line is open and takes the keys."""
+        self.search_query = ""
 
     def compose(self) -> ComposeResult:
         yield Static("", id="banner", markup=False)
@@ -60,7 +64,7 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
                     self.session.text, self._view_spans(), self.config.labels, id="article"
                 )
             yield SidePanel(self.config, id="side")
-        yield Input(placeholder="search (Enter: next match, Escape: cancel)", id="search")
+        yield Static("", id="search", markup=False)
         yield Static("", id="status", markup=False)
         yield Footer()
 
@@ -316,12 +320,6 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         self._move(self.session.start_visual)
 
     def action_clear_selection(self) -> None:
-        search = self.query_one("#search", Input)
-        if search.has_class("-visible"):
-            search.remove_class("-visible")
-            search.display = False
-            self.set_focus(self.view)
-            return
         self._move(self.session.clear_selection)
 
     def action_toggle_snap(self) -> None:
@@ -330,20 +328,53 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
     # -- search -------------------------------------------------------------------------------
 
     def action_search(self) -> None:
-        search = self.query_one("#search", Input)
-        search.add_class("-visible")
-        search.display = True
-        search.value = self.session.search_query
-        # Focus now, not later: keys typed right after "/" must land in the box.
-        self.set_focus(search)
+        """Open the search line. It is a mode of this screen rather than a focused Input, so
+        keys typed right after ``/`` (a fast typist, a paste, tmux send-keys) are never lost to
+        a focus change still in flight."""
+        self.search_query = ""
+        self._show_search(True)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id != "search":
+    def _show_search(self, visible: bool) -> None:
+        search = self.query_one("#search", Static)
+        self.searching = visible
+        search.display = visible
+        if visible:
+            line = Text()
+            line.append("/", style="bold")
+            line.append(display_safe(self.search_query))
+            line.append("▏", style="blink")
+            hint = "   Enter: find · Escape: cancel"
+            if not self.search_query and self.session.search_query:
+                hint += f" · Enter alone: {display_safe(self.session.search_query)}"
+            line.append(hint, style="dim")
+            search.update(line)
+
+    def on_key(self, event: events.Key) -> None:
+        if not self.searching:
             return
-        event.input.remove_class("-visible")
-        event.input.display = False
-        self.set_focus(self.view)
-        self._move(lambda: self.session.search(event.value) and None)
+        event.stop()
+        event.prevent_default()
+        if event.key == "escape":
+            self._show_search(False)
+        elif event.key == "enter":
+            self._show_search(False)
+            query = self.search_query or None  # empty: repeat the last search
+            self._move(lambda: self.session.search(query) and None)
+        elif event.key == "backspace":
+            self.search_query = self.search_query[:-1]
+            self._show_search(True)
+        elif event.key == "ctrl+u":
+            self.search_query = ""
+            self._show_search(True)
+        elif event.is_printable and event.character:
+            self.search_query += event.character
+            self._show_search(True)
+
+    def on_paste(self, event: events.Paste) -> None:
+        if self.searching:
+            event.stop()
+            self.search_query += " ".join(event.text.split())
+            self._show_search(True)
 
     def action_next_match(self) -> None:
         self._move(lambda: self.session.search() and None)

@@ -45,7 +45,7 @@ def bindings_for(config: ProjectConfig) -> list[Binding]:
             tooltip=action.description,
             show=action.show,
             id=action.name,
-            priority=action.name in ("quit", "command_palette"),
+            priority=action.name == "command_palette",
         )
         for action in all_actions(config)
     ]

@@ -7,7 +7,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import Input
 
 from annotator.tui.app import AnnotateApp
 from annotator.tui.article_view import ArticleView
@@ -433,10 +432,13 @@ def test_search_escape_closes_the_box_and_n_N_cycle(project_root: Path) -> None:
         assert session.selection() == (second, second + 7)
         await pilot.press("N")
         assert session.selection() == (first, first + 7)
-        await pilot.press("slash", "x")
-        assert app.screen.query_one("#search", Input).display
+        await pilot.press("slash", "x", "q")  # typed into the search line, not run as keys
+        assert app.screen.query_one("#search").display
+        assert app.return_code is None
         await pilot.press("escape")
-        assert not app.screen.query_one("#search", Input).display
-        assert app.focused is app.screen.query_one(ArticleView)
+        assert not app.screen.query_one("#search").display
+        assert session.selection() == (first, first + 7)
+        await pilot.press("slash", "backspace", "backspace", "backspace", *"count", "enter")
+        assert session.selection() == (text.index("counted"), text.index("counted") + 7)
 
     run(project_root, scenario)
