@@ -52,6 +52,11 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         self._last_saved: AnnotationRecord | None = None
         self._goal_x: int | None = None
         self.searching = False
+        self._key_actions = {
+            key: binding.action
+            for binding in bindings_for(self.config)
+            for key in binding.key.split(",")
+        }
         """The search line is open and takes the keys."""
         self.search_query = ""
 
@@ -349,8 +354,19 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
             line.append(hint, style="dim")
             search.update(line)
 
-    def on_key(self, event: events.Key) -> None:
+    async def on_key(self, event: events.Key) -> None:
+        """Run this screen's keys here, in arrival order.
+
+        Textual runs bindings after the key has bubbled to the app, so a key typed right after
+        ``/`` would already be on its way as a command before the search line opened. Handling
+        the screen's own keys as they bubble through the screen keeps their order.
+        """
         if not self.searching:
+            action = self._key_actions.get(event.key)
+            if action is not None:
+                event.stop()
+                event.prevent_default()
+                await self.run_action(action)
             return
         event.stop()
         event.prevent_default()

@@ -13,6 +13,7 @@ from annotator.model.config import ProjectConfig
 from annotator.model.keymap import display_keys
 from annotator.model.records import Span
 from annotator.model.session import EditingSession, excerpt
+from annotator.model.text import display_safe
 
 
 class LegendItem(Static):
@@ -93,8 +94,10 @@ class SidePanel(Vertical):
         label = self.config.label(span.label)
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f"{span.label[:7]:<7} ", style=label.color if label else "")
-        text.append(excerpt(span.text, 28))
         tail = session.linked_tail(span.id)
-        if tail is not None:
-            text.append(f" ← {excerpt(tail.text, 16)}", style="italic")
+        if tail is None:
+            text.append(excerpt(display_safe(span.text), 23))
+        else:
+            text.append(excerpt(display_safe(span.text), 12))
+            text.append(f" ←{excerpt(display_safe(tail.text), 9)}", style="italic")
         return text
