@@ -52,9 +52,9 @@ class Span(BaseModel):
 
     id: str = Field(min_length=1)
     """Stable and unique within its record; relations refer to it."""
-    start: int = Field(ge=0)
+    start: int = Field(ge=0, strict=True)
     """Inclusive code point offset."""
-    end: int = Field(ge=0)
+    end: int = Field(ge=0, strict=True)
     """Exclusive code point offset."""
     label: str = Field(min_length=1)
     text: str

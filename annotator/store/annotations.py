@@ -272,8 +272,9 @@ class AnnotationFile:
                 self._torn = raw
                 self.warnings.append(
                     AnnotatorError(
-                        "incomplete final line (torn by a crash); the lines before it are "
-                        "intact and it will be set aside on the next write",
+                        "incomplete final line (torn by a crash, or being written right now); "
+                        "the lines before it are intact and it will be set aside on the next "
+                        "write",
                         file=self.path,
                         line=raw.number,
                     )

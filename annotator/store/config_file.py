@@ -38,6 +38,10 @@ def load_config(project_dir: Path) -> ProjectConfig:
         raise AnnotatorError(f"not valid TOML: {message}", file=path, line=line) from None
     except OSError as error:
         raise AnnotatorError(f"cannot read: {error.strerror}", file=path) from None
+    except RecursionError:
+        raise AnnotatorError("not valid TOML: nested too deeply", file=path) from None
+    except ValueError as error:  # e.g. an integer too long to convert
+        raise AnnotatorError(f"not valid TOML: {error}", file=path) from None
     try:
         return ProjectConfig.model_validate(data)
     except ValidationError as error:

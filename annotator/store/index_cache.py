@@ -16,6 +16,7 @@ import hashlib
 import os
 import sys
 import tempfile
+import time
 from array import array
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -24,6 +25,8 @@ import orjson
 
 CACHE_DIR_NAME = ".annotator-cache"
 FORMAT_VERSION = 3
+RACY_SECONDS = 2
+"""Files modified more recently than this are not cached (see :meth:`IndexCache.store`)."""
 
 Stamp = tuple[int, int, int, int]
 
@@ -108,8 +111,13 @@ class IndexCache:
         columns: dict[str, Column],
     ) -> None:
         """Remember the index of the version of ``path`` that ``stamp`` (taken before the file
-        was read) describes. Failures are ignored: the cache is only a shortcut."""
-        if stamp is None:
+        was read) describes. Failures are ignored: the cache is only a shortcut.
+
+        A file modified within the last :data:`RACY_SECONDS` is not cached: file times have a
+        coarse clock, so a file rewritten in the same tick with the same size (and a recycled
+        inode, as an atomic replace often gets) would look unchanged ("racy git" problem).
+        """
+        if stamp is None or time.time_ns() - stamp[1] < RACY_SECONDS * 1_000_000_000:
             return
         with contextlib.suppress(OSError, TypeError, ValueError):
             table = []

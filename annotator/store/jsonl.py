@@ -62,8 +62,15 @@ class RawLineStream:
 
     def __iter__(self) -> Iterator[RawLine]:
         with self.path.open("rb", buffering=1 << 20) as handle:
+            # Read only what the file held when opened: a writer appending meanwhile must not
+            # make the rest of a line it is writing look like a line of its own.
+            limit = os.fstat(handle.fileno()).st_size
             position = 0
             for number, chunk in enumerate(handle, start=1):
+                if position >= limit:
+                    break
+                if position + len(chunk) > limit:
+                    chunk = chunk[: limit - position]
                 size = len(chunk)
                 if number == 1 and chunk.startswith(b"\xef\xbb\xbf"):
                     # A UTF-8 BOM at the start of the file is not part of the first line.

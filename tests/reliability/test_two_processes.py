@@ -85,13 +85,14 @@ def test_two_annotators_and_readers_at_once(
         for _ in range(60):
             for name in ("ann", "ben"):
                 reads += read_consistently(annotations / f"{name}.jsonl", name)
-            assert main(["stats", str(root), "--json"]) == 0
+            code = main(["stats", str(root), "--json"])
+            assert code == 0, capsys.readouterr().err
         capsys.readouterr()
     finally:
         for writer in writers:
             finish(writer)
     assert reads > 0
-    assert main(["validate", str(root)]) == 0
+    assert main(["validate", str(root)]) == 0, capsys.readouterr()
     for name in ("ann", "ben"):
         final = AnnotationFile(annotations / f"{name}.jsonl", name)
         assert sorted(final.entries) == [f"doc{index}" for index in range(8)]

@@ -6,12 +6,21 @@ import os
 from pathlib import Path
 
 import orjson
+import pytest
 
 from annotator.model.records import Status
+from annotator.store import index_cache
 from annotator.store.index_cache import CACHE_DIR_NAME
 from annotator.store.project import Project, init_project
 
 from .helpers import article_record, make_project
+
+
+@pytest.fixture(autouse=True)
+def cache_fresh_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests reopen files they just wrote; the cache normally skips files modified in the
+    last two seconds (see ``RACY_SECONDS``), which tests/reliability/test_two_processes.py needs."""
+    monkeypatch.setattr(index_cache, "RACY_SECONDS", 0)
 
 
 def jsonl_project(tmp_path: Path, count: int = 3) -> Path:
