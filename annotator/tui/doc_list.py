@@ -157,6 +157,9 @@ class DocumentList(ModalScreen[str | None]):
         text.append(display_safe(row.doc_id), style="bold")
         if row.title:
             text.append("  " + display_safe(row.title))
+        # One row per document: the dialog is 80% of the screen, at most 100 wide.
+        width = min(100, int(self.app.size.width * 0.8)) - 10
+        text.truncate(max(width, 20), overflow="ellipsis")
         return text
 
     def action_dismiss_none(self) -> None:
