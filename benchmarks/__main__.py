@@ -25,12 +25,16 @@ BENCHMARKS = {
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--quick", action="store_true",
-                        help="small sizes and few repetitions (under a minute in total); the "
-                        "table goes to benchmarks/_data/BENCHMARKS.quick.md, not BENCHMARKS.md")
-    parser.add_argument("--only", metavar="NAME",
-                        help=f"comma-separated subset of: {', '.join(BENCHMARKS)}")
-    parser.add_argument("--reps", type=int, help="repetitions per figure (default 5, quick 3)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="small sizes and few repetitions (under a minute in total); the "
+        "table goes to benchmarks/_data/BENCHMARKS.quick.md, not BENCHMARKS.md",
+    )
+    parser.add_argument(
+        "--only", metavar="NAME", help=f"comma-separated subset of: {', '.join(BENCHMARKS)}"
+    )
+    parser.add_argument("--reps", type=int, help="repetitions per figure (default 5, quick 2)")
     args = parser.parse_args(argv)
     names = list(BENCHMARKS)
     if args.only:
@@ -38,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         unknown = [name for name in names if name not in BENCHMARKS]
         if unknown:
             parser.error(f"unknown benchmark(s): {', '.join(unknown)}")
-    settings = Settings(quick=args.quick, reps=args.reps or (3 if args.quick else 5))
+    settings = Settings(quick=args.quick, reps=args.reps or (2 if args.quick else 5))
     suites: list[Suite] = []
     for name in names:
         started = time.perf_counter()
@@ -51,8 +55,9 @@ def main(argv: list[str] | None = None) -> int:
             suite = Suite(name, skipped=f"failed: {type(error).__name__}: {error}")
         suite.name = name
         suites.append(suite)
-        print(f"== {name} done in {time.perf_counter() - started:.1f} s", file=sys.stderr,
-              flush=True)
+        print(
+            f"== {name} done in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True
+        )
     print()
     print_table(suites)
     if settings.quick:

@@ -31,9 +31,9 @@ METRICS = ("cohen_kappa", "fleiss_kappa", "krippendorff_alpha")
 def _ours(project: Path, *extra: str) -> tuple[float, dict[str, Any]]:
     start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "annotator", "agreement", str(project), "--format", "json",
-         *extra],
-        capture_output=True, check=True,
+        [sys.executable, "-m", "annotator", "agreement", str(project), "--format", "json", *extra],
+        capture_output=True,
+        check=True,
     )
     elapsed = time.perf_counter() - start
     result: dict[str, Any] = orjson.loads(done.stdout)
@@ -41,7 +41,7 @@ def _ours(project: Path, *extra: str) -> tuple[float, dict[str, Any]]:
 
 
 def _load_units(path: Path) -> dict[str, np.ndarray[Any, Any]]:
-    import pandas as pd
+    import pandas as pd  # type: ignore[import-untyped]
 
     columns = [f"{label}:{who}" for label in LABELS for who in ANNOTATORS]
     frame = pd.read_csv(path, usecols=["doc_id", *columns], dtype={c: np.int8 for c in columns})
@@ -60,8 +60,9 @@ def _numeric(units: dict[str, np.ndarray[Any, Any]]) -> dict[str, dict[str, floa
         matrix = np.stack([units[f"{label}:{who}"] for who in ANNOTATORS])
         pairs = itertools.combinations(range(len(ANNOTATORS)), 2)
         values[label] = {
-            "cohen_kappa": float(np.mean([cohen_kappa_score(matrix[a], matrix[b])
-                                          for a, b in pairs])),
+            "cohen_kappa": float(
+                np.mean([cohen_kappa_score(matrix[a], matrix[b]) for a, b in pairs])
+            ),
             "fleiss_kappa": float(fleiss_kappa(aggregate_raters(matrix.T)[0])),
             "krippendorff_alpha": float(
                 krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal")
@@ -70,8 +71,9 @@ def _numeric(units: dict[str, np.ndarray[Any, Any]]) -> dict[str, dict[str, floa
     return values
 
 
-def _nltk(units: dict[str, np.ndarray[Any, Any]], rows: np.ndarray[Any, Any]
-          ) -> tuple[float, dict[str, dict[str, float]]]:
+def _nltk(
+    units: dict[str, np.ndarray[Any, Any]], rows: np.ndarray[Any, Any]
+) -> tuple[float, dict[str, dict[str, float]]]:
     from nltk.metrics.agreement import AnnotationTask
 
     values: dict[str, dict[str, float]] = {}
@@ -80,8 +82,9 @@ def _nltk(units: dict[str, np.ndarray[Any, Any]], rows: np.ndarray[Any, Any]
         columns = {who: units[f"{label}:{who}"][rows].tolist() for who in ANNOTATORS}
         start = time.perf_counter()
         task = AnnotationTask(
-            data=[(who, item, value) for who in ANNOTATORS
-                  for item, value in enumerate(columns[who])]
+            data=[
+                (who, item, value) for who in ANNOTATORS for item, value in enumerate(columns[who])
+            ]
         )
         values[label] = {"krippendorff_alpha": task.alpha(), "cohen_kappa": task.kappa()}
         spent += time.perf_counter() - start
@@ -98,19 +101,20 @@ def _largest_difference(ours: dict[str, Any], peer: dict[str, dict[str, float]])
 
 def run(settings: Settings) -> Suite:
     suite = Suite("agreement")
-    count = settings.pick(10_000, 300)
+    count = settings.pick(10_000, 200)
     sample = settings.pick(1_000, 20)
     reps = min(settings.reps, 3)
-    project = generate.project(count, doc_size=3600, annotated=(1.0, 1.0, 1.0),
-                               name="agreement")
+    project = generate.project(count, doc_size=3600, annotated=(1.0, 1.0, 1.0), name="agreement")
     work = Path(tempfile.mkdtemp(prefix="agreement-", dir=generate.DATA))
     try:
         units_path = work / "units.csv"
         _, ours_values = _ours(project, "--units", str(units_path))
         units = _load_units(units_path)
         tokens = len(units["doc_id"])
-        spans = sum(len(orjson.loads(line)["spans"]) for line in
-                    (project / "annotations" / "alice.jsonl").read_bytes().splitlines()[:200])
+        spans = sum(
+            len(orjson.loads(line)["spans"])
+            for line in (project / "annotations" / "alice.jsonl").read_bytes().splitlines()[:200]
+        )
         ours_time, numeric_time = alternate(
             lambda: _ours(project)[0],
             lambda: _timed_numeric(units),
@@ -118,9 +122,19 @@ def run(settings: Settings) -> Suite:
             warmup=0,
         )
         numeric_values = _numeric(units)
-        suite.rows.append(ratio_target(
-            Row("6 agreement", f"{count:,} docs x 3 annotators, whole CLI", "s", ours_time,
-                numeric_time, "krippendorff + sklearn + statsmodels (compute only)"), 2.0))
+        suite.rows.append(
+            ratio_target(
+                Row(
+                    "6 agreement",
+                    f"{count:,} docs x 3 annotators, whole CLI",
+                    "s",
+                    ours_time,
+                    numeric_time,
+                    "krippendorff + sklearn + statsmodels (compute only)",
+                ),
+                2.0,
+            )
+        )
         # nltk on the first `sample` documents, scaled linearly to the whole unit table.
         doc_ids = units["doc_id"]
         chosen = list(dict.fromkeys(doc_ids[: 600 * sample].tolist()))[:sample]
@@ -128,18 +142,33 @@ def run(settings: Settings) -> Suite:
         nltk_time, nltk_values = _nltk(units, rows)
         scale = tokens / len(rows)
         nltk_stats = Stats.of([nltk_time * scale])
-        suite.rows.append(ratio_target(
-            Row("6 agreement", f"{count:,} docs, whole CLI vs nltk", "s", ours_time, nltk_stats,
-                f"nltk AnnotationTask alpha+kappa (x{scale:.0f} of {sample} docs)"),
-            0.1, label="ratio <= 0.1 (10x faster)"))
+        suite.rows.append(
+            ratio_target(
+                Row(
+                    "6 agreement",
+                    f"{count:,} docs, whole CLI vs nltk",
+                    "s",
+                    ours_time,
+                    nltk_stats,
+                    f"nltk AnnotationTask alpha+kappa (x{scale:.0f} of {sample} docs)",
+                ),
+                0.1,
+                label="ratio <= 0.1 (10x faster)",
+            )
+        )
         subset = work / "subset.txt"
         subset.write_text("\n".join(chosen) + "\n", encoding="utf-8")
         _, ours_subset = _ours(project, "--docs", str(subset))
         numeric_diff = _largest_difference(ours_values, numeric_values)
         nltk_diff = _largest_difference(ours_subset, nltk_values)
         for peer, difference in (("numeric packages", numeric_diff), ("nltk", nltk_diff)):
-            row = Row("6 agreement", f"values: largest difference vs {peer}", "",
-                      Stats.of([difference]), target="identical (<= 1e-9)")
+            row = Row(
+                "6 agreement",
+                f"values: largest difference vs {peer}",
+                "",
+                Stats.of([difference]),
+                target="identical (<= 1e-9)",
+            )
             row.met = difference <= 1e-9
             suite.rows.append(row)
         suite.notes.append(

@@ -19,7 +19,10 @@ def _start(*arguments: str) -> float:
     start = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "benchmarks.coldstart_child", *arguments],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert process.stdout is not None
     line = process.stdout.readline()
@@ -42,9 +45,19 @@ def run(settings: Settings) -> Suite:
             lambda: _start("floor"),
             settings.pick(max(settings.reps, 7), settings.reps),
         )
-        suite.rows.append(ratio_target(
-            Row("3 cold start", "`annotator annotate sample_corpus` to first frame", "s",
-                ours, peer, "Textual app, one Static"), 1.3))
+        suite.rows.append(
+            ratio_target(
+                Row(
+                    "3 cold start",
+                    "`annotator annotate sample_corpus` to first frame",
+                    "s",
+                    ours,
+                    peer,
+                    "Textual app, one Static",
+                ),
+                1.3,
+            )
+        )
         suite.notes.append(
             "each figure is a new Python process, timed by the parent from spawn to the child's "
             "FRAME line (interpreter start and imports included); the index cache is warm after "

@@ -18,7 +18,7 @@ def run(settings: Settings) -> Suite:
     suite = Suite("keystroke")
     sizes = settings.pick(SIZES, {"10 KB": 10_000})
     rounds = settings.pick(3, 1)
-    limit = settings.pick(300.0, 30.0)
+    limit = settings.pick(180.0, 30.0)
     ours_keys = list(MIX) * rounds
     peer_keys = [PEER_KEY.get(key, key) for key in ours_keys]
     net_by_size: dict[str, Stats] = {}
@@ -37,27 +37,50 @@ def run(settings: Settings) -> Suite:
             settings.reps,
         )
         floor = Stats.of(values["floor"]).median
-        peer = Stats.of([max(0.0, value - floor) for value in values["peer"]]) if values[
-            "peer"] else None
+        peer = (
+            Stats.of([max(0.0, value - floor) for value in values["peer"]])
+            if values["peer"]
+            else None
+        )
         case = f"CPU per key, {name} article"
         if "ours" in stopped or not values["ours"]:
-            suite.rows.append(unfinished_row("1 keystroke", case, stopped.get("ours", limit),
-                                             peer, PEER_NAME, TARGET))
+            suite.rows.append(
+                unfinished_row(
+                    "1 keystroke", case, stopped.get("ours", limit), peer, PEER_NAME, TARGET
+                )
+            )
             continue
         ours = Stats.of([max(0.0, value - floor) for value in values["ours"]])
         net_by_size[name] = ours
-        suite.rows.append(ratio_target(Row("1 keystroke", case, "s", ours, peer, PEER_NAME),
-                                       0.25))
+        suite.rows.append(ratio_target(Row("1 keystroke", case, "s", ours, peer, PEER_NAME), 0.25))
     if "10 KB" in net_by_size and "10 MB" in sizes:
         small = net_by_size["10 KB"]
         if "10 MB" in net_by_size:
-            suite.rows.append(ratio_target(
-                Row("1 keystroke", "10 MB vs 10 KB (ours)", "s", net_by_size["10 MB"], small,
-                    "ours at 10 KB"), 1.5))
+            suite.rows.append(
+                ratio_target(
+                    Row(
+                        "1 keystroke",
+                        "10 MB vs 10 KB (ours)",
+                        "s",
+                        net_by_size["10 MB"],
+                        small,
+                        "ours at 10 KB",
+                    ),
+                    1.5,
+                )
+            )
         else:
-            suite.rows.append(Row("1 keystroke", "10 MB vs 10 KB (ours)", "s", small,
-                                  target="ratio <= 1.5", met=False,
-                                  note="10 MB did not finish"))
+            suite.rows.append(
+                Row(
+                    "1 keystroke",
+                    "10 MB vs 10 KB (ours)",
+                    "s",
+                    small,
+                    target="ratio <= 1.5",
+                    met=False,
+                    note="10 MB did not finish",
+                )
+            )
     suite.notes.append(
         f"keys: {' '.join(MIX)} (TextArea: ctrl+right for w), {len(ours_keys)} presses per "
         "session in a fresh process and a fresh 120x40 run_test session per figure; the median "

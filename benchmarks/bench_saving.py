@@ -28,8 +28,12 @@ def run(settings: Settings) -> Suite:
         base = AnnotationRecord.model_validate_json(lines[-1])
         # One record per edit, as the editor makes them: the span list grows by one each time.
         records = [
-            base.model_copy(update={"spans": base.spans[: 1 + i % len(base.spans)],
-                                    "seconds_spent": base.seconds_spent + i})
+            base.model_copy(
+                update={
+                    "spans": base.spans[: 1 + i % len(base.spans)],
+                    "seconds_spent": base.seconds_spent + i,
+                }
+            )
             for i in range(saves + 5)
         ]
         store = AnnotationFile(Path(journal), "alice", writable=True)
@@ -64,12 +68,34 @@ def run(settings: Settings) -> Suite:
         os.close(bare)
         ours_stats, peer_stats = Stats.of(ours), Stats.of(peer)
         size = sum(len(p) for p in payloads) / len(payloads)
-        suite.rows.append(ratio_target(Row(
-            "5 saving", f"median, records of 1–{len(base.spans)} spans (avg {size / 1024:.1f} KB)", "s",
-            ours_stats, peer_stats, "write+fsync"), 2.0))
-        suite.rows.append(ratio_target(Row(
-            "5 saving", f"p99 of {saves} saves", "s", ours_stats, peer_stats, "write+fsync",
-            ours_value=ours_stats.percentile(0.99), peer_value=peer_stats.percentile(0.99)), 2.0))
+        suite.rows.append(
+            ratio_target(
+                Row(
+                    "5 saving",
+                    f"median, records of 1–{len(base.spans)} spans (avg {size / 1024:.1f} KB)",
+                    "s",
+                    ours_stats,
+                    peer_stats,
+                    "write+fsync",
+                ),
+                2.0,
+            )
+        )
+        suite.rows.append(
+            ratio_target(
+                Row(
+                    "5 saving",
+                    f"p99 of {saves} saves",
+                    "s",
+                    ours_stats,
+                    peer_stats,
+                    "write+fsync",
+                    ours_value=ours_stats.percentile(0.99),
+                    peer_value=peer_stats.percentile(0.99),
+                ),
+                2.0,
+            )
+        )
         encode = Stats.of([_time_encode(records[i]) for i in range(min(50, len(records)))])
         suite.notes.append(
             f"encoding a record (model_dump + orjson) takes {encode.median * 1e6:.0f} µs of each "

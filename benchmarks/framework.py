@@ -128,9 +128,7 @@ class Row:
         return cls(**data)
 
 
-def ratio_target(
-    row: Row, limit: float, *, at_most: bool = True, label: str | None = None
-) -> Row:
+def ratio_target(row: Row, limit: float, *, at_most: bool = True, label: str | None = None) -> Row:
     """Set the row's target to ``ratio <= limit`` (or ``>=`` with ``at_most=False``)."""
     ratio = row.ratio
     sign = "<=" if at_most else ">="

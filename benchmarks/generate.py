@@ -20,10 +20,49 @@ LABELS = ("speaker", "claim", "entity", "event")
 ANNOTATORS = ("alice", "bob", "carol")
 GENERATOR_VERSION = 1
 
-_SYLLABLES = (
-    "ka ro mi tel van sor det lim pra nu gre hal bo sen tor aul ric mon fen da lu ste per "
-    "ga win ol ber cas tri mar zen qua dro pel vi nor sal ten ur bel kos"
-).split()
+_SYLLABLES = [
+    "ka",
+    "ro",
+    "mi",
+    "tel",
+    "van",
+    "sor",
+    "det",
+    "lim",
+    "pra",
+    "nu",
+    "gre",
+    "hal",
+    "bo",
+    "sen",
+    "tor",
+    "aul",
+    "ric",
+    "mon",
+    "fen",
+    "da",
+    "lu",
+    "ste",
+    "per",
+    "ga",
+    "win",
+    "ol",
+    "ber",
+    "cas",
+    "tri",
+    "mar",
+    "zen",
+    "qua",
+    "dro",
+    "pel",
+    "vi",
+    "nor",
+    "sal",
+    "ten",
+    "ur",
+    "bel",
+    "kos",
+]
 
 
 @dataclass(frozen=True)
@@ -40,7 +79,7 @@ class Vocabulary:
 
     def __init__(self, seed: int = 7, sentences: int = 3000) -> None:
         rng = random.Random(seed)
-        words = set()
+        words: set[str] = set()
         while len(words) < 4000:
             words.add("".join(rng.choice(_SYLLABLES) for _ in range(rng.choice((1, 2, 2, 3)))))
         self.words = sorted(words)
@@ -70,8 +109,11 @@ class Vocabulary:
         main = span(first, rng.randint(1, 4), rng.choice(LABELS))
         spans = [main]
         if rng.random() < 0.35:  # nested / overlapping second span
-            other = span(max(0, first - rng.randint(0, 2)), rng.randint(3, 7),
-                         rng.choice([label for label in LABELS if label != main[2]]))
+            other = span(
+                max(0, first - rng.randint(0, 2)),
+                rng.randint(3, 7),
+                rng.choice([label for label in LABELS if label != main[2]]),
+            )
             if other != main:
                 spans.append(other)
         shift = span(min(count - 2, first + 1), rng.randint(1, 3), main[2])
@@ -134,15 +176,26 @@ def record_for(
             elif roll < noise:
                 label = LABELS[(LABELS.index(label) + 1) % len(LABELS)]
             span_id = f"s{len(spans) + 1}"
-            spans.append({
-                "id": span_id, "start": offset + start, "end": offset + end, "label": label,
-                "text": text[offset + start : offset + end],
-            })
+            spans.append(
+                {
+                    "id": span_id,
+                    "start": offset + start,
+                    "end": offset + end,
+                    "label": label,
+                    "text": text[offset + start : offset + end],
+                }
+            )
             if label == "speaker":
                 last_speaker = span_id
             elif label == "claim" and last_speaker is not None:
-                relations.append({"id": f"r{len(relations) + 1}", "label": "attributed_to",
-                                  "head": span_id, "tail": last_speaker})
+                relations.append(
+                    {
+                        "id": f"r{len(relations) + 1}",
+                        "label": "attributed_to",
+                        "head": span_id,
+                        "tail": last_speaker,
+                    }
+                )
     return {
         "schema_version": 1,
         "doc_id": article.id,
@@ -224,10 +277,17 @@ def project(
                 shard_file = (root / "documents" / f"part-{number // shard:04d}.jsonl").open("wb")
             article = make_article(vocabulary, rng, f"doc-{number:06d}", doc_size)
             assert shard_file is not None
-            shard_file.write(orjson.dumps({
-                "id": article.id, "title": article.title, "text": article.text,
-                "meta": {"source": "synthetic", "seed": seed},
-            }) + b"\n")
+            shard_file.write(
+                orjson.dumps(
+                    {
+                        "id": article.id,
+                        "title": article.title,
+                        "text": article.text,
+                        "meta": {"source": "synthetic", "seed": seed},
+                    }
+                )
+                + b"\n"
+            )
             for who, limit, output in zip(annotators, limits, outputs, strict=True):
                 if number < limit:
                     status = "in_progress" if number == limit - 1 else "done"

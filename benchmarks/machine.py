@@ -8,8 +8,18 @@ import sys
 from importlib import metadata
 
 PACKAGES = (
-    "annotator", "textual", "rich", "pydantic", "orjson", "nltk", "krippendorff",
-    "scikit-learn", "statsmodels", "numpy", "spacy", "pyinstrument",
+    "annotator",
+    "textual",
+    "rich",
+    "pydantic",
+    "orjson",
+    "nltk",
+    "krippendorff",
+    "scikit-learn",
+    "statsmodels",
+    "numpy",
+    "spacy",
+    "pyinstrument",
 )
 
 

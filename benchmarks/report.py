@@ -47,24 +47,34 @@ def result_word(row: Row) -> str:
     return "MET" if row.met else "NOT MET"
 
 
-HEADER = ("Benchmark", "Case", "Ours: median (min–max)", "Peer", "Peer: median (min–max)",
-          "Ratio", "Target", "Result")
+HEADER = (
+    "Benchmark",
+    "Case",
+    "Ours: median (min–max)",
+    "Peer",
+    "Peer: median (min–max)",
+    "Ratio",
+    "Target",
+    "Result",
+)
 
 
 def table_cells(rows: list[Row]) -> list[tuple[str, ...]]:
-    cells = []
+    cells: list[tuple[str, ...]] = []
     for row in rows:
         ratio = row.ratio
-        cells.append((
-            row.bench,
-            row.case,
-            format_stats(row.ours, row.unit, row.ours_value),
-            row.peer_name or "–",
-            format_stats(row.peer, row.unit, row.peer_value),
-            "–" if ratio is None else f"{ratio:.2f}x",
-            row.target or "–",
-            result_word(row),
-        ))
+        cells.append(
+            (
+                row.bench,
+                row.case,
+                format_stats(row.ours, row.unit, row.ours_value),
+                row.peer_name or "–",
+                format_stats(row.peer, row.unit, row.peer_value),
+                "–" if ratio is None else f"{ratio:.2f}x",
+                row.target or "–",
+                result_word(row),
+            )
+        )
     return cells
 
 
@@ -115,7 +125,9 @@ def save_results(suites: list[Suite]) -> None:
     RESULTS.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def write_markdown(order: list[str], path: Path = MARKDOWN, suites: list[Suite] | None = None) -> None:
+def write_markdown(
+    order: list[str], path: Path = MARKDOWN, suites: list[Suite] | None = None
+) -> None:
     """Write the table of every stored benchmark (or of ``suites``) into ``path``."""
     if suites is None:
         stored = load_results()
@@ -157,8 +169,11 @@ def write_markdown(order: list[str], path: Path = MARKDOWN, suites: list[Suite] 
         for note in suite.notes:
             extra.append(f"- **{suite.name}**{when}: {note}")
     if whens:
-        extra += [f"- **{name}** measured {when}" for name, when in whens.items()
-                  if not any(name == s.name and (s.notes or s.skipped) for s in suites)]
+        extra += [
+            f"- **{name}** measured {when}"
+            for name, when in whens.items()
+            if not any(name == s.name and (s.notes or s.skipped) for s in suites)
+        ]
     if extra:
         out += ["## Details", "", *extra, ""]
     if NOTES.exists():

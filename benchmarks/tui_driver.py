@@ -37,8 +37,7 @@ def document_project(size: int, root: Path, *, seed: int = 3) -> Path:
     rng = random.Random(seed)
     article = generate.make_article(vocabulary, rng, "article", size)
     (root / "documents" / "article.jsonl").write_bytes(
-        orjson.dumps({"id": article.id, "title": "Benchmark article", "text": article.text})
-        + b"\n"
+        orjson.dumps({"id": article.id, "title": "Benchmark article", "text": article.text}) + b"\n"
     )
     record = generate.record_for(article, vocabulary, "bench", rng, status="in_progress", noise=0)
     record["cursor"] = 0
@@ -135,16 +134,23 @@ class DidNotFinish(Exception):
         self.limit = limit
 
 
-def in_child(mode: str, side: str, root: Path, keys: Sequence[str] = (), *,
-             limit: float = 120.0) -> float:
+def in_child(
+    mode: str, side: str, root: Path, keys: Sequence[str] = (), *, limit: float = 120.0
+) -> float:
     """Run one measurement in a fresh process; :class:`DidNotFinish` after ``limit`` s."""
     import subprocess
     import sys
 
     command = [sys.executable, "-m", "benchmarks.tui_child", mode, side, str(root), *keys]
     try:
-        done = subprocess.run(command, cwd=Path(__file__).resolve().parent.parent,
-                              capture_output=True, text=True, timeout=limit, check=False)
+        done = subprocess.run(
+            command,
+            cwd=Path(__file__).resolve().parent.parent,
+            capture_output=True,
+            text=True,
+            timeout=limit,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         raise DidNotFinish(limit) from None
     if done.returncode != 0:

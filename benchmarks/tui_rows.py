@@ -28,8 +28,17 @@ def rotate(
     return values, stopped
 
 
-def unfinished_row(bench: str, case: str, limit: float, peer: Stats | None, peer_name: str,
-                   target: str) -> Row:
-    row = Row(bench, f"{case} — stopped after {limit:.0f} s", "s", Stats.of([limit]), peer,
-              peer_name, target=target, met=False)
+def unfinished_row(
+    bench: str, case: str, limit: float, peer: Stats | None, peer_name: str, target: str
+) -> Row:
+    row = Row(
+        bench,
+        f"{case} — stopped after {limit:.0f} s",
+        "s",
+        Stats.of([limit]),
+        peer,
+        peer_name,
+        target=target,
+        met=False,
+    )
     return row
