@@ -1,0 +1,60 @@
+"""``annotator annotate`` and the no-command default: errors are one line, the sample is copied."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from annotator.cli import main
+from annotator.tui.app import AnnotateApp
+
+
+def test_bad_project_or_document_is_one_line_and_exit_1(
+    tmp_path: Path, sample_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["annotate", str(tmp_path / "missing")]) == 1
+    assert main(["annotate", str(sample_project), "--doc", "no-such-doc"]) == 1
+    assert main(["annotate", str(sample_project), "--annotator", "bad name"]) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 3
+    assert all(line.startswith("annotator: error: ") for line in lines)
+    assert "no-such-doc" in lines[1]
+
+
+def test_default_copies_the_sample_and_opens_it_for_the_user(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    opened: list[tuple[str, str, str]] = []
+
+    def fake_run(self: AnnotateApp, *args: object, **kwargs: object) -> None:
+        opened.append((str(self.project.root), self.annotations.annotator, self.start_doc))
+
+    monkeypatch.setattr(AnnotateApp, "run", fake_run)
+    assert main([]) == 0
+    [(root, annotator, doc_id)] = opened
+    assert annotator == "tester"  # $ANNOTATOR, set by the test fixtures
+    assert (Path(root) / "documents").is_dir()
+    assert doc_id == "merovia-runoff"
+
+
+def test_opens_first_document_not_done(
+    sample_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from annotator.model.records import AnnotationRecord, Status
+    from annotator.model.text import text_sha256
+    from annotator.store.project import Project
+
+    project = Project(sample_project)
+    first = project.corpus.ids()[0]
+    text = project.corpus.get(first).text
+    with project.annotations("tester", writable=True) as annotations:
+        annotations.save(
+            AnnotationRecord(
+                doc_id=first, annotator="tester", text_sha256=text_sha256(text), status=Status.done
+            )
+        )
+    opened: list[str] = []
+    monkeypatch.setattr(AnnotateApp, "run", lambda self, *a, **k: opened.append(self.start_doc))
+    assert main(["annotate", str(sample_project)]) == 0
+    assert opened == [project.corpus.ids()[1]]
