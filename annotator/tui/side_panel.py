@@ -96,8 +96,8 @@ class SidePanel(Vertical):
         text.append(f"{span.label[:7]:<7} ", style=label.color if label else "")
         tail = session.linked_tail(span.id)
         if tail is None:
-            text.append(excerpt(display_safe(span.text), 23))
+            text.append(excerpt(display_safe(span.text), 21))
         else:
-            text.append(excerpt(display_safe(span.text), 12))
-            text.append(f" ←{excerpt(display_safe(tail.text), 9)}", style="italic")
+            text.append(excerpt(display_safe(span.text), 10))
+            text.append(f" ←{excerpt(display_safe(tail.text), 8)}", style="italic")
         return text
