@@ -12,9 +12,10 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from annotator.cli.common import add_project_argument, open_project
-from annotator.model.errors import AnnotatorError
+from annotator.model.errors import AnnotatorError, visible
 from annotator.model.records import Status
 from annotator.model.schema import json_schemas
 from annotator.model.validate import check_record
@@ -57,7 +58,9 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 def run_init(args: argparse.Namespace) -> int:
     copied = init_project(args.directory, list(args.files))
-    print(f"project ready in {args.directory} ({len(copied)} document file(s) copied)")
+    print(
+        f"project ready in {visible(str(args.directory))} ({len(copied)} document file(s) copied)"
+    )
     return 0
 
 
@@ -140,10 +143,11 @@ def run_stats(args: argparse.Namespace) -> int:
     project = open_project(args.project, strict=False)
     stats = collect_stats(project)
     if args.json:
-        print(json.dumps(stats, indent=2, ensure_ascii=False))
+        print(json.dumps(stats, indent=2))  # ASCII: no raw control or bidi character
         return 0
     labels = project.config.label_names
-    table = Table(title=f"{args.project}: {stats['documents']} documents")
+    # a Text title: a folder named like markup ("[/]") is shown, not parsed
+    table = Table(title=Text(f"{visible(str(args.project))}: {stats['documents']} documents"))
     table.add_column("annotator")
     for status in Status:
         table.add_column(status.value.replace("_", " "), justify="right")
@@ -172,5 +176,5 @@ def run_schema(args: argparse.Namespace) -> int:
         (out / name).write_text(
             json.dumps(schema, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
-        print(out / name)
+        print(visible(str(out / name)))
     return 0
