@@ -44,6 +44,8 @@ def make_crash_project(root: Path) -> Path:
 @dataclass
 class CrashTally:
     kills: int = 0
+    """Rounds: every writer running at that moment is killed at once."""
+    writers_killed: int = 0
     acknowledged: int = 0
     killed_mid_save: int = 0
     torn_lines_recovered: int = 0
@@ -74,64 +76,94 @@ def check_project(
     return failures
 
 
-def run_kills(project_dir: Path, annotator: str, kills: int, seed: int) -> CrashTally:
-    """Kill the writer ``kills`` times at random moments; check after each restart."""
+def _start(project_dir: Path, annotator: str, seed: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, str(WORKER), str(project_dir), annotator, str(seed)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _kill(worker: subprocess.Popen[str]) -> tuple[str, str]:
+    """SIGKILL the worker; its stdout (every line printed before death) and stderr."""
+    assert worker.stdout is not None and worker.stderr is not None
+    os.kill(worker.pid, signal.SIGKILL)
+    output = worker.stdout.read()
+    worker.wait()
+    errors = worker.stderr.read()
+    worker.stdout.close()
+    worker.stderr.close()
+    assert worker.returncode == -signal.SIGKILL, errors
+    assert "Traceback" not in errors, errors
+    return output, errors
+
+
+def run_kills(project_dir: Path, annotators: str | list[str], kills: int, seed: int) -> CrashTally:
+    """Kill the writers ``kills`` times at random moments; check after each restart.
+
+    With several annotators, one writer per annotator runs at the same time and all are killed
+    together. One kill in five lands during start-up, before the writer says it is ready (while
+    it recovers a torn line or compacts on opening).
+    """
+    names = [annotators] if isinstance(annotators, str) else list(annotators)
     rng = random.Random(seed)
     tally = CrashTally()
-    # doc id -> digests the file may hold: the last acknowledged one, plus one under way
-    acknowledged: dict[str, str] = {}
+    # annotator -> doc id -> the last acknowledged digest
+    acknowledged: dict[str, dict[str, str]] = {name: {} for name in names}
     for round_number in range(kills):
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                str(WORKER),
-                str(project_dir),
-                annotator,
-                str(seed * 1000 + round_number),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert worker.stdout is not None and worker.stderr is not None
-        first = worker.stdout.readline()
-        if first != "READY\n":
-            worker.kill()
-            raise AssertionError(f"worker did not start: {first!r} {worker.stderr.read()}")
-        time.sleep(rng.uniform(0.0, 0.25))
-        os.kill(worker.pid, signal.SIGKILL)
-        output = worker.stdout.read()
-        worker.wait()
-        errors = worker.stderr.read()
-        worker.stdout.close()
-        worker.stderr.close()
-        assert worker.returncode == -signal.SIGKILL, errors
-        assert "Traceback" not in errors, errors
-        tally.kills += 1
-        pending: dict[str, str] = {}
-        for line in output.splitlines():
-            kind, doc_id, mark = line.split(" ")
-            if kind == "WILL":
-                pending = {doc_id: mark}
-            elif kind == "ACK":
-                acknowledged[doc_id] = mark
-                tally.acknowledged += 1
-                pending = {}
-        tally.killed_mid_save += bool(pending)
-        expected: dict[str, set[str | None]] = {
-            doc_id: {mark} for doc_id, mark in acknowledged.items()
+        workers = {
+            name: _start(project_dir, name, seed * 100_000 + round_number * 10 + index)
+            for index, name in enumerate(names)
         }
-        for doc_id, mark in pending.items():
-            allowed = expected.setdefault(doc_id, {None})  # None: never saved before
-            allowed.add(mark)
-        path = Project(project_dir).annotation_path(annotator)
-        tally.torn_lines_recovered += len(AnnotationFile(path, annotator).warnings)
-        failures = check_project(project_dir, annotator, expected)
-        tally.lost.extend(f"kill {round_number}: {failure}" for failure in failures)
-        # what the next run starts from: an unacknowledged save that landed is the new state
-        reader = AnnotationFile(path, annotator)
-        for doc_id in pending:
-            found = _digest_on_disk(reader, doc_id)
-            if found is not None:
-                acknowledged[doc_id] = found
+        if rng.random() < 0.2:
+            time.sleep(rng.uniform(0.05, 0.5))  # somewhere in start-up or the first edits
+        else:
+            for worker in workers.values():
+                assert worker.stdout is not None and worker.stderr is not None
+                first = worker.stdout.readline()
+                if first != "READY\n":
+                    worker.kill()
+                    raise AssertionError(f"worker did not start: {first!r} {worker.stderr.read()}")
+            time.sleep(rng.uniform(0.0, 0.25))
+        outputs = {name: _kill(worker)[0] for name, worker in workers.items()}
+        tally.kills += 1
+        tally.writers_killed += len(workers)
+        for name in names:
+            tally.lost.extend(
+                f"kill {round_number}, {name}: {failure}"
+                for failure in _account(project_dir, name, outputs[name], acknowledged[name], tally)
+            )
     return tally
+
+
+def _account(
+    project_dir: Path, annotator: str, output: str, acknowledged: dict[str, str], tally: CrashTally
+) -> list[str]:
+    """Check one annotator's file against what its killed writer acknowledged."""
+    pending: dict[str, str] = {}
+    for line in output.splitlines():
+        if line == "READY":
+            continue
+        kind, doc_id, mark = line.split(" ")
+        if kind == "WILL":
+            pending = {doc_id: mark}
+        elif kind == "ACK":
+            acknowledged[doc_id] = mark
+            tally.acknowledged += 1
+            pending = {}
+    tally.killed_mid_save += bool(pending)
+    expected: dict[str, set[str | None]] = {doc_id: {mark} for doc_id, mark in acknowledged.items()}
+    for doc_id, mark in pending.items():
+        allowed = expected.setdefault(doc_id, {None})  # None: never saved before
+        allowed.add(mark)
+    path = Project(project_dir).annotation_path(annotator)
+    tally.torn_lines_recovered += len(AnnotationFile(path, annotator).warnings)
+    failures = check_project(project_dir, annotator, expected)
+    # what the next run starts from: an unacknowledged save that landed is the new state
+    reader = AnnotationFile(path, annotator)
+    for doc_id in pending:
+        found = _digest_on_disk(reader, doc_id)
+        if found is not None:
+            acknowledged[doc_id] = found
+    return failures

@@ -18,17 +18,19 @@ STRESS_KILLS = int(os.environ.get("ANNOTATOR_STRESS_KILLS", "250"))
 
 
 def assert_survived(project: Path, kills: int, seed: int) -> None:
-    tally = run_kills(project, "alice", kills, seed)
+    tally = run_kills(project, ["alice", "bob"], kills, seed)
     assert tally.kills == kills
     assert tally.lost == []
     assert tally.acknowledged > 0, "the writer never saved anything before being killed"
     # the file is also clean for the CLI once a writer has reopened it (torn tail set aside)
     from annotator.store.annotations import AnnotationFile
 
-    AnnotationFile(project / "annotations" / "alice.jsonl", "alice", writable=True).close()
+    for name in ("alice", "bob"):
+        AnnotationFile(project / "annotations" / f"{name}.jsonl", name, writable=True).close()
     assert main(["validate", str(project)]) == 0
     print(
-        f"\nkills survived: {tally.kills}, acknowledged edits: {tally.acknowledged}, "
+        f"\nkill rounds survived: {tally.kills}, writer processes killed: {tally.writers_killed}, "
+        f"acknowledged edits: {tally.acknowledged}, "
         f"killed mid-save: {tally.killed_mid_save}, torn lines recovered: "
         f"{tally.torn_lines_recovered}, edits lost: {len(tally.lost)}"
     )
