@@ -15,6 +15,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, OptionList, Static
 
 from annotator.model.errors import AnnotatorError
@@ -24,14 +25,25 @@ from annotator.model.text import display_safe
 from annotator.store.annotations import AnnotationFile
 from annotator.store.project import Project
 from annotator.tui.article_view import ArticleView
-from annotator.tui.dialogs import NEW_TAIL, HelpScreen, LinkPicker, NoteDialog, safe_excerpt
+from annotator.tui.dialogs import (
+    NEW_TAIL,
+    HelpScreen,
+    LinkPicker,
+    NoteDialog,
+    QuitUnsavedDialog,
+    safe_excerpt,
+)
 from annotator.tui.doc_list import DocumentList, DocumentRow
 from annotator.tui.keys import bindings_for
+from annotator.tui.saver import Saver
 from annotator.tui.side_panel import LegendItem, SidePanel, SpanList
 
 
 class AnnotateScreen(Screen[None], inherit_bindings=False):
     """One annotator working through a project's documents."""
+
+    RETRY_SECONDS = 5.0
+    """How often saves the disk refused are tried again (also on every edit)."""
 
     def __init__(
         self,
@@ -44,11 +56,16 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         super().__init__()
         self.project = project
         self.config = project.config
-        self.annotations = annotations
+        self.saver = Saver(
+            annotations,
+            reopen=lambda: project.annotations(annotations.annotator, writable=True),
+        )
+        """Saves, and keeps what the disk refused in memory until a retry succeeds."""
+        self._retry_timer: Timer | None = None
         self.clock = clock
         self.doc_ids = project.corpus.ids()
         self.session = self._make_session(doc_id)
-        self.save_state = "saved" if doc_id in annotations else "not saved yet"
+        self.save_state = "saved" if doc_id in self.saver else "not saved yet"
         self._last_saved: AnnotationRecord | None = None
         self._goal_x: int | None = None
         self.searching = False
@@ -60,8 +77,14 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         """The search line is open and takes the keys."""
         self.search_query = ""
 
+    @property
+    def annotations(self) -> AnnotationFile:
+        """The annotation file saves go to (a new object after the file was replaced)."""
+        return self.saver.annotations
+
     def compose(self) -> ComposeResult:
         yield Static("", id="banner", markup=False)
+        yield Static("", id="save-warning", markup=False)
         with Horizontal(id="body"):
             with Vertical(id="article-pane"):
                 yield Static("", id="title", markup=False)
@@ -77,6 +100,9 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         self.view.focus()
         self._show_document()
 
+    def on_unmount(self) -> None:
+        self.saver.close()
+
     @property
     def view(self) -> ArticleView:
         return self.query_one(ArticleView)
@@ -89,7 +115,7 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         record: AnnotationRecord | None = None
         self._record_error = ""
         try:
-            record = self.annotations.get(doc_id)
+            record = self.saver.get(doc_id)
         except AnnotatorError as error:
             self._record_error = str(error)
             read_only = True
@@ -130,7 +156,7 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         session.time.touch(self.clock())
         saved = self._last_saved
         record = session.to_record()
-        exists = session.document.id in self.annotations
+        exists = session.document.id in self.saver
         if not exists and not session.spans and session.cursor == 0:
             return
         if saved is not None and (saved.cursor, saved.seconds_spent) == (
@@ -145,17 +171,15 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
             return
         self.leave_document()
         self.session = self._make_session(doc_id)
-        self.save_state = "saved" if doc_id in self.annotations else "not saved yet"
+        if self.saver.ok:
+            self.save_state = "saved" if doc_id in self.saver else "not saved yet"
         self._show_document()
 
     def _next_not_done(self, start: int) -> str | None:
         count = len(self.doc_ids)
         for step in range(1, count + 1):
             doc_id = self.doc_ids[(start + step) % count]
-            if (
-                self.annotations.status(doc_id) not in (Status.done,)
-                and doc_id != self.doc_ids[start]
-            ):
+            if self.saver.status(doc_id) not in (Status.done,) and doc_id != self.doc_ids[start]:
                 return doc_id
         return None
 
@@ -166,24 +190,55 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
     # -- saving and repainting ----------------------------------------------------------------
 
     def _save(self, record: AnnotationRecord) -> bool:
-        try:
-            self.annotations.save(record)
-        except (OSError, AnnotatorError) as error:
-            self.save_state = f"NOT SAVED: {error}"
-            self.notify(
-                display_safe(f"not saved: {error}"), severity="error", timeout=10, markup=False
-            )
-            return False
-        self._last_saved = record
-        self.save_state = "saved"
-        return True
+        saved = self.saver.save(record)
+        if saved:
+            self._last_saved = record
+        self._show_save_state()
+        return saved
+
+    def retry_saves(self) -> bool:
+        """Try the edits the disk refused again (the timer calls this; so does every edit)."""
+        if self.saver.ok:
+            return True
+        saved = self.saver.flush()
+        if saved:
+            self._last_saved = None  # leave_document saves the cursor again: harmless
+        self._show_save_state()
+        self._update_status()
+        return saved
+
+    def _show_save_state(self) -> None:
+        """The status line's save state, the warning banner and the retry timer."""
+        saver = self.saver
+        warning = self.query_one("#save-warning", Static)
+        if saver.ok:
+            self.save_state = "saved" if self.session.document.id in saver else "not saved yet"
+            warning.set_class(False, "-visible")
+            if self._retry_timer is not None:
+                self._retry_timer.stop()
+                self._retry_timer = None
+            return
+        self.save_state = f"NOT SAVED: {saver.reason} — retrying"
+        documents = len(saver.pending)
+        text = Text()
+        text.append(f"NOT SAVED: {saver.reason}. ", style="bold")
+        text.append(
+            f"Your edits to {documents} document{'s' if documents > 1 else ''} are kept in "
+            f"memory and saved as soon as the disk accepts them (retrying every "
+            f"{self.RETRY_SECONDS:g} s and on every edit; tried {saver.failures}×). "
+            "Quitting now would lose them. "
+        )
+        text.append(display_safe(str(saver.error)), style="italic")
+        warning.update(text)
+        warning.set_class(True, "-visible")
+        if self._retry_timer is None:
+            self._retry_timer = self.set_interval(self.RETRY_SECONDS, self.retry_saves)
 
     def _sync(self, record: AnnotationRecord | None = None) -> None:
         """After an action: save its record, repaint the marks, side panel and status line."""
         session = self.session
         session.time.touch(self.clock())
         if record is not None:
-            self.save_state = "saving…"
             self._save(record)
             self.view.set_spans(self._view_spans())
         current = session.current_span()
@@ -219,9 +274,14 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         state = self.save_state
         if session.read_only:
             state = "read-only"
-        text.append("  ")
-        text.append(state, style="bold red" if state.startswith("NOT") else "green")
-        self.query_one("#status", Static).update(text)
+        state_text = Text("  ")
+        state_text.append(state, style="bold white on red" if state.startswith("NOT") else "green")
+        status = self.query_one("#status", Static)
+        width = status.content_region.width or self.app.size.width - 2
+        # The save state is the one thing that must never be cut off: shorten the rest.
+        text.truncate(max(0, width - state_text.cell_len), overflow="ellipsis")
+        text.append_text(state_text)
+        status.update(text)
 
     def _do(self, change: Callable[[], AnnotationRecord | None]) -> None:
         self.session.message = ""
@@ -474,7 +534,7 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
     def _set_status_and_advance(self, status: Status) -> None:
         record = self.session.set_status(status)
         self._sync(record)
-        if record is None or self.save_state != "saved":
+        if record is None or not self.saver.ok:
             return
         following = self._next_not_done(self.position)
         if following is None:
@@ -498,7 +558,7 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
     def action_doc_list(self) -> None:
         rows = []
         for entry in self.project.corpus.entries:
-            rows.append(DocumentRow(entry.id, entry.title or "", self.annotations.status(entry.id)))
+            rows.append(DocumentRow(entry.id, entry.title or "", self.saver.status(entry.id)))
 
         def chosen(doc_id: str | None) -> None:
             if doc_id is not None:
@@ -515,8 +575,23 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         self.app.push_screen(HelpScreen(self.config))
 
     def action_quit(self) -> None:
+        """Quit; with edits the disk refused, first say what would be lost and ask."""
+        if isinstance(self.app.screen, QuitUnsavedDialog):
+            return
         self.leave_document()
-        self.app.exit()
+        if self.saver.ok or self.retry_saves():
+            self.app.exit()
+            return
+
+        def answered(choice: str | None) -> None:
+            if choice == "lose":
+                self.app.exit()
+            elif choice == "retry":
+                self.action_quit()
+
+        self.app.push_screen(
+            QuitUnsavedDialog(self.save_state, self.saver.describe_pending()), answered
+        )
 
     # -- mouse --------------------------------------------------------------------------------
 

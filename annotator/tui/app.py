@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable
 from functools import partial
@@ -94,6 +93,10 @@ class AnnotateApp(App[None]):
         raise LookupError("no annotate screen")
 
     async def action_quit(self) -> None:
-        with contextlib.suppress(LookupError):
-            self.annotate_screen.leave_document()
-        self.exit()
+        """``ctrl+q`` anywhere: the annotate screen's quit (asks first if edits are unsaved)."""
+        try:
+            screen = self.annotate_screen
+        except LookupError:
+            self.exit()
+            return
+        screen.action_quit()

@@ -95,6 +95,38 @@ class NoteDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+class QuitUnsavedDialog(ModalScreen[str | None]):
+    """Quitting while the disk refuses saves: say what would be lost; retry, stay or lose it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r,enter", "choose('retry')", "Retry saving"),
+        Binding("escape,n", "choose('stay')", "Keep working"),
+        Binding("y", "choose('lose')", "Quit and lose"),
+    ]
+
+    def __init__(self, state: str, lost: str) -> None:
+        super().__init__()
+        self.state = state
+        self.lost = lost
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="-danger"):
+            yield Static(Text(self.state, style="bold red"), classes="dialog-title")
+            text = Text("Quitting now loses these edits, which are only in memory: ")
+            text.append(display_safe(self.lost), style="bold")
+            yield Static(text, id="quit-lost")
+            yield Static(
+                Text(
+                    "r / Enter: try saving again (quits if it works) · "
+                    "Escape / n: keep working · y: quit and lose them",
+                    style="dim",
+                )
+            )
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice)
+
+
 class HelpScreen(ModalScreen[None]):
     """Every key binding (after the project's overrides) and the label guidelines."""
 
