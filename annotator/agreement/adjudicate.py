@@ -4,7 +4,8 @@ The gold record of a document is saved by the gold annotator (``config.gold_anno
 provenance entry per span: which annotators had exactly that span, and the decision
 (``unanimous``, ``majority``, ``accepted``, ``edited``). The automatic merge only ever replaces
 its own earlier output: spans an adjudicator accepted or edited (and spans without provenance,
-which a person added) are kept, and automatic spans never land on top of them.
+which a person added) are kept, automatic spans never land on top of them, and a version the
+adjudicator rejected (the gold record's ``rejected`` list) is never added back.
 """
 
 from __future__ import annotations
@@ -134,6 +135,10 @@ def merge_gold(
         if existing and is_automatic(existing, span.id)
     }
     personal_keys = {(span.start, span.end, span.label) for span in personal}
+    rejected = {
+        (span.start, span.end, span.label)
+        for span in (existing.rejected or [] if existing is not None else [])
+    }
     used_ids = {span.id for span in old_spans}
     spans: list[Span] = list(personal)
     provenance: dict[str, SpanProvenance] = {
@@ -142,8 +147,12 @@ def merge_gold(
     added = 0
     for key, names in wanted.items():
         start, end, label = key
-        if key in personal_keys or any(
-            span.label == label and span.start < end and start < span.end for span in personal
+        if (
+            key in rejected
+            or key in personal_keys
+            or any(
+                span.label == label and span.start < end and start < span.end for span in personal
+            )
         ):
             continue  # an adjudicator already decided this stretch
         decision = "unanimous" if len(names) == voters else "majority"

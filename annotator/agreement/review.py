@@ -2,8 +2,9 @@
 
 Every distinct span any annotator marked is a *candidate*, with the annotators who marked it.
 A candidate everyone marked is *agreed*; the others are *disagreements*, which the adjudicator
-walks through and accepts (into gold, provenance ``accepted``) or rejects (out of gold). Accepting
-one version of a stretch removes the competing versions (same label, overlapping) from gold.
+walks through and accepts (into gold, provenance ``accepted``) or rejects (out of gold, and into
+the record's ``rejected`` list so that ``adjudicate --auto`` leaves it out). Accepting one version
+of a stretch removes the competing versions (same label, overlapping) from gold.
 Relations follow their ends: a relation that half or more of the annotators drew goes into gold
 when both its ends are there.
 """
@@ -63,22 +64,69 @@ class ReviewDocument:
         self.records = dict(records)
         self.gold_name = gold_name
         everyone = len(self.annotators)
-        self.candidates = [
+        self._votes = [
             Candidate(key, tuple(names), len(names) == everyone)
             for key, names in span_votes(records).items()
         ]
+        self.candidates = list(self._votes)
         self._relation_votes = relation_votes(records)
-        self.rejected: set[SpanKey] = set()
         self.record = gold if gold is not None else self._initial_record()
         self.changed = gold is None
         """True while the gold record has changes not yet saved."""
+        self._add_gold_only()
+
+    def _add_gold_only(self) -> None:
+        """Spans only gold has (the adjudicator drew them) are candidates nobody marked."""
+        known = {candidate.key for candidate in self._votes}
+        extra = [Candidate(key, (), False) for key in sorted(self.gold_keys()) if key not in known]
+        self.candidates = sorted(self._votes + extra, key=lambda candidate: candidate.key)
+
+    @property
+    def rejected(self) -> set[SpanKey]:
+        return {(span.start, span.end, span.label) for span in self.record.rejected or []}
+
+    def reload(self, gold: AnnotationRecord) -> bool:
+        """Take the gold record as edited elsewhere (the annotate screen); True if it needs saving.
+
+        Spans the adjudicator added or changed there come back with decision ``edited`` and no
+        annotators; this fills in who among the annotators had exactly that span.
+        """
+        voters = {candidate.key: list(candidate.voters) for candidate in self.candidates}
+        provenance = dict(gold.provenance or {})
+        changed = False
+        for span in gold.spans:
+            entry = provenance.get(span.id)
+            if entry is None or entry.decision != "edited":
+                continue
+            names = voters.get((span.start, span.end, span.label), [])
+            if entry.annotators != names:
+                provenance[span.id] = entry.model_copy(update={"annotators": names})
+                changed = True
+        self.record = gold.model_copy(update={"provenance": provenance}) if changed else gold
+        self.changed = changed
+        self._add_gold_only()
+        return changed
+
+    def index_of(self, key: SpanKey) -> int | None:
+        for index, candidate in enumerate(self.candidates):
+            if candidate.key == key:
+                return index
+        return None
+
+    def decision(self, index: int) -> str | None:
+        """The provenance decision of candidate ``index`` in gold (None: not in gold)."""
+        span = self.gold_keys().get(self.candidates[index].key)
+        if span is None:
+            return None
+        entry = (self.record.provenance or {}).get(span.id)
+        return entry.decision if entry is not None else "edited"
 
     def _initial_record(self) -> AnnotationRecord:
         """A new gold record with the agreed spans (decision ``unanimous``)."""
         spans = []
         provenance = {}
         used: set[str] = set()
-        for candidate in self.candidates:
+        for candidate in self._votes:
             if candidate.agreed:
                 span = self._span(candidate.key, fresh_id("g", used))
                 spans.append(span)
@@ -141,7 +189,6 @@ class ReviewDocument:
         """Put candidate ``index`` into gold, replacing competing versions of the same stretch."""
         candidate = self.candidates[index]
         start, end, label = candidate.key
-        self.rejected.discard(candidate.key)
         competing = {
             other.key
             for other in self.candidates
@@ -165,23 +212,34 @@ class ReviewDocument:
             used = {span.id for span in self.record.spans}
             existing = self._span(candidate.key, fresh_id("g", used))
             spans.append(existing)
-        provenance[existing.id] = SpanProvenance(
-            annotators=list(candidate.voters), decision="accepted"
-        )
+        before = provenance.get(existing.id)
+        if before is None or before.decision != "edited":  # the adjudicator's own span stays so
+            provenance[existing.id] = SpanProvenance(
+                annotators=list(candidate.voters), decision="accepted"
+            )
         spans.sort(key=lambda span: (span.start, span.end, span.label))
-        self._update(spans, provenance)
+        rejected = [
+            span
+            for span in self.record.rejected or []
+            if (span.start, span.end, span.label) != candidate.key
+        ]
+        self._update(spans, provenance, rejected)
 
     def reject(self, index: int) -> None:
-        """Leave candidate ``index`` out of gold."""
+        """Leave candidate ``index`` out of gold, and remember that it was rejected."""
         key = self.candidates[index].key
-        self.rejected.add(key)
+        rejected = list(self.record.rejected or [])
+        if key not in self.rejected:
+            used = {span.id for span in rejected}
+            rejected.append(self._span(key, fresh_id("x", used)))
+            rejected.sort(key=lambda span: (span.start, span.end, span.label))
         spans = [span for span in self.record.spans if (span.start, span.end, span.label) != key]
         provenance = {
             span.id: (self.record.provenance or {})[span.id]
             for span in spans
             if span.id in (self.record.provenance or {})
         }
-        self._update(spans, provenance)
+        self._update(spans, provenance, rejected)
 
     def set_done(self, done: bool) -> None:
         status = Status.done if done else Status.in_progress
@@ -189,9 +247,19 @@ class ReviewDocument:
             self.record = self.record.model_copy(update={"status": status})
             self.changed = True
 
-    def _update(self, spans: Sequence[Span], provenance: dict[str, SpanProvenance]) -> None:
+    def _update(
+        self,
+        spans: Sequence[Span],
+        provenance: dict[str, SpanProvenance],
+        rejected: list[Span],
+    ) -> None:
         record = self.record.model_copy(
-            update={"spans": list(spans), "provenance": provenance, "updated_at": utc_now_iso()}
+            update={
+                "spans": list(spans),
+                "provenance": provenance,
+                "rejected": rejected or None,
+                "updated_at": utc_now_iso(),
+            }
         )
         self.record = self._with_relations(record)
         self.changed = True

@@ -117,6 +117,9 @@ class AnnotationRecord(BaseModel):
     """Where the annotator left the cursor, restored on reopening."""
     provenance: dict[str, SpanProvenance] | None = None
     """Gold records only: span id to where the span came from."""
+    rejected: list[Span] | None = None
+    """Gold records only: versions the adjudicator rejected, so that ``adjudicate --auto`` does
+    not bring them back. Not part of the annotation: exports and agreement ignore it."""
 
     @field_validator("schema_version")
     @classmethod

@@ -60,6 +60,7 @@ class _State:
     note: str
     cursor: int
     current_id: str | None
+    provenance: tuple[tuple[str, SpanProvenance], ...] | None
 
 
 def _span_order(span: Span) -> tuple[int, int, str, str]:
@@ -93,7 +94,15 @@ class EditingSession:
         self.status: Status = record.status if record else Status.in_progress
         self.note: str = record.note if record else ""
         self.base_seconds = record.seconds_spent if record else 0.0
-        self.provenance = record.provenance if record else None
+        self.provenance: dict[str, SpanProvenance] | None = None
+        """Gold records: span id to where it came from; a span added or changed here is
+        ``edited``. Kept when the record has provenance or the annotator is the gold one."""
+        if record is not None and record.provenance is not None:
+            self.provenance = dict(record.provenance)
+        elif annotator == config.gold_annotator:
+            self.provenance = {}
+        self.rejected = list(record.rejected) if record and record.rejected is not None else None
+        """Gold records: versions the adjudicator rejected, carried through unchanged."""
         self.time = ActiveTime()
         self.cursor = 0
         self.anchor: int | None = None
@@ -111,11 +120,7 @@ class EditingSession:
         self._paragraphs: list[int] | None = None
         self._undo: list[_State] = []
         self._redo: list[_State] = []
-        numbers = [
-            int(match.group(1))
-            for item_id in self._ids()
-            if (match := _ID.match(item_id))
-        ]
+        numbers = [int(match.group(1)) for item_id in self._ids() if (match := _ID.match(item_id))]
         self._next_id = max(numbers, default=0) + 1
         if record is not None and record.cursor is not None:
             self.cursor = self._clamp(record.cursor)
@@ -241,9 +246,25 @@ class EditingSession:
         return self._paragraphs
 
     def next_paragraph(self, *, extend: bool = False) -> None:
+        """``}``: the next paragraph's start; while selecting, this paragraph's last character.
+
+        Stopping before the blank line when selecting (as vim's visual mode does) lets
+        ``v`` ``}`` take a whole quoted paragraph without the next paragraph's first word.
+        """
         starts = self._paragraph_starts()
         index = bisect_right(starts, self.cursor)
-        self.move_to(starts[index] if index < len(starts) else self.last_offset, extend=extend)
+        if not (extend or self.visual):
+            self.move_to(starts[index] if index < len(starts) else self.last_offset)
+            return
+        while True:
+            last = starts[index] if index < len(starts) else len(self.text)
+            while last > 0 and self.text[last - 1].isspace():
+                last -= 1
+            target = max(last - 1, 0)
+            if target > self.cursor or index >= len(starts):
+                break
+            index += 1
+        self.move_to(max(target, self.cursor), extend=extend)
 
     def prev_paragraph(self, *, extend: bool = False) -> None:
         starts = self._paragraph_starts()
@@ -257,12 +278,17 @@ class EditingSession:
         self.move_to(self.last_offset, extend=extend)
 
     def start_visual(self) -> None:
-        """``v``: anchor a selection at the cursor; later moves extend it. Again: cancel."""
+        """``v``: anchor a selection at the cursor; later moves extend it. Again: cancel.
+
+        With a selection already there (a search match, a drag), ``v`` keeps its start, so
+        ``/“The count`` Enter ``v`` ``}`` selects from the match to the paragraph's end.
+        """
         if self.visual:
             self.clear_selection()
             return
         self.visual = True
-        self.anchor = self.cursor
+        if self.anchor is None:
+            self.anchor = self.cursor
 
     def clear_selection(self) -> None:
         self.anchor = None
@@ -325,6 +351,7 @@ class EditingSession:
             self.note,
             self.cursor,
             self.current_id,
+            None if self.provenance is None else tuple(self.provenance.items()),
         )
 
     def _restore(self, state: _State) -> None:
@@ -334,6 +361,7 @@ class EditingSession:
         self.note = state.note
         self.cursor = self._clamp(state.cursor)
         self.current_id = state.current_id
+        self.provenance = None if state.provenance is None else dict(state.provenance)
         self.anchor = None
         self.visual = False
 
@@ -376,6 +404,10 @@ class EditingSession:
         if self.current_id == span.id:
             self.current_id = None
 
+    def _mark_edited(self, span: Span) -> None:
+        if self.provenance is not None:
+            self.provenance[span.id] = SpanProvenance(annotators=[], decision="edited")
+
     def _keep_cursor_in(self, span: Span) -> None:
         if not span.start <= self.cursor < span.end:
             self.cursor = self._clamp(min(max(self.cursor, span.start), span.end - 1))
@@ -401,6 +433,7 @@ class EditingSession:
                 return self.to_record()
         span = self._make_span(start, end, label)
         self._insert(span)
+        self._mark_edited(span)
         self.current_id = span.id
         self.anchor, self.visual = None, False
         self._keep_cursor_in(span)
@@ -472,6 +505,7 @@ class EditingSession:
         moved = span.model_copy(update={"start": start, "end": end, "text": text[start:end]})
         self.spans = [item for item in self.spans if item.id != span.id]
         self._insert(moved)
+        self._mark_edited(moved)
         self.current_id = moved.id
         self._keep_cursor_in(moved)
         self.message = f"{moved.label} “{_excerpt(moved.text)}”"
@@ -634,6 +668,7 @@ class EditingSession:
             seconds_spent=round(self.base_seconds + self.time.total, 1),
             cursor=self.cursor,
             provenance=self._live_provenance(),
+            rejected=self._live_rejected(),
         )
 
     def _live_provenance(self) -> dict[str, SpanProvenance] | None:
@@ -641,6 +676,14 @@ class EditingSession:
             return None
         live = {span.id for span in self.spans}
         return {key: value for key, value in self.provenance.items() if key in live}
+
+    def _live_rejected(self) -> list[Span] | None:
+        """The rejected versions, less any the adjudicator has since put back into gold."""
+        if self.rejected is None:
+            return None
+        live = {(span.start, span.end, span.label) for span in self.spans}
+        kept = [span for span in self.rejected if (span.start, span.end, span.label) not in live]
+        return kept or None
 
 
 def _excerpt(text: str, width: int = 40) -> str:

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from annotator.model.config import ProjectConfig
 from annotator.model.errors import Problem
-from annotator.model.records import AnnotationRecord
+from annotator.model.records import AnnotationRecord, Span
 from annotator.model.text import text_sha256
 
 
@@ -53,6 +53,16 @@ def check_record(
     def report(message: str, field: str) -> None:
         problems.append(Problem(message, file=file, line=line, field=field))
 
+    def check_extent(span: Span, text: str, where: str) -> None:
+        if span.end > len(text):
+            report(f"end {span.end} is past the end of the text ({len(text)})", f"{where}.end")
+        elif text[span.start : span.end] != span.text:
+            report(
+                f"text {span.text!r} does not match the document there "
+                f"({text[span.start : span.end]!r})",
+                f"{where}.text",
+            )
+
     labels = set(config.label_names)
     if text is None:
         report(f"no document with id {record.doc_id!r} in the corpus", "doc_id")
@@ -75,14 +85,7 @@ def check_record(
                 f"{where}.label",
             )
         if text is not None:
-            if span.end > len(text):
-                report(f"end {span.end} is past the end of the text ({len(text)})", f"{where}.end")
-            elif text[span.start : span.end] != span.text:
-                report(
-                    f"text {span.text!r} does not match the document there "
-                    f"({text[span.start : span.end]!r})",
-                    f"{where}.text",
-                )
+            check_extent(span, text, where)
     relation_ids: set[str] = set()
     for index, relation in enumerate(record.relations):
         where = f"relations[{index}]"
@@ -107,6 +110,9 @@ def check_record(
                     f"span {span_id!r} is {label}",
                     f"{where}.{end_name}",
                 )
+    if text is not None:
+        for index, span in enumerate(record.rejected or []):
+            check_extent(span, text, f"rejected[{index}]")
     if record.provenance is not None:
         for span_id in record.provenance:
             if span_id not in span_labels:

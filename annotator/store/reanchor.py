@@ -103,9 +103,17 @@ def reanchor_record(
     if unplaced:
         return None, moved, unplaced
     cursor = record.cursor if record.cursor is None or record.cursor <= len(text) else len(text)
+    rejected = None  # a gold record's rejections follow their text; lost ones are only advice
+    if record.rejected is not None:
+        rejected = [
+            span.model_copy(update={"start": placed, "end": placed + len(span.text)})
+            for span in record.rejected
+            if not isinstance(placed := place_span(span, text, window), Unplaced)
+        ] or None
     new_record = record.model_copy(
         update={
             "spans": spans,
+            "rejected": rejected,
             "text_sha256": text_sha256(text),
             "updated_at": utc_now_iso(),
             "cursor": cursor,

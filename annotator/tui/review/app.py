@@ -3,13 +3,16 @@
 The overview shows per-label agreement as bars, the annotator-pair matrix and the documents
 sorted by agreement, lowest first (``f`` cycles the filter, ``/`` filters by id). Enter opens a
 document: every candidate span with who marked it; ``n``/``N`` walk the disagreements, ``a``
-accepts the current version into gold, ``x`` rejects it, ``d`` marks the gold record done.
-Every decision is saved at once in the gold annotator's file.
+accepts the current version into gold, ``x`` rejects it, ``d`` marks the gold record done and
+``e`` opens the gold record on the annotate screen for free editing (``q`` comes back). Every
+decision is saved at once in the gold annotator's file. The screens are a view over a
+:class:`ReviewProject`, so the annotate application can show them too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
@@ -20,14 +23,15 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from annotator.agreement.dataset import Selection
-from annotator.agreement.report import AgreementReport, DocumentFigures, compute_agreement
+from annotator.agreement.report import DocumentFigures
 from annotator.agreement.review import ReviewDocument
-from annotator.model.config import ProjectConfig
+from annotator.agreement.review_project import ReviewProject
 from annotator.model.errors import AnnotatorError
 from annotator.model.records import Status
+from annotator.model.text import display_safe
 from annotator.store.project import Project
 from annotator.tui.article_view import ArticleView
+from annotator.tui.review.edit import make_gold_edit_screen
 
 FILTERS = ("all", "disagreeing", "not done")
 BAR_WIDTH = 24
@@ -46,36 +50,43 @@ def number(value: float | None) -> Text:
 
 
 class SummaryScreen(Screen[None]):
+    """The project overview. Standalone (``annotator review``) ``q`` quits; opened from the
+    annotate application, ``q`` and Escape go back to annotating."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f", "cycle_filter", "filter"),
         Binding("slash", "search", "find id"),
         Binding("r", "reload", "recompute"),
-        Binding("q", "app.quit", "quit"),
+        Binding("q", "leave", "quit"),
     ]
+    DEFAULT_CSS = """
+    SummaryScreen #overview { height: auto; max-height: 12; }
+    SummaryScreen #labels { width: 1fr; padding: 0 1; }
+    SummaryScreen #pairs { width: 1fr; padding: 0 1; }
+    SummaryScreen #documents { height: 1fr; }
+    SummaryScreen #review-search { height: 3; }
+    SummaryScreen #review-status { height: 1; background: $boost; }
+    """
 
-    def __init__(self) -> None:
+    def __init__(self, review: ReviewProject, *, standalone: bool = True) -> None:
         super().__init__()
+        self.review = review
+        self.standalone = standalone
         self.filter_index = 0
-
-    @property
-    def review(self) -> ReviewApp:
-        app = self.app
-        assert isinstance(app, ReviewApp)
-        return app
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="overview"):
             yield Static(id="labels")
             yield Static(id="pairs")
-        yield Input(placeholder="document id contains… (Enter to apply)", id="search")
+        yield Input(placeholder="document id contains… (Enter to apply)", id="review-search")
         yield DataTable(id="documents", cursor_type="row", zebra_stripes=True)
-        yield Static(id="status")
+        yield Static(id="review-status")
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one("#documents", DataTable)
         table.add_columns("document", "F1 exact", "F1 partial", "α", "annotators", "gold")
-        self.query_one("#search", Input).display = False
+        self.query_one("#review-search", Input).display = False
         self.refresh_view()
         table.focus()
 
@@ -144,7 +155,7 @@ class SummaryScreen(Screen[None]):
                 key=row.doc_id,
             )
         report = self.review.report
-        self.query_one("#status", Static).update(
+        self.query_one("#review-status", Static).update(
             Text(
                 f"{len(table.rows)} of {report.counted} compared document(s) · filter: "
                 f"{FILTERS[self.filter_index]}"
@@ -158,11 +169,11 @@ class SummaryScreen(Screen[None]):
         self._fill_documents()
 
     def action_search(self) -> None:
-        search = self.query_one("#search", Input)
+        search = self.query_one("#review-search", Input)
         search.display = True
         search.focus()
 
-    @on(Input.Submitted, "#search")
+    @on(Input.Submitted, "#review-search")
     def _searched(self, event: Input.Submitted) -> None:
         self.review.search = event.value.strip()
         event.input.display = False
@@ -177,7 +188,41 @@ class SummaryScreen(Screen[None]):
     def _open(self, event: DataTable.RowSelected) -> None:
         doc_id = event.row_key.value
         if doc_id is not None:
-            self.review.open_document(doc_id)
+            self.open_document(doc_id)
+
+    def open_document(self, doc_id: str) -> None:
+        try:
+            document = self.review.open_document(doc_id)
+        except AnnotatorError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        if document is None:
+            self.notify(
+                f"{doc_id}: fewer than two usable records", severity="warning", markup=False
+            )
+            return
+        self.app.push_screen(DocumentScreen(self.review, document), self._document_closed)
+
+    def _document_closed(self, _result: None) -> None:
+        self._fill_documents()
+
+    def action_leave(self) -> None:
+        if self.standalone:
+            self.app.exit()
+        else:
+            self.review.close()
+            self.dismiss()
+
+
+class EmbeddedSummaryScreen(SummaryScreen):
+    """The overview opened from the annotate application: ``q`` or Escape go back to it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q,escape", "leave", "back to annotating"),
+    ]
+
+    def __init__(self, review: ReviewProject) -> None:
+        super().__init__(review, standalone=False)
 
 
 def _agreement_order(row: DocumentFigures) -> tuple[int, float, str]:
@@ -190,6 +235,8 @@ def _fmt(value: object) -> str:
 
 
 class DocumentScreen(Screen[None]):
+    """One document: every candidate span, who marked it, and the gold decisions."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "walk(1)", "next disagreement"),
         Binding("N", "walk(-1)", "previous"),
@@ -197,23 +244,25 @@ class DocumentScreen(Screen[None]):
         Binding("up,k", "move(-1)", "previous span", show=False),
         Binding("a", "accept", "accept"),
         Binding("x", "reject", "reject"),
+        Binding("e", "edit", "edit gold"),
         Binding("d", "toggle_done", "done"),
         Binding("escape,q", "back", "back"),
     ]
+    DEFAULT_CSS = """
+    DocumentScreen #doc-title { height: 1; }
+    DocumentScreen ArticleView { height: 1fr; border: round $primary; }
+    DocumentScreen #compare { height: auto; max-height: 12; padding: 0 1; }
+    DocumentScreen #doc-status { height: 1; background: $boost; }
+    """
 
-    def __init__(self, document: ReviewDocument, config: ProjectConfig) -> None:
+    def __init__(self, review: ReviewProject, document: ReviewDocument) -> None:
         super().__init__()
+        self.review = review
         self.document = document
-        self.config = config
+        self.config = review.config
         self.current: int | None = document.next_disagreement(None)
         if self.current is None and document.candidates:
             self.current = 0
-
-    @property
-    def review(self) -> ReviewApp:
-        app = self.app
-        assert isinstance(app, ReviewApp)
-        return app
 
     def compose(self) -> ComposeResult:
         document = self.document
@@ -243,13 +292,16 @@ class DocumentScreen(Screen[None]):
             candidate = document.candidates[self.current]
             span = document.spans_for_view()[self.current]
             view.set_marks(candidate.start, None, span)
+            view.scroll_to_offset(candidate.start)
         record = document.record
         decided = sum(1 for index in disagreements if document.state(index) != "open")
         self.query_one("#doc-status", Static).update(
             Text(
                 f"gold: {len(record.spans)} span(s), {len(record.relations)} relation(s), "
                 f"{record.status.value.replace('_', ' ')} · {decided}/{len(disagreements)} "
-                f"disagreement(s) decided · saved to {self.review.gold_file.path.name}"
+                f"disagreement(s) decided · saved to {self.review.gold_file.path.name}",
+                no_wrap=True,
+                overflow="ellipsis",
             )
         )
 
@@ -267,12 +319,15 @@ class DocumentScreen(Screen[None]):
             candidate = document.candidates[index]
             state = document.state(index)
             mark = {"gold": "✓", "rejected": "✗", "open": "?"}[state]
-            if candidate.agreed and state == "gold":
+            if state == "gold" and document.decision(index) == "edited":
+                mark = "✎"
+            elif candidate.agreed and state == "gold":
                 mark = "="
             line = Text()
             line.append("▶ " if index == self.current else "  ")
             line.append(
-                mark + " ", style={"✓": "green", "✗": "red", "?": "yellow"}.get(mark, "cyan")
+                mark + " ",
+                style={"✓": "green", "✗": "red", "?": "yellow", "✎": "magenta"}.get(mark, "cyan"),
             )
             for name in names:
                 line.append(
@@ -281,7 +336,8 @@ class DocumentScreen(Screen[None]):
                 )
             label = self.config.label(candidate.label)
             line.append(f" {candidate.label:<9.9} ", style=label.color if label else "")
-            excerpt = document.text[candidate.start : candidate.end].replace("\n", " ")
+            excerpt = display_safe(document.text[candidate.start : candidate.end])
+            excerpt = " ".join(excerpt.split())
             if len(excerpt) > 60:
                 excerpt = excerpt[:57] + "…"
             line.append(excerpt)
@@ -291,7 +347,10 @@ class DocumentScreen(Screen[None]):
             out.append("\n")
         if not total:
             out.append("nobody marked a span in this document\n", style="dim")
-        out.append("= agreed  ✓ in gold  ✗ rejected  ? open   ● marked it  · did not", style="dim")
+        out.append(
+            "= agreed  ✓ in gold  ✎ edited  ✗ rejected  ? open   ● marked it  · did not",
+            style="dim",
+        )
         return out
 
     def action_walk(self, step: int) -> None:
@@ -320,11 +379,19 @@ class DocumentScreen(Screen[None]):
 
     def action_toggle_done(self) -> None:
         self.document.set_done(self.document.record.status is not Status.done)
-        self.review.save(self.document)
+        self._save()
         self.refresh_view()
 
+    def _save(self) -> bool:
+        try:
+            self.review.save(self.document)
+        except AnnotatorError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return False
+        return True
+
     def _save_and_advance(self) -> None:
-        self.review.save(self.document)
+        self._save()
         following = self.document.next_disagreement(self.current, 1)
         open_next = [
             index for index in self.document.disagreements if self.document.state(index) == "open"
@@ -338,89 +405,51 @@ class DocumentScreen(Screen[None]):
             self.current = following
         self.refresh_view()
 
+    def action_edit(self) -> None:
+        """The gold record on the annotate screen, with the normal annotate keys."""
+        document = self.document
+        if document.changed and not self._save():
+            return
+        screen = make_gold_edit_screen(self.review.project, self.review.gold_file, document.doc_id)
+        if self.current is not None:
+            candidate = document.candidates[self.current]
+            gold_span = document.gold_keys().get(candidate.key)
+            if gold_span is not None:
+                screen.session.jump_to(gold_span)
+            else:
+                screen.session.move_to(candidate.start)
+        self.app.push_screen(screen, self._edited)
+
+    def _edited(self, _result: None) -> None:
+        document = self.document
+        key = document.candidates[self.current].key if self.current is not None else None
+        try:
+            self.review.reload(document)
+        except AnnotatorError as error:
+            self.notify(str(error), severity="error", markup=False)
+        self.current = document.index_of(key) if key is not None else None
+        if self.current is None and document.candidates:
+            self.current = 0
+        self.query_one(ArticleView).set_spans(document.spans_for_view())
+        self.refresh_view()
+
     def action_back(self) -> None:
-        self.review.close_document()
+        self.dismiss()
 
 
 class ReviewApp(App[int]):
-    """Review and adjudicate a project; gold records are saved as decisions are made."""
+    """``annotator review``: adjudicate a project; gold is saved as decisions are made."""
 
     TITLE = "annotator review"
-    CSS = """
-    #overview { height: auto; max-height: 12; }
-    #labels { width: 1fr; padding: 0 1; }
-    #pairs { width: 1fr; padding: 0 1; }
-    #documents { height: 1fr; }
-    #status, #doc-status { height: 1; background: $boost; }
-    #doc-title { height: 1; }
-    ArticleView { height: 1fr; border: round $primary; }
-    #compare { height: auto; max-height: 12; padding: 0 1; }
-    """
+    CSS_PATH = str(Path(__file__).parent.parent / "annotate.tcss")
+    """The annotate screen's styles, for editing gold freely (``e``)."""
 
     def __init__(self, project: Project, *, annotators: Sequence[str] | None = None) -> None:
         super().__init__()
-        self.project = project
-        self.annotator_names = list(annotators) if annotators else None
-        self.gold_name = project.config.gold_annotator
-        self.search = ""
-        self.selection = self._selection()
-        if len(self.selection.annotators) < 2:
-            raise AnnotatorError(
-                "review needs at least two annotators with annotation files "
-                f"(found: {', '.join(self.selection.annotators) or 'none'})",
-                file=project.annotations_dir,
-            )
-        self.report: AgreementReport = compute_agreement(self.selection, per_doc=True)
-        self.gold_file = project.annotations(self.gold_name, writable=True)
-        self.document_screen: DocumentScreen | None = None
-
-    def _selection(self) -> Selection:
-        if self.annotator_names and self.gold_name in self.annotator_names:
-            raise AnnotatorError(f"the gold annotator {self.gold_name!r} cannot be reviewed")
-        return Selection(self.project, annotators=self.annotator_names)
-
-    def recompute(self) -> None:
-        self.selection = self._selection()
-        self.report = compute_agreement(self.selection, per_doc=True)
-
-    def gold_status(self, doc_id: str) -> Status | None:
-        return self.gold_file.status(doc_id)
+        self.review = ReviewProject(project, annotators=annotators)
 
     def on_mount(self) -> None:
-        self.push_screen(SummaryScreen())
-
-    def open_document(self, doc_id: str) -> None:
-        documents = list(
-            Selection(
-                self.project, annotators=self.selection.annotators, doc_ids=[doc_id]
-            ).documents()
-        )
-        if not documents:
-            self.notify(f"{doc_id}: fewer than two usable records", severity="warning")
-            return
-        document = documents[0]
-        review = ReviewDocument(
-            doc_id, document.text, document.records, self.gold_file.get(doc_id), self.gold_name
-        )
-        if review.changed:
-            self.save(review)  # the agreed spans go into gold as soon as the document is opened
-        self.document_screen = DocumentScreen(review, self.project.config)
-        self.push_screen(self.document_screen)
-
-    def save(self, document: ReviewDocument) -> None:
-        try:
-            self.gold_file.save(document.record)
-        except AnnotatorError as error:
-            self.notify(str(error), severity="error", markup=False)
-            return
-        document.changed = False
-
-    def close_document(self) -> None:
-        self.document_screen = None
-        self.pop_screen()
-        screen = self.screen
-        if isinstance(screen, SummaryScreen):
-            screen._fill_documents()
+        self.push_screen(SummaryScreen(self.review))
 
     def on_unmount(self) -> None:
-        self.gold_file.close()
+        self.review.close()

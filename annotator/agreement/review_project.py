@@ -1,0 +1,96 @@
+"""What the review screens share, without a terminal: the report, the gold file, opening documents.
+
+The review screens are a view over this object, so they can be shown by ``annotator review`` or
+from inside the annotate application, which may already hold the gold annotator's file open (a
+second writable handle would fight over its lock): pass that file as ``gold_file``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from annotator.agreement.dataset import Selection
+from annotator.agreement.report import AgreementReport, compute_agreement
+from annotator.agreement.review import ReviewDocument
+from annotator.model.errors import AnnotatorError
+from annotator.model.records import Status
+from annotator.store.annotations import AnnotationFile
+from annotator.store.project import Project
+
+
+class ReviewProject:
+    """The agreement report of a project and the gold records being built."""
+
+    def __init__(
+        self,
+        project: Project,
+        *,
+        annotators: Sequence[str] | None = None,
+        gold_file: AnnotationFile | None = None,
+    ) -> None:
+        self.project = project
+        self.config = project.config
+        self.annotator_names = list(annotators) if annotators else None
+        self.gold_name = project.config.gold_annotator
+        self.search = ""
+        """The document id filter of the overview."""
+        self.selection = self._selection()
+        if len(self.selection.annotators) < 2:
+            raise AnnotatorError(
+                "review needs at least two annotators with annotation files "
+                f"(found: {', '.join(self.selection.annotators) or 'none'})",
+                file=project.annotations_dir,
+            )
+        self.report: AgreementReport = compute_agreement(self.selection, per_doc=True)
+        self._owns_gold_file = gold_file is None
+        self.gold_file = (
+            gold_file
+            if gold_file is not None
+            else project.annotations(self.gold_name, writable=True)
+        )
+
+    def _selection(self) -> Selection:
+        if self.annotator_names and self.gold_name in self.annotator_names:
+            raise AnnotatorError(f"the gold annotator {self.gold_name!r} cannot be reviewed")
+        return Selection(self.project, annotators=self.annotator_names)
+
+    def recompute(self) -> None:
+        self.selection = self._selection()
+        self.report = compute_agreement(self.selection, per_doc=True)
+
+    def gold_status(self, doc_id: str) -> Status | None:
+        return self.gold_file.status(doc_id)
+
+    def open_document(self, doc_id: str) -> ReviewDocument | None:
+        """The document to adjudicate (its agreed spans saved into gold at once); None when
+        fewer than two annotators have a usable record of it."""
+        documents = list(
+            Selection(
+                self.project, annotators=self.selection.annotators, doc_ids=[doc_id]
+            ).documents()
+        )
+        if not documents:
+            return None
+        document = documents[0]
+        review = ReviewDocument(
+            doc_id, document.text, document.records, self.gold_file.get(doc_id), self.gold_name
+        )
+        if review.changed:
+            self.save(review)
+        return review
+
+    def save(self, document: ReviewDocument) -> None:
+        """Save the document's gold record (raises AnnotatorError if the write fails)."""
+        self.gold_file.save(document.record)
+        document.changed = False
+
+    def reload(self, document: ReviewDocument) -> None:
+        """After the gold record was edited on the annotate screen: read it back, fill in who
+        had each edited span, and save that if it changed."""
+        record = self.gold_file.get(document.doc_id)
+        if record is not None and document.reload(record):
+            self.save(document)
+
+    def close(self) -> None:
+        if self._owns_gold_file:
+            self.gold_file.close()

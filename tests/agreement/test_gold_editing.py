@@ -1,0 +1,214 @@
+"""Gold records edited freely and rejections remembered: the session, the merge, validation."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from annotator.agreement.adjudicate import merge_gold
+from annotator.agreement.light import LightRecord
+from annotator.cli import main
+from annotator.model.config import ProjectConfig
+from annotator.model.records import AnnotationRecord, Document, Span, SpanProvenance
+from annotator.model.session import EditingSession
+from annotator.model.text import text_sha256
+from annotator.model.validate import check_record
+from annotator.store.project import Project
+from annotator.tui.review.app import DocumentScreen, ReviewApp
+from annotator.tui.review.edit import GoldEditScreen
+
+from .helpers import build_project, record
+from .test_span_cases import AIDES, CLAIM, EVENT, SHORT_CLAIM, SPEAKER, TEXT
+
+CONFIG = ProjectConfig()
+DOCUMENT = Document(id="d1", text=TEXT)
+
+
+def span(key: tuple[int, int, str], span_id: str) -> Span:
+    start, end, label = key
+    return Span(id=span_id, start=start, end=end, label=label, text=TEXT[start:end])
+
+
+def gold(**update: Any) -> AnnotationRecord:
+    fields: dict[str, Any] = {
+        "doc_id": "d1",
+        "annotator": "gold",
+        "text_sha256": text_sha256(TEXT),
+        "spans": [span(SPEAKER, "g1"), span(SHORT_CLAIM, "g2")],
+        "provenance": {
+            "g1": SpanProvenance(annotators=["alice", "bob"], decision="unanimous"),
+            "g2": SpanProvenance(annotators=["bob"], decision="accepted"),
+        },
+    }
+    fields.update(update)
+    return AnnotationRecord(**fields)
+
+
+def keyed(record: AnnotationRecord) -> dict[tuple[int, int, str], SpanProvenance]:
+    provenance = record.provenance or {}
+    return {(s.start, s.end, s.label): provenance[s.id] for s in record.spans}
+
+
+# -- the editing session ------------------------------------------------------------------------
+
+
+def test_session_marks_added_and_changed_gold_spans_edited() -> None:
+    session = EditingSession(DOCUMENT, CONFIG, "gold", gold())
+    session.move_to(TEXT.index("aides"))
+    saved = session.tag("speaker")
+    assert saved is not None
+    assert keyed(saved)[AIDES] == SpanProvenance(annotators=[], decision="edited")
+    # Moving the end of the accepted claim makes it edited; the speaker keeps its provenance.
+    session.jump_to(session.span("g2"))  # type: ignore[arg-type]
+    saved = session.move_edge("end", +1)
+    assert saved is not None
+    provenance = keyed(saved)
+    assert provenance[SPEAKER].decision == "unanimous"
+    moved = next(s for s in saved.spans if s.id == "g2")
+    assert moved.text == "the ceasefire will hold through"
+    assert provenance[(moved.start, moved.end, "claim")].decision == "edited"
+    # Undo brings back the claim as it was, with its provenance as it was.
+    saved = session.undo()
+    assert saved is not None and keyed(saved)[SHORT_CLAIM].decision == "accepted"
+    # Deleting a span drops its provenance entry.
+    session.jump_to(session.span("g1"))  # type: ignore[arg-type]
+    saved = session.delete_span()
+    assert saved is not None and saved.provenance is not None and "g1" not in saved.provenance
+
+
+def test_gold_annotator_without_a_record_gets_provenance_others_do_not() -> None:
+    session = EditingSession(DOCUMENT, CONFIG, "gold")
+    saved = session.tag("speaker")
+    assert saved is not None and saved.provenance is not None
+    assert [p.decision for p in saved.provenance.values()] == ["edited"]
+    plain = EditingSession(DOCUMENT, CONFIG, "alice")
+    saved = plain.tag("speaker")
+    assert saved is not None and saved.provenance is None
+    line = orjson.loads(orjson.dumps(saved.model_dump(mode="json", exclude_none=True)))
+    assert "provenance" not in line and "rejected" not in line
+
+
+def test_session_keeps_rejections_until_the_span_is_drawn_again() -> None:
+    rejected = [span(EVENT, "x1"), span(AIDES, "x2")]
+    session = EditingSession(DOCUMENT, CONFIG, "gold", gold(rejected=rejected))
+    session.move_to(TEXT.index("Minister"))
+    saved = session.tag("entity")
+    assert saved is not None and saved.rejected == rejected
+    session.move_to(TEXT.index("aides"))
+    saved = session.tag("speaker")  # the adjudicator changes their mind about "aides"
+    assert saved is not None and saved.rejected == [rejected[0]]
+
+
+# -- the automatic merge and validation ---------------------------------------------------------
+
+
+def light(name: str, keys: list[tuple[int, int, str]]) -> LightRecord:
+    spans = [(f"s{index}", start, end, label) for index, (start, end, label) in enumerate(keys)]
+    return LightRecord("d1", name, text_sha256(TEXT), spans, [])
+
+
+def test_auto_merge_does_not_bring_back_a_rejected_span() -> None:
+    votes = {"alice": light("alice", [SPEAKER, EVENT]), "bob": light("bob", [SPEAKER, EVENT])}
+    existing = gold(spans=[span(SPEAKER, "g1")], rejected=[span(EVENT, "x1")])
+    existing = existing.model_copy(update={"provenance": {"g1": existing.provenance["g1"]}})  # type: ignore[index]
+    merged, outcome = merge_gold("d1", TEXT, votes, existing, "gold")
+    assert merged is None and outcome.action == "unchanged"
+    without, _ = merge_gold("d1", TEXT, votes, existing.model_copy(update={"rejected": None}), "g")
+    assert without is not None and EVENT in keyed(without)
+
+
+def test_validate_checks_the_text_of_rejected_spans() -> None:
+    bad = Span(id="x1", start=0, end=7, label="event", text="Foreign")
+    moved = bad.model_copy(update={"start": 1, "end": 8})
+    problems = check_record(gold(rejected=[bad, moved]), TEXT, CONFIG, file="gold.jsonl", line=3)
+    assert [problem.field for problem in problems] == ["rejected[1].text"]
+
+
+# -- the review screens -------------------------------------------------------------------------
+
+
+def make_project(tmp_path: Path) -> Project:
+    annotations = {
+        "alice": {"d1": record("alice", "d1", TEXT, [SPEAKER, CLAIM, EVENT])},
+        "bob": {"d1": record("bob", "d1", TEXT, [SPEAKER, SHORT_CLAIM, AIDES])},
+    }
+    return build_project(tmp_path / "p", {"d1": TEXT}, annotations)
+
+
+def saved_gold(project: Project) -> AnnotationRecord:
+    found = Project(project.root).annotations("gold").get("d1")
+    assert found is not None
+    return found
+
+
+def test_rejection_is_saved_and_survives_auto_and_reopening(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    asyncio.run(_reject_event(project))
+    assert [(s.start, s.end, s.label) for s in saved_gold(project).rejected or []] == [EVENT]
+    assert main(["adjudicate", str(project.root), "--auto", "--min-votes", "1"]) == 0
+    after = saved_gold(project)
+    assert EVENT not in keyed(after) and AIDES in keyed(after)
+    assert main(["validate", str(project.root)]) == 0
+    asyncio.run(_reopen_shows_rejected(project))
+
+
+async def _reject_event(project: Project) -> None:
+    app = ReviewApp(project)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("enter")
+        screen = app.screen
+        assert isinstance(screen, DocumentScreen)
+        while screen.document.candidates[screen.current or 0].key != EVENT:
+            await pilot.press("n")
+        await pilot.press("x")
+
+
+async def _reopen_shows_rejected(project: Project) -> None:
+    app = ReviewApp(project)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("enter")
+        screen = app.screen
+        assert isinstance(screen, DocumentScreen)
+        index = screen.document.index_of(EVENT)
+        assert index is not None and screen.document.state(index) == "rejected"
+
+
+def test_edit_key_opens_gold_on_the_annotate_screen_and_back(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    asyncio.run(_edit_freely(project))
+    saved = saved_gold(project)
+    provenance = keyed(saved)
+    assert provenance[SPEAKER].decision == "unanimous"
+    # The adjudicator tagged bob's "aides" speaker on the annotate screen: edited, and the
+    # review screen filled in that bob had exactly that span.
+    assert provenance[AIDES] == SpanProvenance(annotators=["bob"], decision="edited")
+    assert main(["validate", str(project.root)]) == 0
+
+
+async def _edit_freely(project: Project) -> None:
+    app = ReviewApp(project)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("enter")
+        review = app.screen
+        assert isinstance(review, DocumentScreen)
+        while review.document.candidates[review.current or 0].key != AIDES:
+            await pilot.press("n")
+        await pilot.press("e")
+        await pilot.pause()
+        edit = app.screen
+        assert isinstance(edit, GoldEditScreen)
+        assert edit.session.cursor == AIDES[0]  # the cursor starts on the current candidate
+        await pilot.press("1")  # tag the word under the cursor as speaker (the first label)
+        await pilot.press("]")  # stays on this document
+        assert edit.session.document.id == "d1"
+        await pilot.press("q")
+        await pilot.pause()
+        back_on_review = app.screen is review
+        assert back_on_review
+        index = review.document.index_of(AIDES)
+        assert index is not None and review.document.state(index) == "gold"
+        assert review.current == index
+        assert "✎" in str(review.query_one("#compare").render())
