@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -192,21 +196,44 @@ def test_read_only_folder_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.M
         annotations.save(record("short", "fine now"))
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
-def test_really_read_only_folder(tmp_path: Path) -> None:  # pragma: no cover - needs non-root
-    project = Project(make_crash_project(tmp_path / "p"))
-    with project.annotations("alice", writable=True) as annotations:
-        annotations.save(record("short", "first"))
-    before = project.annotation_path("alice").read_bytes()
-    project.annotations_dir.chmod(0o555)
-    project.annotation_path("alice").chmod(0o444)
+_OPEN_AS_ANOTHER_USER = """
+import sys
+from annotator.model.errors import AnnotatorError
+from annotator.store.project import Project
+try:
+    Project(sys.argv[1]).annotations("alice", writable=True)
+except AnnotatorError as error:
+    print(error)
+    raise SystemExit(3)
+raise SystemExit(0)
+"""
+
+
+def test_really_read_only_folder() -> None:
+    """Real permissions, not a monkeypatch. Root ignores them, so as root the opening runs in
+    a child process without the capability to override file permissions (``setpriv``)."""
+    base = Path(tempfile.mkdtemp(prefix="annotator-ro-", dir="/tmp"))
     try:
-        with pytest.raises(AnnotatorError, match="cannot open for writing"):
-            project.annotations("alice", writable=True)
+        base.chmod(0o755)
+        project = Project(make_crash_project(base / "p"))
+        with project.annotations("alice", writable=True) as annotations:
+            annotations.save(record("short", "first"))
+        before = project.annotation_path("alice").read_bytes()
+        for path in (base / "p", *sorted((base / "p").rglob("*"))):
+            path.chmod(0o555 if path.is_dir() else 0o444)
+        command = [sys.executable, "-c", _OPEN_AS_ANOTHER_USER, str(base / "p")]
+        if os.geteuid() == 0:
+            setpriv = shutil.which("setpriv")
+            assert setpriv, "as root this test needs util-linux's setpriv to drop CAP_DAC_OVERRIDE"
+            command = [setpriv, "--bounding-set", "-dac_override,-dac_read_search", *command]
+        result = subprocess.run(command, capture_output=True, text=True, check=False, cwd=base)
+        assert result.returncode == 3, result.stdout + result.stderr
+        assert "cannot open for writing" in result.stdout or "Permission denied" in result.stdout
+        assert project.annotation_path("alice").read_bytes() == before
     finally:
-        project.annotations_dir.chmod(0o755)
-        project.annotation_path("alice").chmod(0o644)
-    assert project.annotation_path("alice").read_bytes() == before
+        for path in (base, *base.rglob("*")):
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        shutil.rmtree(base)
 
 
 def test_file_replaced_under_the_program(store: tuple[Path, AnnotationFile]) -> None:
