@@ -9,6 +9,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from annotator.model.errors import visible
+
 UNDEFINED = "—"
 WORST_DOCUMENTS = 10
 HEADERS = {
@@ -45,7 +47,7 @@ def print_tables(
     reasons = Counter(_reason_kind(item["reason"]) for item in documents["excluded"])
     console.print(
         Text.assemble(
-            (f"{project}", "bold"),
+            (visible(project), "bold"),
             f": {', '.join(data['annotators'])}; {documents['counted']} document(s) compared "
             f"({documents['all_annotators']} by every annotator), "
             f"{len(documents['excluded'])} excluded",
@@ -104,7 +106,7 @@ def print_tables(
         worst.add_column("spans", justify="right")
         for row in shown:
             worst.add_row(
-                Text(row["doc_id"]),
+                Text(visible(row["doc_id"])),
                 *(
                     cell(row.get(key))
                     for key in (

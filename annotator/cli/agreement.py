@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from annotator.cli.common import add_project_argument, open_project, split_list
-from annotator.model.errors import AnnotatorError
+from annotator.model.errors import AnnotatorError, visible
 
 PROGRESS_MIN_DOCUMENTS = 200
 """Below this many documents a run is too short for a progress bar to help."""
@@ -144,7 +144,7 @@ def run_agreement(args: argparse.Namespace) -> int:
 
         print_tables(data, str(args.project), per_doc=args.per_doc)
     if args.units is not None:
-        print(f"unit table written to {args.units}", file=sys.stderr)
+        print(f"unit table written to {visible(str(args.units))}", file=sys.stderr)
     return 0
 
 
@@ -231,14 +231,14 @@ def run_adjudicate(args: argparse.Namespace) -> int:
     counts = Counter(outcome.action for outcome in summary.outcomes)
     for outcome in summary.outcomes:
         if outcome.action != "unchanged":
-            print(f"{outcome.doc_id}: {outcome.describe()}")
+            print(visible(f"{outcome.doc_id}: {outcome.describe()}"))
     gold = project.config.gold_annotator
     verb = "would write" if args.dry_run else "wrote"
     print(
         f"{verb} {counts['created']} new and {counts['updated']} updated {gold} record(s); "
         f"{counts['unchanged']} unchanged, {counts['skipped']} left alone "
         f"({summary.spans_added} span(s) added, {summary.spans_kept} kept, "
-        f"{summary.spans_removed} removed) in {project.annotation_path(gold)}",
+        f"{summary.spans_removed} removed) in {visible(str(project.annotation_path(gold)))}",
         file=sys.stderr,
     )
     return 0
