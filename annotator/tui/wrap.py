@@ -32,6 +32,19 @@ def _graphemes(text: str, start: int, end: int) -> list[tuple[int, int, int]]:
     piece = text[start:end]
     if piece.isascii() and "\t" not in piece:
         return [(start + i, start + i + 1, 1) for i in range(len(piece))]
+    if "\t" in piece:
+        # Rich counts a tab as a zero-width mark joined to the grapheme before it; it must be
+        # a grapheme of its own, or it reaches the terminal raw and every later column shifts.
+        found: list[tuple[int, int, int]] = []
+        offset = start
+        for part in piece.split("\t"):
+            if part:
+                found += _graphemes(text, offset, offset + len(part))
+            offset += len(part)
+            if offset < end:
+                found.append((offset, offset + 1, 0))  # the tab; its width depends on the column
+                offset += 1
+        return found
     spans, _ = split_graphemes(piece)
     return [(start + a, start + b, width) for a, b, width in spans]
 

@@ -39,7 +39,8 @@ def saved_records(root: Path, annotator: str = "tester") -> dict[str, dict[str, 
     path = root / "annotations" / f"{annotator}.jsonl"
     records: dict[str, dict[str, object]] = {}
     if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
+        # split on "\n" only: str.splitlines would also cut at U+2028 inside a JSON string
+        for line in path.read_text(encoding="utf-8").split("\n"):
             if line.strip():
                 record = json.loads(line)
                 records[record["doc_id"]] = record

@@ -175,3 +175,15 @@ def test_wrap_respects_width_and_keeps_every_offset_on_one_row() -> None:
     covered = [i for s, e in zip(wrapped.starts, wrapped.ends, strict=True) for i in range(s, e)]
     newlines = [i for i, char in enumerate(text) if char == "\n"]
     assert sorted(covered + newlines) == list(range(len(text)))
+
+
+def test_tabs_are_cells_of_their_own_expanded_to_spaces() -> None:
+    """Rich joins a tab to the grapheme before it; drawn as is, a raw tab would reach the
+    terminal and shift every later column of the row."""
+    text = "col1\tcol2\t\tcol4 東\tx"
+    cells = row_cells(text, 0, len(text))
+    assert all("\t" not in cell.text for cell in cells)
+    tabs = [cell for cell in cells if text[cell.start] == "\t"]
+    assert [(cell.x, cell.width) for cell in tabs] == [(4, 4), (12, 4), (16, 4), (27, 1)]
+    assert "".join(cell.text for cell in cells) == "col1    col2        col4 東 x"
+    assert sum(cell.width for cell in cells) == 29
