@@ -175,6 +175,11 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
             self.save_state = "saved" if doc_id in self.saver else "not saved yet"
         self._show_document()
 
+    def reload_document(self) -> None:
+        """Read this document's record again (another screen of the app changed it)."""
+        self.session = self._make_session(self.session.document.id)
+        self._show_document()
+
     def _next_not_done(self, start: int) -> str | None:
         count = len(self.doc_ids)
         for step in range(1, count + 1):

@@ -17,6 +17,7 @@ from annotator.store.annotations import AnnotationFile
 from annotator.store.project import Project
 from annotator.tui.annotate_screen import AnnotateScreen, make_annotate_screen_class
 from annotator.tui.keys import action_method
+from annotator.tui.review.commands import ReviewCommands, open_review
 
 
 class ActionCommands(Provider):
@@ -63,7 +64,7 @@ class AnnotateApp(App[None]):
 
     CSS_PATH = "annotate.tcss"
     TITLE = "annotator"
-    COMMANDS = App.COMMANDS | {ActionCommands}
+    COMMANDS = App.COMMANDS | {ActionCommands, ReviewCommands}
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(
@@ -91,6 +92,17 @@ class AnnotateApp(App[None]):
             if isinstance(screen, AnnotateScreen):
                 return screen
         raise LookupError("no annotate screen")
+
+    def action_review_agreement(self) -> None:
+        """The review screens (command palette: "Review agreement"); q comes back here."""
+        screen = self.annotate_screen
+        screen.leave_document()
+
+        def closed() -> None:
+            if screen.annotations.annotator == self.project.config.gold_annotator:
+                screen.reload_document()  # the review may have changed this gold record
+
+        open_review(self, self.project, screen.annotations, closed)
 
     async def action_quit(self) -> None:
         """``ctrl+q`` anywhere: the annotate screen's quit (asks first if edits are unsaved)."""

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from textual.command import CommandList
 
 from annotator.agreement.adjudicate import merge_gold
 from annotator.agreement.light import LightRecord
@@ -212,3 +213,54 @@ async def _edit_freely(project: Project) -> None:
         assert index is not None and review.document.state(index) == "gold"
         assert review.current == index
         assert "✎" in str(review.query_one("#compare").render())
+
+
+# -- from the annotate application --------------------------------------------------------------
+
+
+def test_annotate_app_opens_review_from_the_command_palette(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    asyncio.run(_review_from_annotate(project))
+    assert [(s.start, s.end, s.label) for s in saved_gold(project).rejected or []] == [EVENT]
+
+
+def palette_options(app: Any) -> list[Any]:
+    found = app.screen.query(CommandList)
+    if not found:
+        return []
+    results = found.first()
+    return [results.get_option_at_index(i) for i in range(results.option_count)]
+
+
+async def _review_from_annotate(project: Project) -> None:
+    from annotator.tui.app import AnnotateApp
+    from annotator.tui.review.app import EmbeddedSummaryScreen
+
+    annotations = project.annotations("gold", writable=True)  # the adjudicator annotating gold
+    app = AnnotateApp(project, annotations, "d1")
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            annotate = app.screen
+            await pilot.press("ctrl+p", *"review agr")
+            for _ in range(100):  # the palette searches in the background: wait for the hit
+                await pilot.pause(0.02)
+                if any("Review agreement" in str(option.prompt) for option in palette_options(app)):
+                    break
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, EmbeddedSummaryScreen)
+            await pilot.press("enter")  # open d1
+            document = app.screen
+            assert isinstance(document, DocumentScreen)
+            while document.document.candidates[document.current or 0].key != EVENT:
+                await pilot.press("n")
+            await pilot.press("x", "escape", "q")
+            await pilot.pause()
+            back_on_annotate = app.screen is annotate
+            assert back_on_annotate
+            # The annotate screen shows gold as the review left it: the agreed speaker.
+            spans = [(s.start, s.end, s.label) for s in app.annotate_screen.session.spans]
+            assert spans == [SPEAKER]
+            await pilot.press("q")
+    finally:
+        annotations.close()

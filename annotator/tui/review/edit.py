@@ -50,8 +50,16 @@ class GoldEditScreen(AnnotateScreen):
         self.query_one("#title", Static).update(title)
 
     def action_quit(self) -> None:
+        """Back to review; while the disk refuses the edits, stay here so they are not lost."""
         self.leave_document()
-        self.dismiss()
+        if self.saver.ok or self.retry_saves():
+            self.dismiss()
+            return
+        self.notify(
+            "not saved yet: staying on the gold record until the disk accepts the edits",
+            severity="error",
+            markup=False,
+        )
 
     def action_next_doc(self) -> None:
         self.notify(ONE_DOCUMENT)
