@@ -4,7 +4,7 @@ Every distinct span any annotator marked is a *candidate*, with the annotators w
 A candidate everyone marked is *agreed*; the others are *disagreements*, which the adjudicator
 walks through and accepts (into gold, provenance ``accepted``) or rejects (out of gold, and into
 the record's ``rejected`` list so that ``adjudicate --auto`` leaves it out). Accepting one version
-of a stretch removes the competing versions (same label, overlapping) from gold.
+of a stretch rejects the competing versions (same label, overlapping).
 Relations follow their ends: a relation that half or more of the annotators drew goes into gold
 when both its ends are there.
 """
@@ -218,11 +218,17 @@ class ReviewDocument:
                 annotators=list(candidate.voters), decision="accepted"
             )
         spans.sort(key=lambda span: (span.start, span.end, span.label))
+        # The competing versions count as rejected: decided, and never brought back by --auto.
         rejected = [
             span
             for span in self.record.rejected or []
             if (span.start, span.end, span.label) != candidate.key
         ]
+        already = {(span.start, span.end, span.label) for span in rejected}
+        used = {span.id for span in rejected}
+        for key in sorted(competing - already):
+            rejected.append(self._span(key, fresh_id("x", used)))
+        rejected.sort(key=lambda span: (span.start, span.end, span.label))
         self._update(spans, provenance, rejected)
 
     def reject(self, index: int) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
@@ -85,7 +86,6 @@ class SummaryScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#documents", DataTable)
-        table.add_columns("document", "F1 exact", "F1 partial", "α", "annotators", "gold")
         self.query_one("#review-search", Input).display = False
         self.refresh_view()
         table.focus()
@@ -93,11 +93,13 @@ class SummaryScreen(Screen[None]):
     def refresh_view(self) -> None:
         report = self.review.report
         data = report.to_json()
-        labels = Text("Per-label agreement (span F1 partial, α)\n", style="bold")
+        labels = Text("Per label: span F1 partial, α\n", style="bold")
+        # Half the screen, less the label, the figures and the padding.
+        width = max(6, min(BAR_WIDTH, self.app.size.width // 2 - 2 - 10 - 16))
         for label in report.labels:
             values = data["per_label"][label]
             labels.append_text(Text(f"{label:<10.10}"))
-            labels.append_text(bar(values["span_f1_partial"]))
+            labels.append_text(bar(values["span_f1_partial"], width))
             labels.append(
                 f" {_fmt(values['span_f1_partial'])}  α {_fmt(values['krippendorff_alpha'])}\n"
             )
@@ -141,7 +143,11 @@ class SummaryScreen(Screen[None]):
 
     def _fill_documents(self) -> None:
         table = self.query_one("#documents", DataTable)
-        table.clear()
+        chosen: object = None
+        if table.row_count:
+            chosen = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        table.clear(columns=True)  # the column widths follow the new rows
+        table.add_columns("document", "exact", "partial", "α", "annotators", "gold")
         for row in self.visible_documents():
             figures = row.figures
             status = self.review.gold_status(row.doc_id)
@@ -150,14 +156,16 @@ class SummaryScreen(Screen[None]):
                 number(figures["span_f1_exact"].value),
                 number(figures["span_f1_partial"].value),
                 number(figures["krippendorff_alpha"].value),
-                Text(", ".join(row.annotators)),
+                Text(_names(row.annotators), overflow="ellipsis", no_wrap=True),
                 Text("—" if status is None else status.value.replace("_", " ")),
                 key=row.doc_id,
             )
+        if isinstance(chosen, str) and chosen in table.rows:
+            table.move_cursor(row=table.get_row_index(chosen))  # back on the document left
         report = self.review.report
         self.query_one("#review-status", Static).update(
             Text(
-                f"{len(table.rows)} of {report.counted} compared document(s) · filter: "
+                f"{len(table.rows)} of {report.counted} compared document(s), span F1 · filter: "
                 f"{FILTERS[self.filter_index]}"
                 + (f" · id contains {self.review.search!r}" if self.review.search else "")
                 + f" · {len(report.excluded)} excluded · Enter opens",
@@ -201,10 +209,13 @@ class SummaryScreen(Screen[None]):
                 f"{doc_id}: fewer than two usable records", severity="warning", markup=False
             )
             return
-        self.app.push_screen(DocumentScreen(self.review, document), self._document_closed)
+        self.app.push_screen(DocumentScreen(self.review, document))
 
-    def _document_closed(self, _result: None) -> None:
-        self._fill_documents()
+    def on_screen_resume(self) -> None:
+        """Back from a document: its gold status may have changed. (Filled here, not in a
+        dismiss callback: a table filled while its screen is not active keeps stale widths.)"""
+        if self.is_mounted:
+            self._fill_documents()
 
     def action_leave(self) -> None:
         if self.standalone:
@@ -225,6 +236,26 @@ class EmbeddedSummaryScreen(SummaryScreen):
         super().__init__(review, standalone=False)
 
 
+def _names(annotators: Sequence[str]) -> str:
+    """``alice,bob,carol``; the first three letters of each when that is long."""
+    joined = ",".join(annotators)
+    return joined if len(joined) <= 15 else ",".join(name[:3] for name in annotators)
+
+
+def _middle_cut(text: str, width: int) -> str:
+    """``text`` in at most ``width`` cells, keeping its start and its end."""
+    if cell_len(text) <= width:
+        return text
+    head = set_cell_size(text, (width - 1) // 2 + (width - 1) % 2).rstrip()
+    tail_width = width - 1 - cell_len(head)
+    tail = ""
+    for character in reversed(text):
+        if cell_len(character + tail) > tail_width:
+            break
+        tail = character + tail
+    return head + "…" + tail.lstrip()
+
+
 def _agreement_order(row: DocumentFigures) -> tuple[int, float, str]:
     value = row.figures["span_f1_partial"].value
     return (value is None, value if value is not None else 0.0, row.doc_id)
@@ -238,13 +269,13 @@ class DocumentScreen(Screen[None]):
     """One document: every candidate span, who marked it, and the gold decisions."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "walk(1)", "next disagreement"),
-        Binding("N", "walk(-1)", "previous"),
+        Binding("n", "walk(1)", "next"),
+        Binding("N", "walk(-1)", "prev"),
         Binding("down,j", "move(1)", "next span", show=False),
         Binding("up,k", "move(-1)", "previous span", show=False),
         Binding("a", "accept", "accept"),
         Binding("x", "reject", "reject"),
-        Binding("e", "edit", "edit gold"),
+        Binding("e", "edit", "edit"),
         Binding("d", "toggle_done", "done"),
         Binding("escape,q", "back", "back"),
     ]
@@ -281,9 +312,11 @@ class DocumentScreen(Screen[None]):
         document = self.document
         disagreements = document.disagreements
         title = Text.assemble(
-            (document.doc_id, "bold"),
-            f"  {len(document.candidates)} candidate span(s), {len(disagreements)} "
-            f"disagreement(s); annotators: {', '.join(document.annotators)}",
+            (display_safe(document.doc_id), "bold"),
+            f"  {len(document.candidates)} candidate span(s) · {len(disagreements)} "
+            f"disagreement(s) · {', '.join(document.annotators)}",
+            no_wrap=True,
+            overflow="ellipsis",
         )
         self.query_one("#doc-title", Static).update(title)
         self.query_one("#compare", Static).update(self._compare_list())
@@ -314,8 +347,11 @@ class DocumentScreen(Screen[None]):
         out.append(header + "  label     text\n", style="bold")
         total = len(document.candidates)
         current = self.current or 0
-        first = max(0, min(current - 4, total - 9))
-        for index in range(first, min(total, first + 9)):
+        # Cells left for the text; long ones keep both ends, where versions usually differ.
+        room = max(16, self.size.width - 2 - len(header) - 13)
+        rows = 9 if self.app.size.height >= 36 else 5  # leave the article room on small screens
+        first = max(0, min(current - rows // 2, total - rows))
+        for index in range(first, min(total, first + rows)):
             candidate = document.candidates[index]
             state = document.state(index)
             mark = {"gold": "✓", "rejected": "✗", "open": "?"}[state]
@@ -337,10 +373,7 @@ class DocumentScreen(Screen[None]):
             label = self.config.label(candidate.label)
             line.append(f" {candidate.label:<9.9} ", style=label.color if label else "")
             excerpt = display_safe(document.text[candidate.start : candidate.end])
-            excerpt = " ".join(excerpt.split())
-            if len(excerpt) > 60:
-                excerpt = excerpt[:57] + "…"
-            line.append(excerpt)
+            line.append(_middle_cut(" ".join(excerpt.split()), room))
             if index == self.current:
                 line.stylize("reverse")
             out.append_text(line)

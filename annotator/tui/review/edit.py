@@ -28,6 +28,10 @@ ONE_DOCUMENT = "editing the gold record of this document only; q goes back to re
 class GoldEditScreen(AnnotateScreen):
     """The annotate screen over ``gold_file``'s record of one document."""
 
+    DEFAULT_CSS = """
+    GoldEditScreen #title { text-wrap: nowrap; text-overflow: ellipsis; }
+    """
+
     def __init__(
         self,
         project: Project,
@@ -42,11 +46,10 @@ class GoldEditScreen(AnnotateScreen):
     def _show_document(self) -> None:
         super()._show_document()
         session = self.session
-        title = Text()
+        title = Text(no_wrap=True, overflow="ellipsis")
         title.append(" GOLD ", style="bold reverse magenta")
-        title.append(" ")
+        title.append(" q: back to review  ", style="dim")
         title.append(display_safe(session.document.title or session.document.id), style="bold")
-        title.append("   q: back to review", style="dim")
         self.query_one("#title", Static).update(title)
 
     def action_quit(self) -> None:
