@@ -291,7 +291,10 @@ class DocumentScreen(Screen[None]):
         self.review = review
         self.document = document
         self.config = review.config
-        self.current: int | None = document.next_disagreement(None)
+        open_ones = [i for i in document.disagreements if document.state(i) == "open"]
+        self.current: int | None = (
+            open_ones[0] if open_ones else document.next_disagreement(None)
+        )  # reopened: carry on where the decisions stopped
         if self.current is None and document.candidates:
             self.current = 0
 
