@@ -264,3 +264,63 @@ async def _review_from_annotate(project: Project) -> None:
             await pilot.press("q")
     finally:
         annotations.close()
+
+
+def test_accepting_a_version_rejects_its_competitors_and_reopening_resumes(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    asyncio.run(_accept_claim(project))
+    saved = saved_gold(project)
+    assert [(s.start, s.end, s.label) for s in saved.rejected or []] == [SHORT_CLAIM]
+    asyncio.run(_reopen_resumes(project))
+
+
+async def _accept_claim(project: Project) -> None:
+    app = ReviewApp(project)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("enter")
+        screen = app.screen
+        assert isinstance(screen, DocumentScreen)
+        while screen.document.candidates[screen.current or 0].key != CLAIM:
+            await pilot.press("n")
+        await pilot.press("a")
+
+
+async def _reopen_resumes(project: Project) -> None:
+    app = ReviewApp(project)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("enter")
+        screen = app.screen
+        assert isinstance(screen, DocumentScreen)
+        # Candidates: speaker (agreed), short claim (rejected), claim (accepted), event, aides.
+        assert screen.document.candidates[screen.current or 0].key == EVENT
+
+
+def test_overview_fits_80_columns_and_shows_the_gold_status_after_a_document(
+    tmp_path: Path,
+) -> None:
+    asyncio.run(_overview_at_80(make_project(tmp_path)))
+
+
+async def _overview_at_80(project: Project) -> None:
+    from textual.widgets import DataTable
+
+    app = ReviewApp(project)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter", "d", "escape")
+        await pilot.pause()
+        table = app.screen.query_one("#documents", DataTable)
+        assert table.virtual_size.width <= 80
+        first_row = table.render_line(1).text
+        assert first_row.split()[0] == "d1" and first_row.rstrip().endswith("done")
+
+
+def test_reanchor_moves_rejected_spans_with_their_text() -> None:
+    from annotator.store.reanchor import reanchor_record
+
+    rejected = [span(EVENT, "x1")]
+    moved_text = "Update: " + TEXT
+    record, _moved, unplaced = reanchor_record(gold(rejected=rejected), moved_text)
+    assert record is not None and not unplaced
+    (placed,) = record.rejected or []
+    assert (placed.start, placed.text) == (EVENT[0] + 8, "ceasefire")
+    assert check_record(record, moved_text, CONFIG) == []
