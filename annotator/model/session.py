@@ -543,22 +543,24 @@ class EditingSession:
                 return relation
         return None
 
-    def link_candidates(self) -> tuple[Span, RelationTypeConfig, list[Span]] | None:
-        """For the current span: the relation type and the possible tails, nearest first."""
+    def link_types(self, head: Span) -> list[RelationTypeConfig]:
+        """Every relation type that accepts ``head``'s label at its head, in config order."""
+        return [
+            relation
+            for relation in self.config.relations
+            if not relation.head_labels or head.label in relation.head_labels
+        ]
+
+    def link_options(self) -> tuple[Span, list[tuple[RelationTypeConfig, list[Span]]]] | None:
+        """For the current span: each relation type it can head, with its tails nearest first."""
         head = self.current_span()
         if head is None:
             self.message = "put the cursor on a span to link it"
             return None
-        relation = self.link_type(head)
-        if relation is None:
+        relations = self.link_types(head)
+        if not relations:
             self.message = f"a {head.label} cannot be linked"
             return None
-        tails = [
-            span
-            for span in self.spans
-            if span.id != head.id
-            and (not relation.tail_labels or span.label in relation.tail_labels)
-        ]
 
         def distance(span: Span) -> tuple[int, int]:
             if span.end <= head.start:
@@ -567,7 +569,24 @@ class EditingSession:
                 return (span.start - head.end, span.start)
             return (0, span.start)
 
-        return head, relation, sorted(tails, key=distance)
+        options = []
+        for relation in relations:
+            tails = [
+                span
+                for span in self.spans
+                if span.id != head.id
+                and (not relation.tail_labels or span.label in relation.tail_labels)
+            ]
+            options.append((relation, sorted(tails, key=distance)))
+        return head, options
+
+    def link_candidates(self) -> tuple[Span, RelationTypeConfig, list[Span]] | None:
+        """For the current span: the first relation type and its possible tails, nearest first."""
+        found = self.link_options()
+        if found is None:
+            return None
+        head, [(relation, tails), *_] = found
+        return head, relation, tails
 
     def _set_link(self, relation: RelationTypeConfig, head: Span, tail: Span) -> None:
         self.relations = [

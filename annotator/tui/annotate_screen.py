@@ -492,26 +492,30 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
     def action_link(self) -> None:
         session = self.session
         session.message = ""
-        found = session.link_candidates()
+        found = session.link_options()
         if found is None:
             self._sync()
             return
-        head, relation, tails = found
+        head, options = found
         had_selection = session.selection() is not None
 
-        def chosen(result: str | None) -> None:
+        def chosen(result: tuple[str, str] | None) -> None:
             if result is None:
                 return
-            if result == NEW_TAIL:
+            relation_name, tail_id = result
+            relation = self.config.relation(relation_name)
+            if relation is None:
+                return
+            if tail_id == NEW_TAIL:
                 session.begin_new_tail(head.id, relation.name)
                 if had_selection and relation.tail_labels:
                     self._do(lambda: session.tag(relation.tail_labels[0]))
                 else:
                     self._sync()
                 return
-            self._do(lambda: session.link(head.id, result, relation.name))
+            self._do(lambda: session.link(head.id, tail_id, relation.name))
 
-        self.app.push_screen(LinkPicker(head, relation.name, tails, relation.tail_labels), chosen)
+        self.app.push_screen(LinkPicker(head, options), chosen)
 
     def action_unlink(self) -> None:
         self._do(self.session.unlink)

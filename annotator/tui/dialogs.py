@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from annotator.model.config import ProjectConfig
+from annotator.model.config import ProjectConfig, RelationTypeConfig
 from annotator.model.keymap import all_actions, display_keys
 from annotator.model.records import Span
 from annotator.model.session import excerpt
@@ -27,37 +27,51 @@ def safe_excerpt(text: str, width: int = 40) -> str:
     return excerpt(display_safe(text), width)
 
 
-class LinkPicker(ModalScreen[str | None]):
-    """Choose the tail of a link (a speaker for a claim), nearest first; or a new one."""
+class LinkPicker(ModalScreen[tuple[str, str] | None]):
+    """Choose a link for a span: relation type and tail (nearest first), or a new tail.
+
+    Every relation type the span can head is offered; each option shows its type and target.
+    Returns ``(relation name, tail span id or NEW_TAIL)``.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss_none", "Cancel")]
 
-    def __init__(
-        self, head: Span, relation: str, tails: list[Span], tail_labels: list[str]
-    ) -> None:
+    def __init__(self, head: Span, options: list[tuple[RelationTypeConfig, list[Span]]]) -> None:
         super().__init__()
         self.head = head
-        self.relation = relation
-        self.tails = tails
-        self.tail_labels = tail_labels
+        self.choices: list[tuple[str, str]] = []
+        """What each option of the list returns, by position."""
+        self.prompts: list[Text] = []
+        self.tails: list[Span] = []
+        """The offered tail spans, in list order (new-tail options left out)."""
+        for relation, tails in options:
+            for tail in tails:
+                prompt = Text(no_wrap=True, overflow="ellipsis")
+                prompt.append(f"{relation.name} ", style="dim")
+                prompt.append("→ ", style="dim")
+                prompt.append(f"{tail.label} ", style="bold")
+                prompt.append(safe_excerpt(tail.text, 60))
+                self.choices.append((relation.name, tail.id))
+                self.prompts.append(prompt)
+                self.tails.append(tail)
+        for relation, _ in options:
+            noun = " or ".join(relation.tail_labels) or "span"
+            prompt = Text(no_wrap=True, overflow="ellipsis")
+            prompt.append(f"{relation.name} ", style="dim")
+            prompt.append(f"→ + new {noun} from selection", style="italic")
+            self.choices.append((relation.name, NEW_TAIL))
+            self.prompts.append(prompt)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             title = Text()
             title.append(f"Link {self.head.label} ", style="bold")
             title.append(f"“{safe_excerpt(self.head.text, 50)}”")
-            title.append(f"  ({self.relation})", style="dim")
             yield Static(title, classes="dialog-title")
-            options = []
-            for tail in self.tails:
-                prompt = Text()
-                prompt.append(f"{tail.label} ", style="bold")
-                prompt.append(safe_excerpt(tail.text, 60))
-                options.append(Option(prompt, id=tail.id))
-            noun = " or ".join(self.tail_labels) or "span"
-            new = Text(f"+ new {noun} from selection", style="italic")
-            options.append(Option(new, id=NEW_TAIL))
-            yield OptionList(*options, id="link-options")
+            yield OptionList(
+                *[Option(prompt, id=f"choice-{i}") for i, prompt in enumerate(self.prompts)],
+                id="link-options",
+            )
             yield Static(Text("Enter links · Escape cancels", style="dim"))
 
     def on_mount(self) -> None:
@@ -66,7 +80,7 @@ class LinkPicker(ModalScreen[str | None]):
         options.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        self.dismiss(self.choices[event.option_index])
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)

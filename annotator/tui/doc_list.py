@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from annotator.model.fuzzy import fuzzy_score
+from annotator.model.fuzzy import rank
 from annotator.model.records import Status
 from annotator.model.text import display_safe
 
@@ -127,15 +127,9 @@ class DocumentList(ModalScreen[str | None]):
         for tab in self.query(FilterTab):
             tab.set_class(tab.filter_name == self.status_filter, "-active")
         query = self.query_one(Input).value
-        scored = []
-        for index, row in enumerate(self.rows):
-            if not _matches(row, self.status_filter):
-                continue
-            score = fuzzy_score(query, f"{row.doc_id} {row.title}")
-            if score is not None:
-                scored.append((-score if query else 0, index, row))
-        scored.sort(key=lambda item: (item[0], item[1]))
-        self._shown = [row for _, _, row in scored]
+        candidates = [row for row in self.rows if _matches(row, self.status_filter)]
+        order = rank(query, [(row.doc_id, row.title) for row in candidates])
+        self._shown = [candidates[index] for index in order]
         options = self.query_one(OptionList)
         options.clear_options()
         options.add_options([Option(self._prompt(row), id=row.doc_id) for row in self._shown])
