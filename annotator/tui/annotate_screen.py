@@ -515,7 +515,8 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
                 return
             self._do(lambda: session.link(head.id, tail_id, relation.name))
 
-        self.app.push_screen(LinkPicker(head, options), chosen)
+        linked = {(r.label, r.tail) for r in session.relations if r.head == head.id}
+        self.app.push_screen(LinkPicker(head, options, linked), chosen)
 
     def action_unlink(self) -> None:
         self._do(self.session.unlink)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import ClassVar
 
 from rich.table import Table
@@ -30,13 +31,19 @@ def safe_excerpt(text: str, width: int = 40) -> str:
 class LinkPicker(ModalScreen[tuple[str, str] | None]):
     """Choose a link for a span: relation type and tail (nearest first), or a new tail.
 
-    Every relation type the span can head is offered; each option shows its type and target.
+    Every relation type the span can head is offered (each option then shows its type), targets
+    nearest first with ↑/↓ for before/after the span; the current link is marked.
     Returns ``(relation name, tail span id or NEW_TAIL)``.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss_none", "Cancel")]
 
-    def __init__(self, head: Span, options: list[tuple[RelationTypeConfig, list[Span]]]) -> None:
+    def __init__(
+        self,
+        head: Span,
+        options: list[tuple[RelationTypeConfig, list[Span]]],
+        linked: Collection[tuple[str, str]] = (),
+    ) -> None:
         super().__init__()
         self.head = head
         self.choices: list[tuple[str, str]] = []
@@ -44,21 +51,28 @@ class LinkPicker(ModalScreen[tuple[str, str] | None]):
         self.prompts: list[Text] = []
         self.tails: list[Span] = []
         """The offered tail spans, in list order (new-tail options left out)."""
+        several = len(options) > 1
+        self.relation_note = "" if several else options[0][0].name
+        """With one relation type its name goes in the title, not on every row."""
         for relation, tails in options:
             for tail in tails:
                 prompt = Text(no_wrap=True, overflow="ellipsis")
-                prompt.append(f"{relation.name} ", style="dim")
-                prompt.append("→ ", style="dim")
+                if several:
+                    prompt.append(f"{relation.name} → ", style="dim")
+                prompt.append("↑ " if tail.start < head.start else "↓ ", style="dim")
                 prompt.append(f"{tail.label} ", style="bold")
                 prompt.append(safe_excerpt(tail.text, 60))
+                if (relation.name, tail.id) in linked:
+                    prompt.append("  ✓ linked now", style="italic")
                 self.choices.append((relation.name, tail.id))
                 self.prompts.append(prompt)
                 self.tails.append(tail)
         for relation, _ in options:
             noun = " or ".join(relation.tail_labels) or "span"
             prompt = Text(no_wrap=True, overflow="ellipsis")
-            prompt.append(f"{relation.name} ", style="dim")
-            prompt.append(f"→ + new {noun} from selection", style="italic")
+            if several:
+                prompt.append(f"{relation.name} → ", style="dim")
+            prompt.append(f"+ new {noun} from selection", style="italic")
             self.choices.append((relation.name, NEW_TAIL))
             self.prompts.append(prompt)
 
@@ -67,6 +81,8 @@ class LinkPicker(ModalScreen[tuple[str, str] | None]):
             title = Text()
             title.append(f"Link {self.head.label} ", style="bold")
             title.append(f"“{safe_excerpt(self.head.text, 50)}”")
+            if self.relation_note:
+                title.append(f"  ({self.relation_note})", style="dim")
             yield Static(title, classes="dialog-title")
             yield OptionList(
                 *[Option(prompt, id=f"choice-{i}") for i, prompt in enumerate(self.prompts)],

@@ -42,14 +42,19 @@ def test_link_picker_offers_every_relation_type_with_its_targets(tmp_path: Path)
             assert isinstance(picker, LinkPicker)
             shown = [str(prompt) for prompt in picker.prompts]
             assert shown == [
-                "attributed_to → speaker Ines Alvo",
-                "about → entity Tamsa river",
+                "attributed_to → ↑ speaker Ines Alvo",
+                "about → ↓ entity Tamsa river",
                 "attributed_to → + new speaker from selection",
                 "about → + new entity or event from selection",
             ]
             await pilot.press("down", "enter")  # about → the Tamsa river
             await pilot.pause()
-            await pilot.press("a", "enter")  # and attributed_to → Ines Alvo: both kept
+            await pilot.press("a")
+            await pilot.pause()
+            picker = app.screen
+            assert isinstance(picker, LinkPicker)
+            assert str(picker.prompts[1]) == "about → ↓ entity Tamsa river  ✓ linked now"
+            await pilot.press("enter")  # and attributed_to → Ines Alvo: both kept
             await pilot.pause()
         app.annotations.close()
 
