@@ -114,7 +114,7 @@ def run(settings: Settings) -> Suite:
         suite.notes.append(
             "alice's records (60% of the documents) exported with the real `annotator export "
             "--annotator alice` command line, each run in a fresh process (timed inside it, "
-            "after the interpreter starts; RSS is its ru_maxrss, spaCy's own import included "
+            "after the interpreter starts; RSS is its VmHWM, spaCy's own import included "
             "for spacy); the peer merges each document line with its record line and writes "
             "it, with orjson and nothing else"
         )

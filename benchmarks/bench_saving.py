@@ -17,7 +17,7 @@ from benchmarks.framework import Row, Settings, Stats, Suite, ratio_target
 def run(settings: Settings) -> Suite:
     suite = Suite("saving")
     source = generate.project(1000)
-    saves = settings.pick(300, 40)
+    saves = settings.pick(2000, 40)
     generate.DATA.mkdir(parents=True, exist_ok=True)
     # On the same disk as the real projects (not a tmpfs), so fsync costs what it costs.
     work = tempfile.mkdtemp(prefix="saving-", dir=generate.DATA)

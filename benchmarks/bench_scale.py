@@ -121,7 +121,7 @@ def run(settings: Settings) -> Suite:
     suite.notes.append(
         "open = Project(root) + alice's writable annotation file + the first document not done "
         "(found from the statuses) loaded with its record, timed inside a fresh process after "
-        "its imports; peak RSS is that process's ru_maxrss (Python and the imports alone: "
+        "its imports; peak RSS is that process's VmHWM (Python and the imports alone: "
         f"{_child('baseline', generate.project(sizes[0]))['rss_mb']:.0f} MB, which is why the "
         "RSS target is only applied at 100k). The document list is timed from ctrl+o to its "
         "first frame in the real app (120x40 run_test, Pilot overhead included)."

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import orjson
 
+from benchmarks.rss import peak_rss_mb
+
 
 def bare_copy(project: Path, out: Path) -> int:
     records = (project / "annotations" / "alice.jsonl").open("rb")
@@ -72,7 +74,7 @@ def main() -> None:
         if code:
             raise SystemExit(f"export failed with {code}")
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mb()
     Path(result).write_bytes(orjson.dumps({"seconds": seconds, "rss_mb": peak}))
 
 

@@ -3,12 +3,11 @@
 ``python -m benchmarks.scale_child MODE PROJECT`` with MODE one of ``open`` (ours: open the
 project, the annotator's writable file, pick and load the first document not done), ``naive``
 (the peer: orjson-parse every line of every corpus file) or ``baseline`` (imports only). The
-peak RSS (``ru_maxrss``) is the child's own, so each figure has a fresh process.
+peak RSS (``VmHWM``, see benchmarks.rss) is the child's own, so each figure has a fresh process.
 """
 
 from __future__ import annotations
 
-import resource
 import sys
 import time
 from pathlib import Path
@@ -17,6 +16,7 @@ import orjson
 
 from annotator.model.records import Status
 from annotator.store.project import Project
+from benchmarks.rss import peak_rss_mb
 
 
 def open_first_document(root: Path, annotator: str = "alice") -> str:
@@ -58,7 +58,7 @@ def main() -> None:
     else:
         result = None
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    peak = peak_rss_mb()
     sys.stdout.write(orjson.dumps({"seconds": seconds, "rss_mb": peak, "result": result}).decode())
 
 
