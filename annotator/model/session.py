@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from annotator.model.config import ProjectConfig, RelationTypeConfig
@@ -25,8 +25,9 @@ from annotator.model.records import (
     SpanProvenance,
     Status,
 )
+from annotator.model.span_index import SpanIndex
 from annotator.model.text import text_sha256
-from annotator.model.tokenize import TokenIndex
+from annotator.model.tokenize import LazyTokenIndex
 
 Snap = Literal["word", "char"]
 IDLE_SECONDS = 60.0
@@ -52,15 +53,24 @@ class ActiveTime:
 
 @dataclass(frozen=True, slots=True)
 class _State:
-    """What undo restores."""
+    """What undo restores besides the spans (relations are few; spans can be 100,000)."""
 
-    spans: tuple[Span, ...]
     relations: tuple[Relation, ...]
     status: Status
     note: str
     cursor: int
     current_id: str | None
     provenance: tuple[tuple[str, SpanProvenance], ...] | None
+
+
+@dataclass(slots=True)
+class _Edit:
+    """One undoable change: the spans it added and removed, and the state before and after."""
+
+    before: _State
+    after: _State | None = None
+    added: list[Span] = field(default_factory=list)
+    removed: list[Span] = field(default_factory=list)
 
 
 def _span_order(span: Span) -> tuple[int, int, str, str]:
@@ -87,9 +97,17 @@ class EditingSession:
         self.stale = record is not None and record.text_sha256 != self.text_sha256
         """The saved record was made on a different text: shown read-only, never re-saved."""
         self.read_only = read_only or self.stale
-        self.tokens = TokenIndex.of(self.text, config.tokenizer)
+        self.tokens = LazyTokenIndex(self.text, config.tokenizer)
         self.snap: Snap = config.tokenizer.snap
-        self.spans: list[Span] = sorted(record.spans, key=_span_order) if record else []
+        self.revision = 0
+        """Counts changes to spans, relations and status (views redraw what depends on them)."""
+        self.spans: list[Span] = []
+        self._by_id: dict[str, Span] = {}
+        self._index: SpanIndex[Span] = SpanIndex()
+        self._counts: dict[str, int] = {}
+        self._changes: tuple[list[Span], list[Span]] | None = None
+        """Spans added and removed since :meth:`take_changes` (None: everything changed)."""
+        self._load_spans(record.spans if record else [])
         self.relations: list[Relation] = list(record.relations) if record else []
         self.status: Status = record.status if record else Status.in_progress
         self.note: str = record.note if record else ""
@@ -118,8 +136,11 @@ class EditingSession:
         self.search_query = ""
         self._lowered: str | None = None
         self._paragraphs: list[int] | None = None
-        self._undo: list[_State] = []
-        self._redo: list[_State] = []
+        self._undo: list[_Edit] = []
+        self._redo: list[_Edit] = []
+        self._edit: _Edit | None = None
+        self._relation_ids: tuple[int, set[str]] | None = None
+        self._tails: tuple[int, dict[str, str]] | None = None
         numbers = [int(match.group(1)) for item_id in self._ids() if (match := _ID.match(item_id))]
         self._next_id = max(numbers, default=0) + 1
         if record is not None and record.cursor is not None:
@@ -142,9 +163,9 @@ class EditingSession:
         low = grapheme_start(self.text, min(self.anchor, self.cursor))
         high = grapheme_end(self.text, max(self.anchor, self.cursor))
         if self.snap == "word":
-            first, last = self.tokens.covering(low, high)
-            if first < last:
-                low, high = self.tokens.starts[first], self.tokens.ends[last - 1]
+            words = self.tokens.extent(low, high)
+            if words is not None:
+                low, high = words
         while low < high and self.text[low].isspace():
             low += 1
         while high > low and self.text[high - 1].isspace():
@@ -155,20 +176,37 @@ class EditingSession:
 
     def word_at(self, offset: int) -> tuple[int, int] | None:
         """The token under ``offset`` (grapheme-snapped); None on whitespace."""
-        first, last = self.tokens.covering(offset, offset + 1)
-        if first >= last:
-            return None
-        return snap_out(self.text, self.tokens.starts[first], self.tokens.ends[first])
+        word = self.tokens.extent(offset, offset + 1)
+        return None if word is None else snap_out(self.text, *word)
 
     def spans_at(self, offset: int) -> list[Span]:
         """Spans containing ``offset``, innermost (shortest) first."""
-        found = [span for span in self.spans if span.start <= offset < span.end]
+        found = sorted(self._index.at(offset), key=_span_order)
         return sorted(found, key=lambda span: (span.end - span.start, span.start))
 
+    def spans_in(self, start: int, end: int) -> list[Span]:
+        """Spans overlapping ``[start, end)``, in reading order."""
+        return sorted(self._index.overlapping(start, end), key=_span_order)
+
     def span(self, span_id: str) -> Span | None:
-        for span in self.spans:
-            if span.id == span_id:
+        return self._by_id.get(span_id)
+
+    def index_of(self, span: Span) -> int:
+        """The position of ``span`` in :attr:`spans` (reading order); -1 if it is not there."""
+        index = bisect_left(self.spans, _span_order(span), key=_span_order)
+        found = index < len(self.spans) and _span_order(self.spans[index]) == _span_order(span)
+        return index if found else -1
+
+    def _find(self, start: int, end: int, label: str) -> Span | None:
+        """The span with this extent and label, if there is one."""
+        index = bisect_left(self.spans, (start, -end), key=lambda span: (span.start, -span.end))
+        while index < len(self.spans):
+            span = self.spans[index]
+            if (span.start, span.end) != (start, end):
+                return None
+            if span.label == label:
                 return span
+            index += 1
         return None
 
     def current_span(self) -> Span | None:
@@ -185,16 +223,59 @@ class EditingSession:
 
     def linked_tail(self, span_id: str) -> Span | None:
         """The span a head is linked to (e.g. the speaker of a claim)."""
-        for relation in self.relations:
-            if relation.head == span_id:
-                return self.span(relation.tail)
-        return None
+        if self._tails is None or self._tails[0] != self.revision:
+            tails: dict[str, str] = {}
+            for relation in self.relations:
+                tails.setdefault(relation.head, relation.tail)
+            self._tails = (self.revision, tails)
+        tail = self._tails[1].get(span_id)
+        return None if tail is None else self.span(tail)
 
     def label_counts(self) -> dict[str, int]:
         counts = dict.fromkeys(self.config.label_names, 0)
-        for span in self.spans:
-            counts[span.label] = counts.get(span.label, 0) + 1
+        for label, count in self._counts.items():
+            if count or label in counts:
+                counts[label] = count
         return counts
+
+    # -- the span list and its indexes --------------------------------------------------------
+
+    def _load_spans(self, spans: Sequence[Span]) -> None:
+        self.spans = sorted(spans, key=_span_order)
+        self._by_id = {span.id: span for span in self.spans}
+        self._index = SpanIndex(self.spans)
+        self._counts = {}
+        for span in self.spans:
+            self._counts[span.label] = self._counts.get(span.label, 0) + 1
+        self._changes = None
+
+    def _add_span(self, span: Span) -> None:
+        self.spans.insert(bisect_right(self.spans, _span_order(span), key=_span_order), span)
+        self._by_id[span.id] = span
+        self._index.add(span)
+        self._counts[span.label] = self._counts.get(span.label, 0) + 1
+        if self._edit is not None:
+            self._edit.added.append(span)
+        if self._changes is not None:
+            self._changes[0].append(span)
+
+    def _drop_span(self, span: Span) -> None:
+        index = self.index_of(span)
+        if index < 0:
+            return
+        del self.spans[index]
+        self._by_id.pop(span.id, None)
+        self._index.remove(span)
+        self._counts[span.label] -= 1
+        if self._edit is not None:
+            self._edit.removed.append(span)
+        if self._changes is not None:
+            self._changes[1].append(span)
+
+    def take_changes(self) -> tuple[list[Span], list[Span]] | None:
+        """Spans added and removed since the last call (None: take all of :attr:`spans`)."""
+        changes, self._changes = self._changes, ([], [])
+        return changes
 
     # -- moves --------------------------------------------------------------------------------
 
@@ -230,13 +311,12 @@ class EditingSession:
         self.move_to(grapheme_end(self.text, self.cursor), extend=extend)
 
     def next_word(self, *, extend: bool = False) -> None:
-        index = bisect_right(self.tokens.starts, self.cursor)
-        target = self.tokens.starts[index] if index < len(self.tokens) else self.last_offset
-        self.move_to(target, extend=extend)
+        target = self.tokens.next_start(self.cursor)
+        self.move_to(self.last_offset if target is None else target, extend=extend)
 
     def prev_word(self, *, extend: bool = False) -> None:
-        index = bisect_left(self.tokens.starts, self.cursor) - 1
-        self.move_to(self.tokens.starts[index] if index >= 0 else 0, extend=extend)
+        target = self.tokens.prev_start(self.cursor)
+        self.move_to(0 if target is None else target, extend=extend)
 
     def _paragraph_starts(self) -> list[int]:
         if self._paragraphs is None:
@@ -345,7 +425,6 @@ class EditingSession:
 
     def _state(self) -> _State:
         return _State(
-            tuple(self.spans),
             tuple(self.relations),
             self.status,
             self.note,
@@ -355,7 +434,7 @@ class EditingSession:
         )
 
     def _restore(self, state: _State) -> None:
-        self.spans = list(state.spans)
+        self.revision += 1
         self.relations = list(state.relations)
         self.status = state.status
         self.note = state.note
@@ -374,7 +453,9 @@ class EditingSession:
                 else "read-only"
             )
             return False
-        self._undo.append(self._state())
+        self.revision += 1
+        self._edit = _Edit(self._state())
+        self._undo.append(self._edit)
         self._redo.clear()
         return True
 
@@ -382,11 +463,13 @@ class EditingSession:
         return [span.id for span in self.spans] + [relation.id for relation in self.relations]
 
     def _new_id(self, prefix: str) -> str:
-        taken = set(self._ids())
+        if self._relation_ids is None or self._relation_ids[0] != self.revision:
+            self._relation_ids = (self.revision, {relation.id for relation in self.relations})
+        relation_ids = self._relation_ids[1]
         while True:
             candidate = f"{prefix}{self._next_id}"
             self._next_id += 1
-            if candidate not in taken:
+            if candidate not in self._by_id and candidate not in relation_ids:
                 return candidate
 
     def _make_span(self, start: int, end: int, label: str) -> Span:
@@ -395,12 +478,12 @@ class EditingSession:
         )
 
     def _insert(self, span: Span) -> None:
-        keys = [_span_order(item) for item in self.spans]
-        self.spans.insert(bisect_right(keys, _span_order(span)), span)
+        self._add_span(span)
 
     def _remove(self, span: Span) -> None:
-        self.spans = [item for item in self.spans if item.id != span.id]
-        self.relations = [r for r in self.relations if span.id not in (r.head, r.tail)]
+        self._drop_span(span)
+        if any(span.id in (r.head, r.tail) for r in self.relations):
+            self.relations = [r for r in self.relations if span.id not in (r.head, r.tail)]
         if self.current_id == span.id:
             self.current_id = None
 
@@ -425,12 +508,12 @@ class EditingSession:
         pending = self.pending_link
         if not self._begin():
             return None
-        for span in self.spans:
-            if (span.start, span.end, span.label) == (start, end, label):
-                self._remove(span)
-                self.anchor, self.visual = None, False
-                self.message = f"removed {label} “{_excerpt(span.text)}”"
-                return self.to_record()
+        same = self._find(start, end, label)
+        if same is not None:
+            self._remove(same)
+            self.anchor, self.visual = None, False
+            self.message = f"removed {label} “{_excerpt(same.text)}”"
+            return self.to_record()
         span = self._make_span(start, end, label)
         self._insert(span)
         self._mark_edited(span)
@@ -469,41 +552,43 @@ class EditingSession:
             self.message = "no span under the cursor"
             return None
         start, end = span.start, span.end
-        starts, ends, text = self.tokens.starts, self.tokens.ends, self.text
+        tokens, text = self.tokens, self.text
         if edge == "end" and direction > 0:
             if self.snap == "char":
                 end = grapheme_end(text, end)
             else:
-                index = bisect_right(ends, end)
-                end = ends[index] if index < len(ends) else end
+                found = tokens.next_end(end)
+                end = end if found is None else found
         elif edge == "end":
             if self.snap == "char":
                 end = grapheme_start(text, end - 1)
             else:
-                index = bisect_left(ends, end) - 1
-                end = ends[index] if index >= 0 else start
+                found = tokens.prev_end(end)
+                end = start if found is None else found
         elif direction < 0:
             if self.snap == "char":
                 start = grapheme_start(text, start - 1) if start else 0
             else:
-                index = bisect_left(starts, start) - 1
-                start = starts[index] if index >= 0 else start
+                found = tokens.prev_start(start)
+                start = start if found is None else found
         else:
             if self.snap == "char":
                 start = grapheme_end(text, start)
             else:
-                index = bisect_right(starts, start)
-                start = starts[index] if index < len(starts) else end
+                found = tokens.next_start(start)
+                start = end if found is None else found
+        if end > start:
+            start, end = snap_out(text, start, end)  # a token edge can split a grapheme
         if end <= start or (start, end) == (span.start, span.end):
             self.message = "the span cannot change that way"
             return None
-        if any((s.start, s.end, s.label) == (start, end, span.label) for s in self.spans):
+        if self._find(start, end, span.label) is not None:
             self.message = f"an identical {span.label} span exists"
             return None
         if not self._begin():
             return None
         moved = span.model_copy(update={"start": start, "end": end, "text": text[start:end]})
-        self.spans = [item for item in self.spans if item.id != span.id]
+        self._drop_span(span)
         self._insert(moved)
         self._mark_edited(moved)
         self.current_id = moved.id
@@ -517,13 +602,12 @@ class EditingSession:
             self.message = "no spans yet"
             return None
         current = self.current_span()
-        order = [_span_order(span) for span in self.spans]
         if current is not None:
-            index = self.spans.index(current) + direction
+            index = self.index_of(current) + direction
         elif direction > 0:
-            index = bisect_right(order, (self.cursor, 1, "", ""))
+            index = bisect_right(self.spans, (self.cursor, 1, "", ""), key=_span_order)
         else:
-            index = bisect_left(order, (self.cursor, -(10**18), "", "")) - 1
+            index = bisect_left(self.spans, (self.cursor, -(10**18), "", ""), key=_span_order) - 1
         span = self.spans[index % len(self.spans)]
         self.jump_to(span)
         return span
@@ -656,8 +740,15 @@ class EditingSession:
         if not self._undo:
             self.message = "nothing to undo"
             return None
-        self._redo.append(self._state())
-        self._restore(self._undo.pop())
+        edit = self._undo.pop()
+        edit.after = self._state()
+        self._edit = None
+        for span in reversed(edit.added):
+            self._drop_span(span)
+        for span in edit.removed:
+            self._add_span(span)
+        self._restore(edit.before)
+        self._redo.append(edit)
         self.message = "undone"
         return self.to_record()
 
@@ -665,8 +756,15 @@ class EditingSession:
         if not self._redo:
             self.message = "nothing to redo"
             return None
-        self._undo.append(self._state())
-        self._restore(self._redo.pop())
+        edit = self._redo.pop()
+        assert edit.after is not None
+        self._edit = None
+        for span in edit.removed:
+            self._drop_span(span)
+        for span in edit.added:
+            self._add_span(span)
+        self._restore(edit.after)
+        self._undo.append(edit)
         self.message = "redone"
         return self.to_record()
 
@@ -675,8 +773,12 @@ class EditingSession:
         return bool(self._undo)
 
     def to_record(self) -> AnnotationRecord:
-        """The record as it stands, to save."""
-        return AnnotationRecord(
+        """The record as it stands, to save.
+
+        Built without validation: its parts are already validated models (a 10 MB document's
+        100,000 spans are not checked again on every edit)."""
+        self._edit = None
+        return AnnotationRecord.model_construct(
             doc_id=self.document.id,
             annotator=self.annotator,
             text_sha256=self.text_sha256,

@@ -64,3 +64,109 @@ class TokenIndex:
     def is_aligned(self, start: int, end: int) -> bool:
         first, last = self.covering(start, end)
         return first < last and self.starts[first] == start and self.ends[last - 1] == end
+
+
+_SPACE = re.compile(r"\s")
+
+
+class LazyTokenIndex:
+    """The tokens of a long text, found a chunk at a time when a lookup first needs them.
+
+    Opening a 10 MB document must not wait for its 1.7 million tokens. The built-in patterns
+    never match whitespace, so cutting the text just after a whitespace character gives exactly
+    the tokens of the whole text; a custom pattern is tokenized in one piece. Lookups are by
+    offset: the first token after an offset, the last before it, the tokens over a range.
+    """
+
+    CHUNK = 1 << 15
+
+    def __init__(self, text: str, config: TokenizerConfig | None = None) -> None:
+        self.text = text
+        self._regex = token_regex(config)
+        splittable = config is None or config.kind in ("words", "whitespace")
+        self._chunk = self.CHUNK if splittable else max(len(text), 1)
+        self._count = max(1, -(-len(text) // self._chunk))
+        self._bounds: dict[int, int] = {0: 0, self._count: len(text)}
+        self._found: dict[int, tuple[list[int], list[int]]] = {}
+
+    def _bound(self, chunk: int) -> int:
+        """Where ``chunk`` starts: just after the first whitespace at or after its nominal start."""
+        bound = self._bounds.get(chunk)
+        if bound is None:
+            match = _SPACE.search(self.text, chunk * self._chunk)
+            bound = match.end() if match is not None else len(self.text)
+            self._bounds[chunk] = bound
+        return bound
+
+    def _chunk_of(self, offset: int) -> int:
+        chunk = max(0, min(offset // self._chunk, self._count - 1))
+        while chunk > 0 and self._bound(chunk) > offset:
+            chunk -= 1
+        return chunk
+
+    def _tokens(self, chunk: int) -> tuple[list[int], list[int]]:
+        found = self._found.get(chunk)
+        if found is None:
+            matches = self._regex.finditer(self.text, self._bound(chunk), self._bound(chunk + 1))
+            extents = [match.span() for match in matches]
+            found = ([start for start, _ in extents], [end for _, end in extents])
+            self._found[chunk] = found
+        return found
+
+    def _first(self, offset: int, which: int) -> tuple[int, int] | None:
+        """The first token whose start (``which`` 0) or end (1) is greater than ``offset``."""
+        chunk = self._chunk_of(max(offset, 0))
+        while chunk < self._count:
+            starts, ends = self._tokens(chunk)
+            index = bisect_right(ends if which else starts, offset)
+            if index < len(starts):
+                return starts[index], ends[index]
+            chunk += 1
+        return None
+
+    def _last(self, offset: int, which: int) -> tuple[int, int] | None:
+        """The last token whose start (``which`` 0) or end (1) is less than ``offset``."""
+        if offset <= 0:
+            return None
+        chunk = self._chunk_of(min(offset, len(self.text)))
+        while chunk >= 0:
+            starts, ends = self._tokens(chunk)
+            index = bisect_left(ends if which else starts, offset) - 1
+            if index >= 0:
+                return starts[index], ends[index]
+            chunk -= 1
+        return None
+
+    def next_start(self, offset: int) -> int | None:
+        """The first token start after ``offset``."""
+        token = self._first(offset, 0)
+        return None if token is None else token[0]
+
+    def prev_start(self, offset: int) -> int | None:
+        """The last token start before ``offset``."""
+        token = self._last(offset, 0)
+        return None if token is None else token[0]
+
+    def next_end(self, offset: int) -> int | None:
+        """The first token end after ``offset``."""
+        token = self._first(offset, 1)
+        return None if token is None else token[1]
+
+    def prev_end(self, offset: int) -> int | None:
+        """The last token end before ``offset``."""
+        token = self._last(offset, 1)
+        return None if token is None else token[1]
+
+    def extent(self, start: int, end: int) -> tuple[int, int] | None:
+        """From the first to the last token that overlaps ``[start, end)``; None if none does."""
+        first = self._first(start, 1)
+        if first is None or first[0] >= end:
+            return None
+        last = self._last(end, 0)
+        assert last is not None
+        return first[0], last[1]
+
+    @property
+    def starts(self) -> list[int]:
+        """Every token start (tokenizes the whole text: for tests and small texts)."""
+        return [start for chunk in range(self._count) for start in self._tokens(chunk)[0]]

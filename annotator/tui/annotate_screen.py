@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import Footer, Static
 
 from annotator.model.errors import AnnotatorError
 from annotator.model.records import AnnotationRecord, Span, Status
@@ -124,11 +124,12 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         )
 
     def _view_spans(self) -> list[Span]:
-        return [] if self.session.stale else list(self.session.spans)
+        return [] if self.session.stale else self.session.spans
 
     def _show_document(self) -> None:
         session = self.session
         self.view.set_text(session.text, self._view_spans())
+        session.take_changes()  # the view has every span; from now on it gets the changes
         title = session.document.title or session.document.id
         self.query_one("#title", Static).update(Text(display_safe(title), style="bold"))
         banner = self.query_one("#banner", Static)
@@ -245,7 +246,13 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         session.time.touch(self.clock())
         if record is not None:
             self._save(record)
-            self.view.set_spans(self._view_spans())
+        changes = session.take_changes()
+        if session.stale:
+            pass  # its spans are hidden
+        elif changes is None:
+            self.view.set_spans(session.spans)
+        else:
+            self.view.change_spans(*changes)
         current = session.current_span()
         self.view.set_marks(session.cursor, session.selection(), current)
         self.query_one(SidePanel).update_from(session, hide_spans=session.stale)
@@ -618,10 +625,8 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
             if word is not None:
                 self._move(lambda: session.select(*word))
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        if not isinstance(event.option_list, SpanList) or event.option.id is None:
-            return
-        span = self.session.span(event.option.id)
+    def on_span_list_chosen(self, event: SpanList.Chosen) -> None:
+        span = self.session.span(event.span_id)
         if span is not None:
             self._move(lambda: self.session.jump_to(span))
             self.view.scroll_to_offset(span.start, center=True)

@@ -19,8 +19,7 @@ selection and the cursor are drawn on top.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -37,6 +36,7 @@ from textual.timer import Timer
 
 from annotator.model.config import LabelConfig
 from annotator.model.records import Span
+from annotator.model.span_index import SpanIndex
 from annotator.model.text import display_safe
 from annotator.tui.wrap import Cell, WrappedText, row_cells
 
@@ -98,9 +98,8 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         self._colors = {label.name: label.color for label in labels}
         self._text = ""
         self._display = ""
-        self._spans: list[_SpanKey] = []
-        self._span_starts: list[int] = []
-        self._longest = 0
+        self._spans: SpanIndex[_SpanKey] = SpanIndex()
+        self._span_counts: dict[_SpanKey, int] = {}
         self.cursor = 0
         self.selection: tuple[int, int] | None = None
         self.current: tuple[int, int] | None = None
@@ -119,34 +118,55 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
 
     def set_text(self, text: str, spans: Sequence[Span]) -> None:
         """Show another text (another document): re-wraps and repaints everything."""
-        self._text = text
-        self._display = display_safe(text)
+        if text is not self._text:
+            self._text = text
+            self._display = display_safe(text)
+            self._wrap = None
+            self._cells.clear()
         self._store_spans(spans)
         self.cursor = 0
         self.selection = None
         self.current = None
-        self._wrap = None
         self._strips.clear()
-        self._cells.clear()
         if self.is_mounted:
-            self._rewrap()
+            if self._wrap is None and self.size.width:
+                self._rewrap()
             self.scroll_to(0, 0, animate=False)
             self.refresh()
 
-    def _store_spans(self, spans: Sequence[Span]) -> None:
-        keys = sorted(_SpanKey(s.start, s.end, s.label) for s in spans)
-        keys.sort(key=lambda key: (key.start, key.end))
-        self._spans = keys
-        self._span_starts = [key.start for key in keys]
-        self._longest = max((key.end - key.start for key in keys), default=0)
+    def _store_spans(self, spans: Iterable[Span]) -> None:
+        counts: dict[_SpanKey, int] = {}
+        for span in spans:
+            key = _SpanKey(span.start, span.end, span.label)
+            counts[key] = counts.get(key, 0) + 1
+        self._span_counts = counts
+        self._spans = SpanIndex(counts)
 
     def set_spans(self, spans: Sequence[Span]) -> None:
         """Replace the spans; repaints only the rows where spans appeared or disappeared."""
-        old = set(self._spans)
+        old = self._span_counts.keys()
         self._store_spans(spans)
-        changed = old.symmetric_difference(self._spans)
-        for key in changed:
+        for key in old ^ self._span_counts.keys():
             self._refresh_extent(key.start, key.end)
+
+    def change_spans(self, added: Iterable[Span], removed: Iterable[Span]) -> None:
+        """Add and remove a few spans (an edit); repaints only the rows they cover."""
+        counts = self._span_counts
+        for span in removed:
+            key = _SpanKey(span.start, span.end, span.label)
+            count = counts.get(key, 0)
+            if count > 1:
+                counts[key] = count - 1
+            elif count == 1:
+                del counts[key]
+                self._spans.remove(key)
+                self._refresh_extent(key.start, key.end)
+        for span in added:
+            key = _SpanKey(span.start, span.end, span.label)
+            counts[key] = counts.get(key, 0) + 1
+            if counts[key] == 1:
+                self._spans.add(key)
+                self._refresh_extent(key.start, key.end)
 
     def set_marks(
         self, cursor: int, selection: tuple[int, int] | None, current: Span | None
@@ -186,14 +206,15 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         return max(self.scrollable_content_region.width, 10)
 
     def _rewrap(self) -> None:
-        width = self._text_width() if self.is_mounted else 80
+        width = self._text_width() if self.is_mounted and self.size.width else 80
         self._wrap = WrappedText(self._display, width)
         self._strips.clear()
         self._cells.clear()
         self.virtual_size = Size(width, len(self._wrap))
 
     def on_mount(self) -> None:
-        self._rewrap()
+        if self.size.width:
+            self._rewrap()
 
     def on_resize(self, event: events.Resize) -> None:
         if self._wrap is None or not self._sized:
@@ -306,9 +327,7 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
     # -- drawing ------------------------------------------------------------------------------
 
     def _spans_in(self, start: int, end: int) -> list[_SpanKey]:
-        low = bisect_left(self._span_starts, start - self._longest)
-        high = bisect_right(self._span_starts, end)
-        return [key for key in self._spans[low:high] if key.end > start and key.start < end]
+        return sorted(self._spans.overlapping(start, end))
 
     def _style(self, key: tuple[object, ...]) -> Style:
         style = self._styles.get(key)

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import ClassVar
+
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
+from textual.cache import LRUCache
 from textual.containers import Vertical
+from textual.geometry import Size
 from textual.message import Message
-from textual.widgets import OptionList, Static
-from textual.widgets.option_list import Option
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.visual import Visual, visualize
+from textual.widgets import Static
 
 from annotator.model.config import ProjectConfig
 from annotator.model.keymap import display_keys
@@ -32,18 +40,107 @@ class LegendItem(Static):
         self.post_message(self.Chosen(self.label))
 
 
-class SpanList(OptionList):
-    """Spans in reading order; clicking one jumps to it. Never takes focus from the text."""
+class SpanList(ScrollView, can_focus=False):
+    """Spans in reading order; clicking one jumps to it. Never takes focus from the text.
 
-    can_focus = False
+    A Line API list: it keeps a reference to the session's span list and draws only the rows
+    on screen, so a document with 100,000 spans costs what one with ten does.
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"span-list--option", "span-list--highlighted"}
+    DEFAULT_CSS = """
+    SpanList {
+        color: $foreground;
+        overflow-x: hidden;
+        & > .span-list--highlighted {
+            color: $foreground;
+            background: $block-cursor-blurred-background;
+            text-style: $block-cursor-blurred-text-style;
+        }
+    }
+    """
+
+    class Chosen(Message):
+        """A span was clicked."""
+
+        def __init__(self, span_id: str) -> None:
+            super().__init__()
+            self.span_id = span_id
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._spans: Sequence[Span] = ()
+        self._prompt: Callable[[Span], Text] = lambda span: Text(span.text)
+        self.highlighted: int | None = None
+        self._strips: LRUCache[tuple[int, int, bool], Strip] = LRUCache(256)
+        self.render_count = 0
+        """render_line calls so far (tests check that only visible rows are drawn)."""
+
+    def show(self, spans: Sequence[Span], prompt: Callable[[Span], Text]) -> None:
+        """Show ``spans`` (kept by reference; call again when they change)."""
+        self._spans = spans
+        self._prompt = prompt
+        self._strips.clear()
+        self.virtual_size = Size(self.scrollable_content_region.width, len(spans))
+        self.refresh()
+
+    @property
+    def option_count(self) -> int:
+        return len(self._spans)
+
+    def highlight(self, index: int | None) -> None:
+        """Highlight the row ``index`` (None: no row) and scroll it into view."""
+        if index == self.highlighted:
+            return
+        old, self.highlighted = self.highlighted, index
+        top = int(self.scroll_offset.y)
+        height = self.scrollable_content_region.height
+        for row in (old, index):
+            if row is not None and top <= row < top + height:
+                self.refresh_line(row - top)
+        if index is not None and height and not top <= index < top + height:
+            self.scroll_to(y=max(0, index - height // 2), animate=False, immediate=True)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+
+    def on_resize(self) -> None:
+        self._strips.clear()
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self._spans))
+
+    def render_line(self, y: int) -> Strip:
+        self.render_count += 1
+        row = y + int(self.scroll_offset.y)
+        width = self.scrollable_content_region.width
+        highlighted = row == self.highlighted
+        if row >= len(self._spans):
+            return Strip.blank(width, self.get_visual_style("span-list--option").rich_style)
+        key = (row, width, highlighted)
+        strip = self._strips.get(key)
+        if strip is None:
+            if highlighted:
+                style = self.get_visual_style("span-list--option", "span-list--highlighted")
+            else:
+                style = self.get_visual_style("span-list--option")
+            visual = visualize(self, self._prompt(self._spans[row]))
+            strips = Visual.to_strips(self, visual, width, None, style)
+            strip = strips[0].extend_cell_length(width, style.rich_style).crop(0, width)
+            self._strips[key] = strip
+        return strip
+
+    def on_click(self, event: events.Click) -> None:
+        row = event.y + int(self.scroll_offset.y)
+        if 0 <= row < len(self._spans):
+            self.post_message(self.Chosen(self._spans[row].id))
 
 
 class SidePanel(Vertical):
     def __init__(self, config: ProjectConfig, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.config = config
-        self._span_ids: list[str] = []
         self._shown: tuple[object, ...] | None = None
+        self._counted: tuple[object, ...] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("Labels", classes="panel-title")
@@ -54,6 +151,32 @@ class SidePanel(Vertical):
         yield Static("", id="guideline", markup=False)
 
     def update_from(self, session: EditingSession, *, hide_spans: bool = False) -> None:
+        counted = (id(session), session.revision)
+        if counted != self._counted:
+            self._counted = counted
+            self._update_legend(session)
+        shown = (id(session), session.revision, hide_spans)
+        span_list = self.query_one(SpanList)
+        if shown != self._shown:
+            self._shown = shown
+            span_list.show(
+                () if hide_spans else session.spans,
+                lambda span: self._span_prompt(session, span),
+            )
+        current = session.current_span()
+        index = session.index_of(current) if current is not None and not hide_spans else -1
+        span_list.highlight(index if index >= 0 else None)
+        guideline = self.query_one("#guideline", Static)
+        label = self.config.label(current.label) if current else None
+        if label is not None:
+            text = Text()
+            text.append(f"{label.name}: ", style=f"bold {label.color}")
+            text.append(label.description or "(no guideline)")
+            guideline.update(text)
+        else:
+            guideline.update(Text("Put the cursor on a span to see its guideline.", style="dim"))
+
+    def _update_legend(self, session: EditingSession) -> None:
         counts = session.label_counts()
         for item in self.query(LegendItem):
             label = self.config.label(item.label)
@@ -65,30 +188,6 @@ class SidePanel(Vertical):
             text.append(label.name)
             text.append(f"  {counts.get(label.name, 0)}", style="dim")
             item.update(text)
-        spans = [] if hide_spans else session.spans
-        shown = tuple((s.id, s.start, s.end, s.label) for s in spans) + tuple(
-            (r.head, r.tail) for r in session.relations
-        )
-        span_list = self.query_one(SpanList)
-        if shown != self._shown:
-            self._shown = shown
-            span_list.clear_options()
-            span_list.add_options([Option(self._span_prompt(session, s), id=s.id) for s in spans])
-            self._span_ids = [s.id for s in spans]
-        current = session.current_span()
-        if current is not None and current.id in self._span_ids:
-            span_list.highlighted = self._span_ids.index(current.id)
-        else:
-            span_list.highlighted = None
-        guideline = self.query_one("#guideline", Static)
-        label = self.config.label(current.label) if current else None
-        if label is not None:
-            text = Text()
-            text.append(f"{label.name}: ", style=f"bold {label.color}")
-            text.append(label.description or "(no guideline)")
-            guideline.update(text)
-        else:
-            guideline.update(Text("Put the cursor on a span to see its guideline.", style="dim"))
 
     def _span_prompt(self, session: EditingSession, span: Span) -> Text:
         label = self.config.label(span.label)

@@ -400,7 +400,7 @@ def test_changed_text_opens_read_only_with_banner(project_root: Path) -> None:
         banner = app.screen.query_one("#banner")
         assert banner.display
         assert "READ-ONLY" in str(banner.render())
-        assert app.screen.query_one(ArticleView)._spans == []
+        assert len(app.screen.query_one(ArticleView)._spans) == 0
         await pilot.press("w", "1", "x")
         await pilot.pause()
         assert "read-only" in status_text(app)
