@@ -139,8 +139,10 @@ class EditingSession:
         self._undo: list[_Edit] = []
         self._redo: list[_Edit] = []
         self._edit: _Edit | None = None
-        self._relation_ids: tuple[int, set[str]] | None = None
-        self._tails: tuple[int, dict[str, str]] | None = None
+        self._relation_ids: tuple[list[Relation], int, set[str]] | None = None
+        self._tails: tuple[list[Relation], int, dict[str, str]] | None = None
+        """Caches over :attr:`relations`, valid while it is the same list of the same length
+        (every change of the relations makes a new list)."""
         numbers = [int(match.group(1)) for item_id in self._ids() if (match := _ID.match(item_id))]
         self._next_id = max(numbers, default=0) + 1
         if record is not None and record.cursor is not None:
@@ -223,12 +225,15 @@ class EditingSession:
 
     def linked_tail(self, span_id: str) -> Span | None:
         """The span a head is linked to (e.g. the speaker of a claim)."""
-        if self._tails is None or self._tails[0] != self.revision:
+        relations = self.relations
+        cached = self._tails
+        if cached is None or cached[0] is not relations or cached[1] != len(relations):
             tails: dict[str, str] = {}
-            for relation in self.relations:
+            for relation in relations:
                 tails.setdefault(relation.head, relation.tail)
-            self._tails = (self.revision, tails)
-        tail = self._tails[1].get(span_id)
+            cached = (relations, len(relations), tails)
+            self._tails = cached
+        tail = cached[2].get(span_id)
         return None if tail is None else self.span(tail)
 
     def label_counts(self) -> dict[str, int]:
@@ -463,9 +468,12 @@ class EditingSession:
         return [span.id for span in self.spans] + [relation.id for relation in self.relations]
 
     def _new_id(self, prefix: str) -> str:
-        if self._relation_ids is None or self._relation_ids[0] != self.revision:
-            self._relation_ids = (self.revision, {relation.id for relation in self.relations})
-        relation_ids = self._relation_ids[1]
+        relations = self.relations
+        cached = self._relation_ids
+        if cached is None or cached[0] is not relations or cached[1] != len(relations):
+            cached = (relations, len(relations), {relation.id for relation in relations})
+            self._relation_ids = cached
+        relation_ids = cached[2]
         while True:
             candidate = f"{prefix}{self._next_id}"
             self._next_id += 1

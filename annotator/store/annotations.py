@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from annotator.model.errors import AnnotatorError
-from annotator.model.records import AnnotationRecord, Status
+from annotator.model.records import AnnotationRecord, Relation, Span, Status
 from annotator.model.validate import problems_from_validation_error
 from annotator.store.index_cache import IndexCache, Stamp, file_stamp
 from annotator.store.jsonl import (
@@ -81,7 +81,52 @@ class RecordEntry:
 
 
 def encode_record(record: AnnotationRecord) -> bytes:
-    return orjson.dumps(record.model_dump(mode="json", exclude_none=True)) + b"\n"
+    """The record's JSONL line: ``orjson`` of ``model_dump(mode="json", exclude_none=True)``.
+
+    Spans and relations are frozen, so each one's JSON is kept and the lists are joined: saving
+    an edit of a record with 100,000 spans encodes one span, not all of them again. The lists
+    go in where raw NUL markers were put (orjson escapes a NUL inside a string, so the markers
+    cannot occur anywhere else in its output)."""
+    data = record.model_dump(mode="json", exclude_none=True, exclude=_ITEM_FIELDS)
+    ordered: dict[str, object] = {}
+    for name in _RECORD_FIELDS:
+        if name in _ITEM_FIELDS:
+            ordered[name] = _MARKER
+        elif name in data:
+            ordered[name] = data[name]
+    before, middle, after = orjson.dumps(ordered).split(_MARKER_BYTES)
+    spans = _encoded_items(record.spans)
+    relations = _encoded_items(record.relations)
+    return b"".join((before, b"[", spans, b"]", middle, b"[", relations, b"]", after, b"\n"))
+
+
+_RECORD_FIELDS = tuple(AnnotationRecord.model_fields)
+_ITEM_FIELDS = {"spans", "relations"}
+_MARKER_BYTES = b"\x00"
+_MARKER = orjson.Fragment(_MARKER_BYTES)
+_ENCODED: dict[int, bytes] = {}
+"""``id`` of a span or relation to its JSON; :data:`_KEPT` keeps the object (and its id) alive."""
+_KEPT: dict[int, BaseModel] = {}
+
+
+def _encoded_items(items: list[Span] | list[Relation]) -> bytes:
+    """The items' JSON joined with commas (without the brackets)."""
+    encoded: list[bytes | None] = list(map(_ENCODED.get, map(id, items)))
+    try:
+        return b",".join(encoded)  # type: ignore[arg-type]
+    except TypeError:  # some are new
+        pass
+    if len(_ENCODED) > 4 * len(items) + 10_000:
+        _ENCODED.clear()  # mostly items of records saved before: start again
+        _KEPT.clear()
+        encoded = [None] * len(items)
+    for index, item in enumerate(items):
+        if encoded[index] is None:
+            data = orjson.dumps(item.model_dump(mode="json", exclude_none=True))
+            _ENCODED[id(item)] = data
+            _KEPT[id(item)] = item
+            encoded[index] = data
+    return b",".join(encoded)  # type: ignore[arg-type]
 
 
 _STATUS_BY_VALUE = {status.value: status for status in Status}
