@@ -12,8 +12,11 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, Any, Literal
 
+import orjson
+
+from annotator.formats.fast_records import RecordRules
 from annotator.formats.summary import Summary
 from annotator.model.config import ProjectConfig
 from annotator.model.errors import AnnotatorError
@@ -21,7 +24,7 @@ from annotator.model.records import AnnotationRecord, Document, Relation, Span, 
 from annotator.model.text import BOM, text_sha256
 from annotator.model.tokenize import TokenIndex
 from annotator.model.validate import check_record
-from annotator.store.annotations import AnnotationFile
+from annotator.store.annotations import AnnotationFile, RecordEntry
 from annotator.store.jsonl import fsync_directory
 from annotator.store.project import Project
 
@@ -43,13 +46,33 @@ class Selection:
     seed: int = 0
 
 
-@dataclass(frozen=True)
 class ExportItem:
-    """One document with the selected records of it (one per annotator, label-filtered)."""
+    """One document with the selected records of it (one per annotator, label-filtered).
 
-    document: Document
-    records: tuple[AnnotationRecord, ...]
-    split: str = ""
+    The records come as the JSON objects of their lines (:attr:`raw`, already checked), which is
+    all the ``jsonl`` export needs; :attr:`records` builds the models on first use.
+    """
+
+    __slots__ = ("_records", "document", "raw", "split")
+
+    def __init__(
+        self,
+        document: Document,
+        raw: Sequence[dict[str, Any]],
+        split: str = "",
+        records: tuple[AnnotationRecord, ...] | None = None,
+    ) -> None:
+        self.document = document
+        self.raw = tuple(raw)
+        """Each record as a JSON object (field names and values as in the record's line)."""
+        self.split = split
+        self._records = records
+
+    @property
+    def records(self) -> tuple[AnnotationRecord, ...]:
+        if self._records is None:
+            self._records = tuple(AnnotationRecord.model_validate(value) for value in self.raw)
+        return self._records
 
 
 def resolve_annotators(
@@ -184,15 +207,34 @@ def filter_labels(record: AnnotationRecord, labels: frozenset[str] | None) -> An
     return record.model_copy(update={"spans": spans, "relations": relations})
 
 
+def filter_raw_labels(value: dict[str, Any], labels: frozenset[str] | None) -> dict[str, Any]:
+    """:func:`filter_labels` on a record's JSON object."""
+    if labels is None:
+        return value
+    spans = [span for span in value.get("spans", ()) if span["label"] in labels]
+    kept = {span["id"] for span in spans}
+    relations = [r for r in value.get("relations", ()) if r["head"] in kept and r["tail"] in kept]
+    return {**value, "spans": spans, "relations": relations}
+
+
+TEXT_CHANGED = "text changed since it was annotated (text_sha256 differs)"
+
+
 def iter_items(
     project: Project,
     selection: Selection,
     summary: Summary,
-    tick: Callable[[], object] | None = None,
+    tick: Callable[[int], object] | None = None,
 ) -> Iterator[ExportItem]:
     """Documents in corpus order with their selected records; reads one document at a time.
 
     A document with no usable record is skipped and the reason counted in ``summary``.
+    ``tick(n)`` is called now and then with the number of documents gone through since the
+    last call.
+
+    Each record line is parsed with orjson and checked by :class:`RecordRules` (the rules of the
+    models and of ``check_record`` at once); a record it cannot vouch for goes through the models
+    and ``check_record``, which decide and word the reason, as they always did.
     """
     files: list[AnnotationFile] = [project.annotations(name) for name in selection.annotators]
     for annotation_file in files:
@@ -202,43 +244,72 @@ def iter_items(
                 f"{first} ({len(annotation_file.problems)} bad line(s); run `annotator validate`)"
             )
     wanted = ", ".join(selection.annotators)
-    for entry in project.corpus.entries:
-        if tick is not None:
-            tick()
-        doc_id = entry.id
-        records: list[AnnotationRecord] = []
-        reasons: list[str] = []
-        for annotation_file in files:
-            record_entry = annotation_file.entries.get(doc_id)
-            if record_entry is None:
-                continue
-            if selection.statuses is not None and record_entry.status not in selection.statuses:
-                reasons.append(f"status {record_entry.status.value} not selected")
-                continue
-            records.append(annotation_file.read_record(record_entry))
-        if not records:
-            summary.skip(reasons[0] if reasons else f"not annotated by {wanted}", doc_id)
-            continue
-        document = project.corpus.load(entry)
-        usable: list[AnnotationRecord] = []
-        for record in records:
-            if text_sha256(document.text) != record.text_sha256:
-                summary.skip("text changed since it was annotated (text_sha256 differs)", doc_id)
-                continue
-            problems = check_record(record, document.text, project.config)
-            if problems:
-                summary.skip(
-                    f"invalid record ({problems[0].message}; run `annotator validate`)"
-                    if len(problems) == 1
-                    else "invalid record (run `annotator validate`)",
-                    doc_id,
+    rules = RecordRules(project.config)
+    statuses = selection.statuses
+    not_annotated = f"not annotated by {wanted}"
+    pending = 0
+    corpus = project.corpus
+    with corpus.reader() as reader:
+        for position, doc_id in enumerate(corpus.ids()):
+            pending += 1
+            if tick is not None and pending >= TICK_EVERY:
+                tick(pending)
+                pending = 0
+            found: list[tuple[AnnotationFile, RecordEntry, bytes]] = []
+            reasons: list[str] = []
+            for annotation_file in files:
+                record_entry = annotation_file.entries.get(doc_id)
+                if record_entry is None:
+                    continue
+                if statuses is not None and record_entry.status not in statuses:
+                    reasons.append(f"status {record_entry.status.value} not selected")
+                    continue
+                found.append(
+                    (annotation_file, record_entry, annotation_file.read_line(record_entry))
                 )
+            if not found:
+                summary.skip(reasons[0] if reasons else not_annotated, doc_id)
                 continue
-            usable.append(filter_labels(record, selection.labels))
-        if not usable:
-            continue
-        split = split_of(doc_id, selection.seed, selection.splits) if selection.splits else ""
-        yield ExportItem(document, tuple(usable), split)
+            parsed: list[Any] = []
+            for _file, _entry, line in found:
+                try:
+                    parsed.append(orjson.loads(line))
+                except orjson.JSONDecodeError:
+                    parsed.append(None)  # the model path below decides (and words the error)
+            document = reader.load(corpus.entry_at(position))
+            text = document.text
+            digest = text_sha256(text)
+            usable: list[dict[str, Any]] = []
+            for (annotation_file, record_entry, _line), value in zip(found, parsed, strict=True):
+                if rules.vouch(value, text, digest):
+                    usable.append(filter_raw_labels(value, selection.labels))
+                    continue
+                record = annotation_file.read_record(record_entry)
+                if record.text_sha256 != digest:
+                    summary.skip(TEXT_CHANGED, doc_id)
+                    continue
+                problems = check_record(record, text, project.config)
+                if problems:
+                    summary.skip(
+                        f"invalid record ({problems[0].message}; run `annotator validate`)"
+                        if len(problems) == 1
+                        else "invalid record (run `annotator validate`)",
+                        doc_id,
+                    )
+                    continue
+                record = filter_labels(record, selection.labels)
+                usable.append(record.model_dump(mode="json", exclude_none=True))
+            if not usable:
+                continue
+            split = split_of(doc_id, selection.seed, selection.splits) if selection.splits else ""
+            yield ExportItem(document, usable, split)
+    if tick is not None and pending:
+        tick(pending)
+
+
+TICK_EVERY = 256
+"""Documents between two progress updates (a Rich update per document costs more than the
+document)."""
 
 
 # -- tokens -------------------------------------------------------------------------------------
@@ -434,6 +505,11 @@ def refuse_existing(path: Path, *, force: bool) -> None:
     raise AnnotatorError("output file exists; pass --force to overwrite it", file=path)
 
 
+WRITE_BUFFER = 1 << 20
+"""Bytes gathered before each write to an export file: one system call per record line (a few
+KB) costs as much as building the line."""
+
+
 @dataclass
 class AtomicOutput:
     """A file written under a temporary name and renamed into place by :meth:`commit`, so a
@@ -450,13 +526,18 @@ class AtomicOutput:
             prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
         )
         if self.binary:
-            self.handle = os.fdopen(fd, "wb")
+            self.handle = os.fdopen(fd, "wb", buffering=WRITE_BUFFER)
         else:
-            self.handle = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+            self.handle = os.fdopen(fd, "w", encoding="utf-8", newline="\n", buffering=WRITE_BUFFER)
 
     @property
     def text(self) -> IO[str]:
         assert not self.binary
+        return self.handle  # type: ignore[return-value]
+
+    @property
+    def data(self) -> IO[bytes]:
+        assert self.binary
         return self.handle  # type: ignore[return-value]
 
     def commit(self) -> Path:

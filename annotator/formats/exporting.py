@@ -126,9 +126,9 @@ def load_format(name: str) -> ExportFormat:
 
 
 @contextmanager
-def _progress(total: int, enabled: bool) -> Iterator[Callable[[], object]]:
+def _progress(total: int, enabled: bool) -> Iterator[Callable[[int], object]]:
     if not enabled:
-        yield lambda: None
+        yield lambda count: None
         return
     from rich.console import Console
     from rich.progress import (
@@ -148,7 +148,7 @@ def _progress(total: int, enabled: bool) -> Iterator[Callable[[], object]]:
         transient=True,
     ) as progress:
         task = progress.add_task("export", total=total)
-        yield lambda: progress.advance(task)
+        yield lambda count: progress.advance(task, count)
 
 
 def run_export(
@@ -186,7 +186,7 @@ def run_export(
             for item in iter_items(project, selection, summary, tick):
                 writers[item.split].write(item)
                 summary.documents[item.split] += 1
-                summary.records += len(item.records)
+                summary.records += len(item.raw)
         for writer in writers.values():
             writer.close()
     except BaseException:

@@ -352,6 +352,10 @@ class AnnotationFile:
 
     _torn: RawLine | None = None
 
+    def read_line(self, entry: RecordEntry) -> bytes:
+        """The raw line of the record at ``entry`` (without its newline), not validated."""
+        return self._read_at(entry.offset, entry.length)
+
     def read_record(self, entry: RecordEntry) -> AnnotationRecord:
         """The validated record at ``entry``; raises :class:`AnnotatorError` on a bad record."""
         data = self._read_at(entry.offset, entry.length)

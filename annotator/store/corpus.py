@@ -6,6 +6,7 @@ import os
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 from typing import BinaryIO, overload
 
@@ -35,6 +36,10 @@ class DocumentEntry:
     title: str | None
 
 
+_DOCUMENT_FIELDS = frozenset({"id", "text", "title", "meta"})
+"""Fields of a corpus line with a meaning; any other field is kept in ``meta``."""
+
+
 def _document_from_object(value: dict[str, object], *, file: Path, line: int | None) -> Document:
     doc_id = value.get("id")
     if isinstance(doc_id, int) and not isinstance(doc_id, bool):
@@ -52,8 +57,8 @@ def _document_from_object(value: dict[str, object], *, file: Path, line: int | N
     meta = value.get("meta", {})
     if not isinstance(meta, dict):
         raise AnnotatorError(f"document {doc_id!r}: 'meta' must be an object", file=file, line=line)
-    extra = {key: item for key, item in value.items() if key not in ("id", "text", "title", "meta")}
-    if extra:
+    if not value.keys() <= _DOCUMENT_FIELDS:
+        extra = {key: item for key, item in value.items() if key not in _DOCUMENT_FIELDS}
         meta = {**extra, **meta}
     return Document(id=doc_id, text=normalize_text(text), title=title, meta=meta)
 
@@ -105,6 +110,10 @@ class Corpus:
                     found.append(Path(directory) / name)
         return found
 
+    def entry_at(self, index: int) -> DocumentEntry:
+        """The entry of the document at ``index`` in reading order (see :meth:`index_of`)."""
+        return self._entry(index)
+
     def _entry(self, index: int) -> DocumentEntry:
         line = self._lines[index]
         return DocumentEntry(
@@ -124,6 +133,20 @@ class Corpus:
         if file == len(self._paths) - 1:
             self._flush_titles()
         return self._title_blobs[file][start : self._title_ends[index]]
+
+    def _append_titles(self, titles: list[str | None]) -> None:
+        """:meth:`_append_title` for each title, with the arithmetic done in C when every
+        document has a title (the usual case; a cached index of 100,000 documents)."""
+        if None in titles:
+            for title in titles:
+                self._append_title(title)
+            return
+        present: list[str] = titles  # type: ignore[assignment]  # no None in it
+        bounds = array("i", accumulate(map(len, present), initial=self._pending_length))
+        self._title_starts.extend(bounds[:-1])
+        self._title_ends.extend(bounds[1:])
+        self._pending_titles.extend(present)
+        self._pending_length = bounds[-1]
 
     def _flush_titles(self) -> None:
         if self._pending_titles:
@@ -284,8 +307,7 @@ class Corpus:
         by_id.update(zip(ids, range(len(self._ids), len(self._ids) + len(ids)), strict=True))
         self._ids.extend(ids)
         self._path_of.extend([self._path_index(path)] * len(ids))
-        for title in titles:
-            self._append_title(title)
+        self._append_titles(titles)
         self._flush_titles()
         self._lines.extend(lines)
         self._offsets.extend(offsets)
@@ -358,43 +380,60 @@ class Corpus:
     def text(self, doc_id: str) -> str:
         return self.get(doc_id).text
 
+    def reader(self) -> DocumentReader:
+        """A reader for many documents in a row (close it, or use it as a context manager)."""
+        return DocumentReader(self)
+
     def __iter__(self) -> Iterator[Document]:
         """Every readable document in order; unreadable ones are in :attr:`problems` already."""
-        # One open file at a time, read front to back: a 100,000-document export does not
-        # open a file per document.
-        current: Path | None = None
-        handle: BinaryIO | None = None
-        try:
+        with self.reader() as reader:
             for entry in self.entries:
                 try:
-                    if entry.line is None:
-                        document = self.load(entry)
-                    else:
-                        if entry.path != current or handle is None:
-                            if handle is not None:
-                                handle.close()
-                            current, handle = entry.path, None
-                            try:
-                                handle = entry.path.open("rb")
-                            except OSError as error:
-                                raise AnnotatorError(
-                                    f"cannot read: {error.strerror}", file=entry.path
-                                ) from None
-                        try:
-                            handle.seek(entry.offset)
-                            data = handle.read(entry.length)
-                        except OSError as error:
-                            raise AnnotatorError(
-                                f"cannot read: {error.strerror}", file=entry.path
-                            ) from None
-                        document = self._decode(entry, data)
+                    document = reader.load(entry)
                 except AnnotatorError as error:
                     self.problems.append(error)
                     continue
                 yield document
-        finally:
-            if handle is not None:
-                handle.close()
+
+
+class DocumentReader:
+    """Loads documents one after another with the current ``.jsonl`` file kept open: an export of
+    100,000 documents does not open a file per document, and reads each file front to back."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        self._corpus = corpus
+        self._path: Path | None = None
+        self._handle: BinaryIO | None = None
+
+    def load(self, entry: DocumentEntry) -> Document:
+        """Like :meth:`Corpus.load`; raises :class:`AnnotatorError` naming the file."""
+        if entry.line is None:
+            return self._corpus.load(entry)
+        handle = self._handle
+        if entry.path != self._path or handle is None:
+            self.close()
+            try:
+                handle = self._handle = entry.path.open("rb")
+            except OSError as error:
+                raise AnnotatorError(f"cannot read: {error.strerror}", file=entry.path) from None
+            self._path = entry.path
+        try:
+            handle.seek(entry.offset)
+            data = handle.read(entry.length)
+        except OSError as error:
+            raise AnnotatorError(f"cannot read: {error.strerror}", file=entry.path) from None
+        return self._corpus._decode(entry, data)
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+        self._handle, self._path = None, None
+
+    def __enter__(self) -> DocumentReader:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 class _Entries(Sequence[DocumentEntry]):
