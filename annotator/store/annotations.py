@@ -17,9 +17,10 @@ from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import orjson
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from annotator.model.errors import AnnotatorError
 from annotator.model.records import AnnotationRecord, Relation, Span, Status
@@ -95,6 +96,9 @@ def encode_record(record: AnnotationRecord) -> bytes:
         elif name in data:
             ordered[name] = data[name]
     before, middle, after = orjson.dumps(ordered).split(_MARKER_BYTES)
+    if len(_ENCODED) > 3 * (len(record.spans) + len(record.relations)) + 20_000:
+        _ENCODED.clear()  # mostly items of records saved before: start again
+        _KEPT.clear()
     spans = _encoded_items(record.spans)
     relations = _encoded_items(record.relations)
     return b"".join((before, b"[", spans, b"]", middle, b"[", relations, b"]", after, b"\n"))
@@ -116,17 +120,29 @@ def _encoded_items(items: list[Span] | list[Relation]) -> bytes:
         return b",".join(encoded)  # type: ignore[arg-type]
     except TypeError:  # some are new
         pass
-    if len(_ENCODED) > 4 * len(items) + 10_000:
-        _ENCODED.clear()  # mostly items of records saved before: start again
-        _KEPT.clear()
-        encoded = [None] * len(items)
-    for index, item in enumerate(items):
-        if encoded[index] is None:
-            data = orjson.dumps(item.model_dump(mode="json", exclude_none=True))
-            _ENCODED[id(item)] = data
-            _KEPT[id(item)] = item
-            encoded[index] = data
+    missing = [index for index, data in enumerate(encoded) if data is None]
+    for index, data in zip(missing, _encode_each([items[i] for i in missing]), strict=True):
+        item = items[index]
+        _ENCODED[id(item)] = data
+        _KEPT[id(item)] = item
+        encoded[index] = data
     return b",".join(encoded)  # type: ignore[arg-type]
+
+
+def _encode_each(items: list[Span | Relation] | list[Span] | list[Relation]) -> list[bytes]:
+    """Each item's JSON. Many at once: one dump of the list, cut between items (every item
+    starts with its ``id`` key, and ``},{"id":`` cannot occur inside a JSON string)."""
+    if len(items) > 64:
+        adapter = _SPANS if isinstance(items[0], Span) else _RELATIONS
+        blob = orjson.dumps(adapter.dump_python(items, mode="json", exclude_none=True))
+        pieces = blob[2:-2].split(b'},{"id":')
+        if blob.startswith(b'[{"id":') and len(pieces) == len(items):
+            return [b"{" + pieces[0] + b"}"] + [b'{"id":' + piece + b"}" for piece in pieces[1:]]
+    return [orjson.dumps(item.model_dump(mode="json", exclude_none=True)) for item in items]
+
+
+_SPANS: TypeAdapter[Any] = TypeAdapter(list[Span])
+_RELATIONS: TypeAdapter[Any] = TypeAdapter(list[Relation])
 
 
 _STATUS_BY_VALUE = {status.value: status for status in Status}

@@ -76,6 +76,7 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         }
         """The search line is open and takes the keys."""
         self.search_query = ""
+        self._status_shown: Text | None = None
 
     @property
     def annotations(self) -> AnnotationFile:
@@ -293,7 +294,9 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         # The save state is the one thing that must never be cut off: shorten the rest.
         text.truncate(max(0, width - state_text.cell_len), overflow="ellipsis")
         text.append_text(state_text)
-        status.update(text)
+        if text != self._status_shown:
+            self._status_shown = text
+            status.update(text, layout=False)  # one row, always: no layout pass per key
 
     def _do(self, change: Callable[[], AnnotationRecord | None]) -> None:
         self.session.message = ""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from rich.text import Text
 from textual import events
@@ -17,7 +17,7 @@ from textual.strip import Strip
 from textual.visual import Visual, visualize
 from textual.widgets import Static
 
-from annotator.model.config import ProjectConfig
+from annotator.model.config import LabelConfig, ProjectConfig
 from annotator.model.keymap import display_keys
 from annotator.model.records import Span
 from annotator.model.session import EditingSession, excerpt
@@ -72,16 +72,34 @@ class SpanList(ScrollView, can_focus=False):
         self._spans: Sequence[Span] = ()
         self._prompt: Callable[[Span], Text] = lambda span: Text(span.text)
         self.highlighted: int | None = None
-        self._strips: LRUCache[tuple[int, int, bool], Strip] = LRUCache(256)
+        self._depends: Callable[[Span], object] = lambda span: None
+        self._strips: LRUCache[tuple[int, int, bool], tuple[Span, object, Strip]] = LRUCache(256)
+        """By ``id`` of the span (kept in the value): rows that an edit only shifts are reused."""
         self.render_count = 0
         """render_line calls so far (tests check that only visible rows are drawn)."""
 
-    def show(self, spans: Sequence[Span], prompt: Callable[[Span], Text]) -> None:
-        """Show ``spans`` (kept by reference; call again when they change)."""
+    def show(
+        self,
+        spans: Sequence[Span],
+        prompt: Callable[[Span], Text],
+        depends: Callable[[Span], object] = lambda span: None,
+    ) -> None:
+        """Show ``spans`` (kept by reference; call again when they change).
+
+        ``prompt`` makes a row's text; ``depends`` returns what else than the span it shows
+        (e.g. the linked span): a row is drawn again only when the span or that changed."""
         self._spans = spans
         self._prompt = prompt
-        self._strips.clear()
-        self.virtual_size = Size(self.scrollable_content_region.width, len(spans))
+        self._depends = depends
+        size = Size(self.scrollable_content_region.width, len(spans))
+        height = self.size.height
+        old = self.virtual_size
+        if height and old.width == size.width and (old.height > height) == (size.height > height):
+            # The scrollbar stays as it is: no layout pass for a span more or less.
+            self.set_reactive(SpanList.virtual_size, size)
+            self._scroll_update(size)
+        else:
+            self.virtual_size = size
         self.refresh()
 
     @property
@@ -116,17 +134,20 @@ class SpanList(ScrollView, can_focus=False):
         highlighted = row == self.highlighted
         if row >= len(self._spans):
             return Strip.blank(width, self.get_visual_style("span-list--option").rich_style)
-        key = (row, width, highlighted)
-        strip = self._strips.get(key)
-        if strip is None:
-            if highlighted:
-                style = self.get_visual_style("span-list--option", "span-list--highlighted")
-            else:
-                style = self.get_visual_style("span-list--option")
-            visual = visualize(self, self._prompt(self._spans[row]))
-            strips = Visual.to_strips(self, visual, width, None, style)
-            strip = strips[0].extend_cell_length(width, style.rich_style).crop(0, width)
-            self._strips[key] = strip
+        span = self._spans[row]
+        key = (id(span), width, highlighted)
+        depends = self._depends(span)
+        cached = self._strips.get(key)
+        if cached is not None and cached[0] is span and cached[1] is depends:
+            return cached[2]
+        if highlighted:
+            style = self.get_visual_style("span-list--option", "span-list--highlighted")
+        else:
+            style = self.get_visual_style("span-list--option")
+        visual = visualize(self, self._prompt(span))
+        strips = Visual.to_strips(self, visual, width, None, style)
+        strip = strips[0].extend_cell_length(width, style.rich_style).crop(0, width)
+        self._strips[key] = (span, depends, strip)
         return strip
 
     def on_click(self, event: events.Click) -> None:
@@ -141,6 +162,8 @@ class SidePanel(Vertical):
         self.config = config
         self._shown: tuple[object, ...] | None = None
         self._counted: tuple[object, ...] | None = None
+        self._guideline_label: LabelConfig | Literal[False] | None = False
+        """The label whose guideline is shown (None: no span under the cursor; False: none yet)."""
 
     def compose(self) -> ComposeResult:
         yield Static("Labels", classes="panel-title")
@@ -162,12 +185,16 @@ class SidePanel(Vertical):
             span_list.show(
                 () if hide_spans else session.spans,
                 lambda span: self._span_prompt(session, span),
+                lambda span: session.linked_tail(span.id),
             )
         current = session.current_span()
         index = session.index_of(current) if current is not None and not hide_spans else -1
         span_list.highlight(index if index >= 0 else None)
-        guideline = self.query_one("#guideline", Static)
         label = self.config.label(current.label) if current else None
+        if label == self._guideline_label:
+            return
+        self._guideline_label = label
+        guideline = self.query_one("#guideline", Static)
         if label is not None:
             text = Text()
             text.append(f"{label.name}: ", style=f"bold {label.color}")
@@ -187,7 +214,7 @@ class SidePanel(Vertical):
             text.append(f"{display_keys(label.key)} ", style="bold")
             text.append(label.name)
             text.append(f"  {counts.get(label.name, 0)}", style="dim")
-            item.update(text)
+            item.update(text, layout=False)
 
     def _span_prompt(self, session: EditingSession, span: Span) -> Text:
         label = self.config.label(span.label)
