@@ -105,6 +105,8 @@ def rank(query: str, items: Sequence[Sequence[str]]) -> list[int]:
 
     Weak scattered matches are left out when anything matched better; ties keep input order.
     """
+    if not query.split():
+        return list(range(len(items)))  # everything matches alike: the input order
     scored: list[tuple[FuzzyMatch, int]] = []
     for index, fields in enumerate(items):
         match = fuzzy_match(query, *fields)

@@ -628,8 +628,10 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
             if word is not None:
                 self._move(lambda: session.select(*word))
 
-    def on_span_list_chosen(self, event: SpanList.Chosen) -> None:
-        span = self.session.span(event.span_id)
+    def on_virtual_list_chosen(self, event: SpanList.Chosen) -> None:
+        if not isinstance(event.virtual_list, SpanList):
+            return
+        span = self.session.span(event.virtual_list.rows[event.index].id)
         if span is not None:
             self._move(lambda: self.session.jump_to(span))
             self.view.scroll_to_offset(span.start, center=True)

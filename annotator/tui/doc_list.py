@@ -10,12 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Input, Static
 
 from annotator.model.fuzzy import rank
 from annotator.model.records import Status
 from annotator.model.text import display_safe
+from annotator.tui.virtual_list import VirtualList
 
 FILTERS = ("all", "todo", "new", "in_progress", "done", "skipped", "flagged")
 
@@ -36,6 +36,20 @@ def _matches(row: DocumentRow, status_filter: str) -> bool:
     if status_filter == "new":
         return row.status is None
     return row.status is not None and row.status.value == status_filter
+
+
+class DocumentOptions(VirtualList[DocumentRow]):
+    """The shown documents, drawn a screenful at a time (a corpus can have 100,000)."""
+
+    DEFAULT_CSS = """
+    DocumentOptions {
+        height: auto;
+        max-height: 100%;
+        border: tall $border-blurred;
+        padding: 0 1;
+        background: $surface;
+    }
+    """
 
 
 class FilterTab(Static):
@@ -76,7 +90,7 @@ class DocumentList(ModalScreen[str | None]):
                 for name in FILTERS:
                     yield FilterTab(name)
             yield Input(placeholder="type to search id or title", id="doc-search")
-            yield OptionList(id="doc-options")
+            yield DocumentOptions(id="doc-options")
             yield Static(Text("Enter opens · Tab changes the filter · Escape closes", style="dim"))
 
     def _progress(self) -> Text:
@@ -107,21 +121,22 @@ class DocumentList(ModalScreen[str | None]):
         self.set_filter(FILTERS[index])
 
     def action_move(self, step: int) -> None:
-        options = self.query_one(OptionList)
+        options = self.query_one(DocumentOptions)
         if options.option_count:
             current = options.highlighted or 0
-            options.highlighted = max(0, min(options.option_count - 1, current + step))
+            options.highlight(max(0, min(options.option_count - 1, current + step)))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self._refresh_rows()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        options = self.query_one(OptionList)
+        options = self.query_one(DocumentOptions)
         if options.highlighted is not None and self._shown:
             self.dismiss(self._shown[options.highlighted].doc_id)
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+    def on_virtual_list_chosen(self, event: DocumentOptions.Chosen) -> None:
+        if event.virtual_list is self.query_one(DocumentOptions):
+            self.dismiss(self._shown[event.index].doc_id)
 
     def _refresh_rows(self) -> None:
         for tab in self.query(FilterTab):
@@ -130,13 +145,16 @@ class DocumentList(ModalScreen[str | None]):
         candidates = [row for row in self.rows if _matches(row, self.status_filter)]
         order = rank(query, [(row.doc_id, row.title) for row in candidates])
         self._shown = [candidates[index] for index in order]
-        options = self.query_one(OptionList)
-        options.clear_options()
-        options.add_options([Option(self._prompt(row), id=row.doc_id) for row in self._shown])
+        options = self.query_one(DocumentOptions)
+        options.show(self._shown, self._prompt)
+        options.highlight(None)
         if self._shown:
-            ids = [row.doc_id for row in self._shown]
-            keep = self.current in ids and not query
-            options.highlighted = ids.index(self.current) if keep else 0  # type: ignore[arg-type]
+            keep = None
+            if not query:
+                keep = next(
+                    (i for i, row in enumerate(self._shown) if row.doc_id == self.current), None
+                )
+            options.highlight(0 if keep is None else keep)
 
     def _prompt(self, row: DocumentRow) -> Text:
         status = row.status.value.replace("_", " ") if row.status else "new"
