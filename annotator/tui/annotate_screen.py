@@ -33,7 +33,7 @@ from annotator.tui.dialogs import (
     QuitUnsavedDialog,
     safe_excerpt,
 )
-from annotator.tui.doc_list import DocumentList, DocumentRow
+from annotator.tui.doc_list import DocumentList, DocumentRows
 from annotator.tui.keys import bindings_for
 from annotator.tui.saver import Saver
 from annotator.tui.side_panel import LegendItem, SidePanel, SpanList
@@ -64,6 +64,7 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         self._retry_timer: Timer | None = None
         self.clock = clock
         self.doc_ids = project.corpus.ids()
+        self._positions: dict[str, int] | None = None
         self.session = self._make_session(doc_id)
         self.save_state = "saved" if doc_id in self.saver else "not saved yet"
         self._last_saved: AnnotationRecord | None = None
@@ -192,7 +193,9 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
 
     @property
     def position(self) -> int:
-        return self.doc_ids.index(self.session.document.id)
+        if self._positions is None:
+            self._positions = {doc_id: index for index, doc_id in enumerate(self.doc_ids)}
+        return self._positions[self.session.document.id]
 
     # -- saving and repainting ----------------------------------------------------------------
 
@@ -576,9 +579,12 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         self.app.push_screen(NoteDialog("Flag this document: note", self.session.note), noted)
 
     def action_doc_list(self) -> None:
-        rows = []
-        for entry in self.project.corpus.entries:
-            rows.append(DocumentRow(entry.id, entry.title or "", self.saver.status(entry.id)))
+        corpus = self.project.corpus
+        rows = DocumentRows(
+            self.doc_ids,
+            lambda index: corpus.entry_at(index).title,
+            self.saver.statuses(self.doc_ids),
+        )
 
         def chosen(doc_id: str | None) -> None:
             if doc_id is not None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, overload
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -26,6 +27,44 @@ class DocumentRow:
     title: str
     status: Status | None
     """None: not opened yet."""
+
+
+class DocumentRows(Sequence[DocumentRow]):
+    """The rows of a corpus, each made when it is first needed (titles are read lazily)."""
+
+    def __init__(
+        self,
+        doc_ids: Sequence[str],
+        title_at: Callable[[int], str | None],
+        statuses: list[Status | None],
+    ) -> None:
+        self.doc_ids = doc_ids
+        self.statuses = statuses
+        self._title_at = title_at
+        self._made: dict[int, DocumentRow] = {}
+
+    def __len__(self) -> int:
+        return len(self.doc_ids)
+
+    @overload
+    def __getitem__(self, index: int) -> DocumentRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[DocumentRow]: ...
+
+    def __getitem__(self, index: int | slice) -> DocumentRow | Sequence[DocumentRow]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        row = self._made.get(index)
+        if row is None:
+            if not 0 <= index < len(self):
+                raise IndexError("row index out of range")
+            title = self._title_at(index) or ""
+            row = DocumentRow(self.doc_ids[index], title, self.statuses[index])
+            self._made[index] = row
+        return row
 
 
 def _matches(row: DocumentRow, status_filter: str) -> bool:
@@ -76,12 +115,12 @@ class DocumentList(ModalScreen[str | None]):
         Binding("pageup", "move(-10)", show=False),
     ]
 
-    def __init__(self, rows: list[DocumentRow], current: str | None) -> None:
+    def __init__(self, rows: Sequence[DocumentRow], current: str | None) -> None:
         super().__init__()
         self.rows = rows
         self.current = current
         self.status_filter = "all"
-        self._shown: list[DocumentRow] = []
+        self._shown: Sequence[DocumentRow] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -96,9 +135,14 @@ class DocumentList(ModalScreen[str | None]):
     def _progress(self) -> Text:
         total = len(self.rows)
         counts = {status: 0 for status in Status}
-        for row in self.rows:
-            if row.status is not None:
-                counts[row.status] += 1
+        statuses = (
+            self.rows.statuses
+            if isinstance(self.rows, DocumentRows)
+            else [row.status for row in self.rows]
+        )
+        for status in statuses:
+            if status is not None:
+                counts[status] += 1
         text = Text()
         text.append(f"{counts[Status.done]}/{total} done", style="bold")
         text.append(
@@ -142,19 +186,39 @@ class DocumentList(ModalScreen[str | None]):
         for tab in self.query(FilterTab):
             tab.set_class(tab.filter_name == self.status_filter, "-active")
         query = self.query_one(Input).value
-        candidates = [row for row in self.rows if _matches(row, self.status_filter)]
-        order = rank(query, [(row.doc_id, row.title) for row in candidates])
-        self._shown = [candidates[index] for index in order]
+        candidates: Sequence[DocumentRow]
+        if self.status_filter == "all":
+            candidates = self.rows
+        elif isinstance(self.rows, DocumentRows):
+            statuses = self.rows.statuses
+            probe = DocumentRow
+            candidates = [
+                self.rows[index]
+                for index, status in enumerate(statuses)
+                if _matches(probe("", "", status), self.status_filter)
+            ]
+        else:
+            candidates = [row for row in self.rows if _matches(row, self.status_filter)]
+        if not query.split():
+            self._shown = candidates  # every row matches alike: the corpus order
+        else:
+            order = rank(query, [(row.doc_id, row.title) for row in candidates])
+            self._shown = [candidates[index] for index in order]
         options = self.query_one(DocumentOptions)
         options.show(self._shown, self._prompt)
         options.highlight(None)
         if self._shown:
             keep = None
             if not query:
-                keep = next(
-                    (i for i, row in enumerate(self._shown) if row.doc_id == self.current), None
-                )
+                keep = self._index_of_current()
             options.highlight(0 if keep is None else keep)
+
+    def _index_of_current(self) -> int | None:
+        shown = self._shown
+        if isinstance(shown, DocumentRows):
+            ids = shown.doc_ids
+            return ids.index(self.current) if self.current in ids else None
+        return next((i for i, row in enumerate(shown) if row.doc_id == self.current), None)
 
     def _prompt(self, row: DocumentRow) -> Text:
         status = row.status.value.replace("_", " ") if row.status else "new"

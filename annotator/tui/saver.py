@@ -13,7 +13,7 @@ No Textual here: the screen owns the timer and the drawing, this owns the bookke
 from __future__ import annotations
 
 import errno
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from annotator.model.errors import AnnotatorError
 from annotator.model.records import AnnotationRecord, Status
@@ -135,6 +135,19 @@ class Saver:
     def status(self, doc_id: str) -> Status | None:
         record = self.pending.get(doc_id)
         return record.status if record is not None else self.annotations.status(doc_id)
+
+    def statuses(self, doc_ids: Sequence[str]) -> list[Status | None]:
+        """:meth:`status` of each document (one pass: the document list of a big corpus)."""
+        entries = self.annotations.entries
+        found = [
+            None if (entry := entries.get(doc_id)) is None else entry.status for doc_id in doc_ids
+        ]
+        if self.pending:
+            for index, doc_id in enumerate(doc_ids):
+                record = self.pending.get(doc_id)
+                if record is not None:
+                    found[index] = record.status
+        return found
 
     def __contains__(self, doc_id: object) -> bool:
         return doc_id in self.pending or doc_id in self.annotations
