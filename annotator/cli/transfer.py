@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.cli.common import add_project_argument, open_project, split_list
-from annotator.formats import EXPORT_FORMATS, IMPORT_FORMATS
+from annotator.formats import EXPORT_FORMATS, IMPORT_FORMATS, SHARD_SIZE
 from annotator.model.errors import AnnotatorError
 
 
@@ -68,6 +68,14 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         default="codepoints",
         help="label-studio offsets: code points (Label Studio >= 1.6, "
         "default) or UTF-16 code units (older versions)",
+    )
+    export.add_argument(
+        "--shard-size",
+        type=_positive,
+        default=SHARD_SIZE,
+        metavar="N",
+        help="spacy: documents per .spacy file; a larger export writes PATH as a folder of "
+        f"part-0001.spacy, part-0002.spacy... (default {SHARD_SIZE:,})",
     )
     export.add_argument("--force", action="store_true", help="overwrite existing output")
     export.add_argument(
@@ -133,11 +141,25 @@ def run_export(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     options = ExportOptions(
-        scheme=args.scheme, overlap=args.overlap, offsets=args.offsets, force=args.force
+        scheme=args.scheme,
+        overlap=args.overlap,
+        offsets=args.offsets,
+        force=args.force,
+        shard_size=args.shard_size,
     )
     summary = export(project, args.format, args.out, selection, options, progress=args.progress)
     print(summary.render(), file=sys.stderr)
     return 0
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
 
 
 def _parse_map(value: str | None) -> dict[str, str]:

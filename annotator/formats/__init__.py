@@ -9,3 +9,5 @@ from __future__ import annotations
 
 EXPORT_FORMATS = ("jsonl", "spacy", "conll", "hf", "doccano", "label-studio", "brat", "prodigy")
 IMPORT_FORMATS = ("jsonl", "doccano", "label-studio", "brat", "prodigy")
+SHARD_SIZE = 1_000
+"""``spacy``: documents per ``.spacy`` file by default (see :mod:`annotator.formats.spacy`)."""

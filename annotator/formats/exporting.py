@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from annotator.formats import SHARD_SIZE
 from annotator.formats.common import (
     AtomicOutput,
     ExportItem,
@@ -47,6 +48,8 @@ class ExportOptions:
     """``label-studio`` offsets: code points (Label Studio since 1.6) or UTF-16 code units."""
     force: bool = False
     """Overwrite existing output files."""
+    shard_size: int = SHARD_SIZE
+    """``spacy``: documents per ``.spacy`` file; a larger export becomes a folder of parts."""
 
 
 @dataclass

@@ -10,11 +10,21 @@ training does not learn them as outside, and the spans left out of ``doc.ents`` 
 ``{"label", "head", "tail"}`` where head and tail index ``doc.spans["sc"]``, plus their
 character offsets as ``head_span``/``tail_span``.
 
+A ``DocBin`` is one serialized object held in memory until written, so a large export is cut
+into shards: up to ``--shard-size`` documents (default :data:`annotator.formats.SHARD_SIZE`)
+the output is one ``.spacy`` file; beyond that the output path becomes a folder of
+``part-0001.spacy``, ``part-0002.spacy``... of that many documents each, which ``spacy train``
+reads as one corpus (``--paths.train corpus.spacy/``). Memory stays that of one shard, whatever
+the corpus size.
+
 spaCy is an optional extra: ``pip install 'annotator[spacy]'``.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +32,7 @@ from annotator.formats.common import AtomicOutput, ExportItem, align_spans
 from annotator.formats.exporting import ExportContext, ExportFormat, Writer
 from annotator.model.errors import AnnotatorError
 from annotator.model.tokenize import TokenIndex
+from annotator.store.jsonl import fsync_directory
 
 MISSING = (
     "spaCy is not installed: export --format spacy needs the optional extra "
@@ -62,12 +73,46 @@ def words_and_spaces(text: str, tokens: list[tuple[int, int]]) -> tuple[list[str
     return words, spaces
 
 
+ATTRIBUTES = ("ORTH", "SPACY", "ENT_IOB", "ENT_TYPE")
+"""The token attributes the Docs carry (no tags, parses or lemmas: the default thirteen would
+take three times the memory and disk for zeros)."""
+
+
+def part_name(number: int) -> str:
+    return f"part-{number:04d}.spacy"
+
+
 class SpacyWriter(Writer):
     def __init__(self, path: Path, context: ExportContext) -> None:
         super().__init__(path, context)
-        spacy, doc_bin = _spacy()
-        self.nlp = spacy.blank("xx")
-        self.doc_bin = doc_bin(store_user_data=True)
+        self.spacy, self.doc_bin_class = _spacy()
+        self.shard_size = max(1, context.options.shard_size)
+        self.parts: Path | None = None
+        """The temporary folder of the parts, once there is more than one shard."""
+        self.written = 0
+        self._new_shard()
+
+    def _new_shard(self) -> None:
+        # A fresh vocabulary per shard too: its string store grows with every new word.
+        self.nlp = self.spacy.blank("xx")
+        self.doc_bin = self.doc_bin_class(attrs=list(ATTRIBUTES), store_user_data=True)
+
+    def _flush_shard(self) -> None:
+        """Write the documents held so far as the next part and start a new shard."""
+        if self.parts is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.parts = Path(
+                tempfile.mkdtemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+            )
+        self.written += 1
+        output = AtomicOutput(self.parts / part_name(self.written), binary=True)
+        try:
+            output.data.write(self.doc_bin.to_bytes())
+            output.commit()
+        except BaseException:
+            output.abort()
+            raise
+        self._new_shard()
 
     def write(self, item: ExportItem) -> None:
         from spacy.tokens import Doc
@@ -78,6 +123,8 @@ class SpacyWriter(Writer):
         text = document.text
         index = TokenIndex.of(text, self.context.config.tokenizer)
         words, spaces = words_and_spaces(text, index.tokens)
+        if len(self.doc_bin) >= self.shard_size:
+            self._flush_shard()
         doc = Doc(self.nlp.vocab, words=words, spaces=spaces)
         if doc.text != text:  # pragma: no cover - guarded by tests
             raise AnnotatorError(f"document {document.id!r}: spaCy tokens do not rebuild the text")
@@ -131,13 +178,34 @@ class SpacyWriter(Writer):
         self.doc_bin.add(doc)
 
     def close(self) -> None:
-        output = AtomicOutput(self.path, binary=True)
-        try:
-            output.handle.write(self.doc_bin.to_bytes())
-            self.context.files.append(output.commit())
-        except BaseException:
-            output.abort()
-            raise
+        if self.parts is None:  # one shard: one file, as always
+            output = AtomicOutput(self.path, binary=True)
+            try:
+                output.data.write(self.doc_bin.to_bytes())
+                self.context.files.append(output.commit())
+            except BaseException:
+                output.abort()
+                raise
+            return
+        if len(self.doc_bin):
+            self._flush_shard()
+        if self.path.is_dir() and not self.path.is_symlink():
+            shutil.rmtree(self.path)  # refused earlier unless empty or --force
+        elif self.path.exists() or self.path.is_symlink():
+            self.path.unlink()
+        os.replace(self.parts, self.path)
+        fsync_directory(self.path.parent)
+        self.parts = None
+        self.context.files.append(self.path)
+        self.context.summary.notes.append(
+            f"{self.path} is a folder of {self.written} .spacy files of up to "
+            f"{self.shard_size} documents each (spacy train reads the folder as one corpus)"
+        )
+
+    def abort(self) -> None:
+        if self.parts is not None:
+            shutil.rmtree(self.parts, ignore_errors=True)
+            self.parts = None
 
 
 EXPORT = ExportFormat("spacy", SpacyWriter, suffix=".spacy")

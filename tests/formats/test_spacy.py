@@ -91,3 +91,39 @@ def test_missing_spacy_gives_one_clear_line(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "annotator[spacy]" in err[0]
     assert not (tmp_path / "x.spacy").exists()
+
+
+def test_a_large_export_becomes_a_folder_of_parts_that_spacy_reads_as_one_corpus(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from spacy.training import Corpus
+
+    root = make_project(tmp_path / "p")
+    out = tmp_path / "corpus.spacy"
+    out.write_bytes(b"an older single-file export")
+    args = ["export", str(root), "--format", "spacy", "--out", str(out), "--shard-size", "4"]
+    assert main([*args, "--force"]) == 0
+    assert out.is_dir()
+    parts = sorted(path.name for path in out.iterdir())
+    assert parts == ["part-0001.spacy", "part-0002.spacy", "part-0003.spacy"]
+    assert [len(load(out / name)) for name in parts] == [4, 4, len(DOCS) - 8]
+    assert "folder of 3 .spacy files" in capsys.readouterr().err
+    # what `spacy train --paths.train corpus.spacy` does with a folder
+    nlp = spacy.blank("xx")
+    examples = list(Corpus(out)(nlp))
+    ids = sorted(example.reference.user_data["doc_id"] for example in examples)
+    assert ids == sorted(spec.doc_id for spec in DOCS if spec.text)  # spaCy skips empty docs
+    for example in examples:
+        text = Project(root).corpus.get(example.reference.user_data["doc_id"]).text
+        assert example.reference.text == text
+    # no temporary folder left beside the output; a second run needs --force
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["corpus.spacy", "p"]
+    assert main(args) == 1
+
+
+def test_shard_size_must_be_positive(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p")
+    out = tmp_path / "c.spacy"
+    with pytest.raises(SystemExit):
+        main(["export", str(root), "--format", "spacy", "--out", str(out), "--shard-size", "0"])
+    assert not out.exists()
