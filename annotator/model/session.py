@@ -13,6 +13,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Literal
 
 from annotator.model.config import ProjectConfig, RelationTypeConfig
@@ -143,8 +144,8 @@ class EditingSession:
         self._tails: tuple[list[Relation], int, dict[str, str]] | None = None
         """Caches over :attr:`relations`, valid while it is the same list of the same length
         (every change of the relations makes a new list)."""
-        numbers = [int(match.group(1)) for item_id in self._ids() if (match := _ID.match(item_id))]
-        self._next_id = max(numbers, default=0) + 1
+        self._next_id = 0
+        """The next number for a new id; 0: not worked out yet (on the first new id)."""
         if record is not None and record.cursor is not None:
             self.cursor = self._clamp(record.cursor)
 
@@ -246,7 +247,11 @@ class EditingSession:
     # -- the span list and its indexes --------------------------------------------------------
 
     def _load_spans(self, spans: Sequence[Span]) -> None:
-        self.spans = sorted(spans, key=_span_order)
+        # The order of _span_order, by three stable sorts with keys that run in C.
+        ordered = sorted(spans, key=attrgetter("label", "id"))
+        ordered.sort(key=attrgetter("end"), reverse=True)
+        ordered.sort(key=attrgetter("start"))
+        self.spans = ordered
         self._by_id = {span.id: span for span in self.spans}
         self._index = SpanIndex(self.spans)
         self._counts = {}
@@ -468,6 +473,10 @@ class EditingSession:
         return [span.id for span in self.spans] + [relation.id for relation in self.relations]
 
     def _new_id(self, prefix: str) -> str:
+        if not self._next_id:
+            ids = self._ids()
+            numbers = [int(match.group(1)) for item_id in ids if (match := _ID.match(item_id))]
+            self._next_id = max(numbers, default=0) + 1
         relations = self.relations
         cached = self._relation_ids
         if cached is None or cached[0] is not relations or cached[1] != len(relations):

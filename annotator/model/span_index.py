@@ -10,61 +10,70 @@ insert, so an edit on a 10 MB document with 100,000 spans does not rebuild anyth
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
-from typing import Generic, Protocol, TypeVar
+from collections.abc import Callable, Iterable
+from operator import attrgetter
+from typing import Generic, TypeVar
 
-
-class Extent(Protocol):
-    @property
-    def start(self) -> int: ...
-
-    @property
-    def end(self) -> int: ...
-
-
-T = TypeVar("T", bound=Extent)
+T = TypeVar("T")
 
 _SMALLEST = 64
 """The longest span of the first tier, in code points."""
 
 
 def _tier(length: int) -> int:
-    tier, limit = 0, _SMALLEST
-    while length > limit:
-        tier += 1
-        limit *= 4
-    return tier
+    """The smallest ``tier`` with ``length <= _SMALLEST * 4 ** tier``."""
+    bits = (length - 1).bit_length() - 6  # _SMALLEST is 2 ** 6
+    return max(0, (bits + 1) // 2)
 
 
 class SpanIndex(Generic[T]):
     """The spans of one document by position (items are matched by identity or equality)."""
 
-    def __init__(self, items: Iterable[T] = ()) -> None:
+    def __init__(
+        self,
+        items: Iterable[T] = (),
+        *,
+        start: Callable[[T], int] = attrgetter("start"),
+        end: Callable[[T], int] = attrgetter("end"),
+    ) -> None:
+        """``start`` and ``end`` read an item's extent (attributes ``start``/``end`` by default)."""
+        self._start = start
+        self._end = end
         self._starts: list[list[int]] = []
         self._items: list[list[T]] = []
         self._limits: list[int] = []
         self._size = 0
-        for item in sorted(items, key=lambda item: item.start):
-            tier = self._tier_of(item)
-            self._starts[tier].append(item.start)
+        ordered = sorted(items, key=start)  # one pass when already sorted
+        if not ordered:
+            return
+        starts = list(map(start, ordered))
+        lengths = [high - low for low, high in zip(starts, map(end, ordered), strict=True)]
+        tiers = list(map(_tier, lengths))
+        self._grow(max(tiers))
+        for tier, low, item in zip(tiers, starts, ordered, strict=True):
+            self._starts[tier].append(low)
             self._items[tier].append(item)
-            self._size += 1
+        self._size = len(ordered)
 
     def __len__(self) -> int:
         return self._size
 
-    def _tier_of(self, item: T) -> int:
-        tier = _tier(item.end - item.start)
+    def _grow(self, tier: int) -> None:
         while len(self._limits) <= tier:
             self._limits.append(_SMALLEST * 4 ** len(self._limits))
             self._starts.append([])
             self._items.append([])
+
+    def _tier_of(self, item: T) -> int:
+        tier = _tier(self._end(item) - self._start(item))
+        self._grow(tier)
         return tier
 
     def add(self, item: T) -> None:
         tier = self._tier_of(item)
-        index = bisect_right(self._starts[tier], item.start)
-        self._starts[tier].insert(index, item.start)
+        start = self._start(item)
+        index = bisect_right(self._starts[tier], start)
+        self._starts[tier].insert(index, start)
         self._items[tier].insert(index, item)
         self._size += 1
 
@@ -72,8 +81,9 @@ class SpanIndex(Generic[T]):
         """Remove ``item``; False if it is not there."""
         tier = self._tier_of(item)
         starts, items = self._starts[tier], self._items[tier]
-        index = bisect_left(starts, item.start)
-        while index < len(starts) and starts[index] == item.start:
+        start = self._start(item)
+        index = bisect_left(starts, start)
+        while index < len(starts) and starts[index] == start:
             if items[index] is item or items[index] == item:
                 del starts[index], items[index]
                 self._size -= 1
@@ -84,10 +94,11 @@ class SpanIndex(Generic[T]):
     def overlapping(self, start: int, end: int) -> list[T]:
         """The spans that overlap ``[start, end)`` (tier by tier, each in start order)."""
         found: list[T] = []
+        item_end = self._end
         for starts, items, limit in zip(self._starts, self._items, self._limits, strict=True):
             low = bisect_left(starts, start - limit)
             high = bisect_left(starts, end)
-            found += [item for item in items[low:high] if item.end > start]
+            found += [item for item in items[low:high] if item_end(item) > start]
         return found
 
     def at(self, offset: int) -> list[T]:

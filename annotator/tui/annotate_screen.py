@@ -90,9 +90,8 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         with Horizontal(id="body"):
             with Vertical(id="article-pane"):
                 yield Static("", id="title", markup=False)
-                yield ArticleView(
-                    self.session.text, self._view_spans(), self.config.labels, id="article"
-                )
+                # The spans come with the document (on mount): indexing them once is enough.
+                yield ArticleView(self.session.text, [], self.config.labels, id="article")
             yield SidePanel(self.config, id="side")
         yield Static("", id="search", markup=False)
         yield Static("", id="status", markup=False)
