@@ -15,7 +15,7 @@ import orjson
 from annotator.model.errors import AnnotatorError
 from annotator.model.records import Document
 from annotator.model.text import normalize_text
-from annotator.store.index_cache import Column, IndexCache, file_stamp
+from annotator.store.index_cache import Column, IndexCache, Stamp, file_stamp
 from annotator.store.jsonl import RawLine, RawLineStream, decode_utf8, parse_json_object
 
 DOCUMENT_SUFFIXES = (".txt", ".jsonl")
@@ -216,6 +216,22 @@ class Corpus:
             cached = self._cache.load("corpus", path, stamp)
             if cached is not None and self._add_cached(path, cached[1]):
                 return
+        problems = len(self.problems)
+        try:
+            columns = _scan_columns(path)
+        except OSError as error:
+            self.problems.append(AnnotatorError(f"cannot read: {error.strerror}", file=path))
+            return
+        if columns is None:
+            # A line the quick scan does not vouch for: the line-by-line scan reports it.
+            self._scan_lines(path, stamp)
+            return
+        self._add_cached(path, columns)  # reports duplicate ids one by one, in line order
+        if self._cache is not None and len(self.problems) == problems:
+            self._cache.store("corpus", path, stamp, {}, columns)
+
+    def _scan_lines(self, path: Path, stamp: Stamp | None) -> None:
+        """The careful scan: each line on its own, every problem worded with its line."""
         found: list[DocumentEntry] = []
         problems = len(self.problems)
         try:
@@ -394,6 +410,67 @@ class Corpus:
                     self.problems.append(error)
                     continue
                 yield document
+
+
+def _scan_columns(path: Path) -> dict[str, Column] | None:
+    """The index columns of a ``.jsonl`` corpus file in one quick pass, or None as soon as a
+    line is anything but a well-formed document (bad UTF-8 or JSON, no id or text, a BOM...):
+    :meth:`Corpus._scan_lines` then reads the file again and words each problem.
+
+    Each line is parsed whole (a problem inside a text must be found now, not when the document
+    is opened), straight from the read buffer: no copy of the line and no object per line
+    besides the parsed one, which is dropped at once.
+    """
+    ids: list[str] = []
+    titles: list[str | None] = []
+    lines = array("I")
+    offsets = array("q")
+    lengths = array("q")
+    loads = orjson.loads
+    with path.open("rb", buffering=1 << 20) as handle:
+        # Only what the file held when opened (see RawLineStream).
+        limit = os.fstat(handle.fileno()).st_size
+        position = 0
+        number = 0
+        for chunk in handle:
+            number += 1
+            size = len(chunk)
+            if position + size > limit:
+                if position >= limit:
+                    break
+                chunk = chunk[: limit - position]
+                size = len(chunk)
+            try:
+                value = loads(chunk)  # a trailing "\r\n" or "\n" is JSON whitespace
+            except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
+                if chunk.strip():
+                    return None
+                position += size  # a blank line
+                continue
+            if type(value) is not dict:
+                return None
+            doc_id = value.get("id")
+            if type(doc_id) is int:
+                doc_id = str(doc_id)
+            if type(doc_id) is not str or not doc_id or type(value.get("text")) is not str:
+                return None
+            title = value.get("title")
+            if title is not None and type(title) is not str:
+                return None
+            if number == 1 and chunk.startswith(b"\xef\xbb\xbf"):
+                return None  # orjson took the BOM; the careful scan counts offsets past it
+            length = size
+            if chunk.endswith(b"\n"):
+                length -= 1
+            if length and chunk[length - 1] == 0x0D:  # "\r"
+                length -= 1
+            ids.append(doc_id)
+            titles.append(title)
+            lines.append(number)
+            offsets.append(position)
+            lengths.append(length)
+            position += size
+    return {"ids": ids, "titles": titles, "lines": lines, "offsets": offsets, "lengths": lengths}
 
 
 class DocumentReader:
