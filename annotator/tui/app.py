@@ -17,7 +17,6 @@ from annotator.store.annotations import AnnotationFile
 from annotator.store.project import Project
 from annotator.tui.annotate_screen import AnnotateScreen, make_annotate_screen_class
 from annotator.tui.keys import action_method
-from annotator.tui.review.commands import ReviewCommands, open_review
 
 
 class ActionCommands(Provider):
@@ -42,6 +41,13 @@ class ActionCommands(Provider):
                 )
 
 
+def _review_commands() -> type[Provider]:
+    """The review screens' palette entry, imported when the palette first opens (not at start)."""
+    from annotator.tui.review.commands import ReviewCommands
+
+    return ReviewCommands
+
+
 def first_document(project: Project, annotations: AnnotationFile, doc_id: str | None) -> str:
     """``doc_id`` if given (must exist), else the first document not done."""
     ids = project.corpus.ids()
@@ -64,7 +70,7 @@ class AnnotateApp(App[None]):
 
     CSS_PATH = "annotate.tcss"
     TITLE = "annotator"
-    COMMANDS = App.COMMANDS | {ActionCommands, ReviewCommands}
+    COMMANDS = App.COMMANDS | {ActionCommands, _review_commands}
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(
@@ -95,6 +101,8 @@ class AnnotateApp(App[None]):
 
     def action_review_agreement(self) -> None:
         """The review screens (command palette: "Review agreement"); q comes back here."""
+        from annotator.tui.review.commands import open_review
+
         screen = self.annotate_screen
         screen.leave_document()
 
