@@ -99,12 +99,21 @@ def _kill(worker: subprocess.Popen[str]) -> tuple[str, str]:
     return output, errors
 
 
-def run_kills(project_dir: Path, annotators: str | list[str], kills: int, seed: int) -> CrashTally:
+def run_kills(
+    project_dir: Path,
+    annotators: str | list[str],
+    kills: int,
+    seed: int,
+    *,
+    acks_before_kill: int = 0,
+) -> CrashTally:
     """Kill the writers ``kills`` times at random moments; check after each restart.
 
     With several annotators, one writer per annotator runs at the same time and all are killed
     together. One kill in five lands during start-up, before the writer says it is ready (while
-    it recovers a torn line or compacts on opening).
+    it recovers a torn line or compacts on opening). With ``acks_before_kill``, every kill waits
+    until each writer has acknowledged that many saves (so a slow machine cannot make a round
+    end before anything was acknowledged).
     """
     names = [annotators] if isinstance(annotators, str) else list(annotators)
     rng = random.Random(seed)
@@ -116,17 +125,23 @@ def run_kills(project_dir: Path, annotators: str | list[str], kills: int, seed: 
             name: _start(project_dir, name, seed * 100_000 + round_number * 10 + index)
             for index, name in enumerate(names)
         }
-        if rng.random() < 0.2:
+        early: dict[str, str] = {name: "" for name in names}
+        if rng.random() < 0.2 and not acks_before_kill:
             time.sleep(rng.uniform(0.05, 0.5))  # somewhere in start-up or the first edits
         else:
-            for worker in workers.values():
+            for name, worker in workers.items():
                 assert worker.stdout is not None and worker.stderr is not None
                 first = worker.stdout.readline()
                 if first != "READY\n":
                     worker.kill()
                     raise AssertionError(f"worker did not start: {first!r} {worker.stderr.read()}")
+                early[name] = first
+                while early[name].count("\nACK ") < acks_before_kill:
+                    line = worker.stdout.readline()
+                    assert line, f"worker ended early: {worker.stderr.read()}"
+                    early[name] += line
             time.sleep(rng.uniform(0.0, 0.25))
-        outputs = {name: _kill(worker)[0] for name, worker in workers.items()}
+        outputs = {name: early[name] + _kill(worker)[0] for name, worker in workers.items()}
         tally.kills += 1
         tally.writers_killed += len(workers)
         for name in names:

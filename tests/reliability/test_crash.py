@@ -49,5 +49,7 @@ def test_the_harness_catches_a_store_that_acknowledges_too_early(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CRASH_WORKER_SABOTAGE", "1")
-    tally = run_kills(make_crash_project(tmp_path / "p"), "alice", kills=2, seed=3)
+    tally = run_kills(
+        make_crash_project(tmp_path / "p"), "alice", kills=2, seed=3, acks_before_kill=3
+    )
     assert tally.lost, "a store that holds acknowledged edits in memory must be caught"
