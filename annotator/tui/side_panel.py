@@ -17,6 +17,9 @@ from annotator.model.session import EditingSession, excerpt
 from annotator.model.text import display_safe
 from annotator.tui.virtual_list import VirtualList
 
+GUIDELINE_ROWS = 6
+"""At most this many rows of guideline (the stylesheet's max-height)."""
+
 
 class LegendItem(Static):
     """One label of the legend; clicking it applies the label."""
@@ -45,6 +48,8 @@ class SidePanel(Vertical):
         self._shown: tuple[object, ...] | None = None
         self._counted: tuple[object, ...] | None = None
         self._guideline_label: LabelConfig | Literal[False] | None = False
+        self._guideline_rows = 0
+        """Rows kept for the guideline (0: not known yet)."""
         """The label whose guideline is shown (None: no span under the cursor; False: none yet)."""
 
     def compose(self) -> ComposeResult:
@@ -77,13 +82,23 @@ class SidePanel(Vertical):
             return
         self._guideline_label = label
         guideline = self.query_one("#guideline", Static)
-        if label is not None:
-            text = Text()
-            text.append(f"{label.name}: ", style=f"bold {label.color}")
-            text.append(label.description or "(no guideline)")
-            guideline.update(text)
-        else:
-            guideline.update(Text("Put the cursor on a span to see its guideline.", style="dim"))
+        width = guideline.content_region.width
+        if width and not self._guideline_rows:
+            # As tall as the longest guideline: moving on and off spans then never needs a
+            # layout pass (nor makes the span list above it jump).
+            texts = [self._guideline(item) for item in [*self.config.labels, None]]
+            rows = max(len(text.wrap(self.app.console, width)) for text in texts)
+            self._guideline_rows = min(rows, GUIDELINE_ROWS)
+            guideline.styles.height = self._guideline_rows
+        guideline.update(self._guideline(label), layout=not self._guideline_rows)
+
+    def _guideline(self, label: LabelConfig | None) -> Text:
+        if label is None:
+            return Text("Put the cursor on a span to see its guideline.", style="dim")
+        text = Text()
+        text.append(f"{label.name}: ", style=f"bold {label.color}")
+        text.append(label.description or "(no guideline)")
+        return text
 
     def _update_legend(self, session: EditingSession) -> None:
         counts = session.label_counts()
