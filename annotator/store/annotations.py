@@ -101,7 +101,7 @@ def encode_record(record: AnnotationRecord) -> bytes:
         _KEPT.clear()
     spans = _encoded_items(record.spans)
     relations = _encoded_items(record.relations)
-    return b"".join((before, b"[", spans, b"]", middle, b"[", relations, b"]", after, b"\n"))
+    return b"".join((before, spans, middle, relations, after, b"\n"))
 
 
 _RECORD_FIELDS = tuple(AnnotationRecord.model_fields)
@@ -114,31 +114,46 @@ _KEPT: dict[int, BaseModel] = {}
 
 
 def _encoded_items(items: list[Span] | list[Relation]) -> bytes:
-    """The items' JSON joined with commas (without the brackets)."""
-    encoded: list[bytes | None] = list(map(_ENCODED.get, map(id, items)))
+    """The items' JSON array. Each item's JSON starts with its ``id`` key, so the cache holds
+    what follows ``{"id":`` up to the closing brace, and one join with ``},{"id":`` makes the
+    array (the first save of a record cuts one dump of the whole list the same way: that
+    separator cannot occur inside a JSON string, where a quote is always escaped)."""
+    if not items:
+        return b"[]"
+    inner: list[bytes | None] = list(map(_ENCODED.get, map(id, items)))
     try:
-        return b",".join(encoded)  # type: ignore[arg-type]
+        return b'[{"id":' + _SEPARATOR.join(inner) + b"}]"  # type: ignore[arg-type]
     except TypeError:  # some are new
         pass
-    missing = [index for index, data in enumerate(encoded) if data is None]
-    for index, data in zip(missing, _encode_each([items[i] for i in missing]), strict=True):
-        item = items[index]
-        _ENCODED[id(item)] = data
-        _KEPT[id(item)] = item
-        encoded[index] = data
-    return b",".join(encoded)  # type: ignore[arg-type]
+    missing = [index for index, data in enumerate(inner) if data is None]
+    new_items = [items[index] for index in missing]
+    new_inner = _encode_each(new_items)
+    _ENCODED.update(zip(map(id, new_items), new_inner, strict=True))
+    _KEPT.update(zip(map(id, new_items), new_items, strict=True))
+    for index, data in zip(missing, new_inner, strict=True):
+        inner[index] = data
+    return b'[{"id":' + _SEPARATOR.join(inner) + b"}]"  # type: ignore[arg-type]
+
+
+_SEPARATOR = b'},{"id":'
 
 
 def _encode_each(items: list[Span | Relation] | list[Span] | list[Relation]) -> list[bytes]:
-    """Each item's JSON. Many at once: one dump of the list, cut between items (every item
-    starts with its ``id`` key, and ``},{"id":`` cannot occur inside a JSON string)."""
+    """Each item's JSON without its leading ``{"id":`` and its closing brace."""
     if len(items) > 64:
         adapter = _SPANS if isinstance(items[0], Span) else _RELATIONS
-        blob = orjson.dumps(adapter.dump_python(items, mode="json", exclude_none=True))
-        pieces = blob[2:-2].split(b'},{"id":')
-        if blob.startswith(b'[{"id":') and len(pieces) == len(items):
-            return [b"{" + pieces[0] + b"}"] + [b'{"id":' + piece + b"}" for piece in pieces[1:]]
-    return [orjson.dumps(item.model_dump(mode="json", exclude_none=True)) for item in items]
+        try:
+            # The same bytes as orjson for these fields (ints and strings); for what orjson
+            # refuses (lone surrogates) it raises too, and the loop below raises orjson's error.
+            blob = adapter.dump_json(items, exclude_none=True)
+        except ValueError:
+            blob = b""
+        pieces = blob[7:-2].split(_SEPARATOR)
+        if blob.startswith(b'[{"id":') and blob.endswith(b"}]") and len(pieces) == len(items):
+            return pieces
+    encoded = [orjson.dumps(item.model_dump(mode="json", exclude_none=True)) for item in items]
+    assert all(data.startswith(b'{"id":') for data in encoded)
+    return [data[6:-1] for data in encoded]
 
 
 _SPANS: TypeAdapter[Any] = TypeAdapter(list[Span])
