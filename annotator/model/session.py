@@ -35,6 +35,8 @@ IDLE_SECONDS = 60.0
 """A pause longer than this between two actions is not counted as time spent."""
 
 _ID = re.compile(r"^[sr](\d+)$")
+_IDS = re.compile(r"^[sr](\d+)$", re.MULTILINE)
+""":data:`_ID` over ids joined by newlines."""
 
 
 class ActiveTime:
@@ -72,6 +74,9 @@ class _Edit:
     after: _State | None = None
     added: list[Span] = field(default_factory=list)
     removed: list[Span] = field(default_factory=list)
+
+
+_ID_OF = attrgetter("id")
 
 
 def _span_order(span: Span) -> tuple[int, int, str, str]:
@@ -470,12 +475,16 @@ class EditingSession:
         return True
 
     def _ids(self) -> list[str]:
-        return [span.id for span in self.spans] + [relation.id for relation in self.relations]
+        return list(map(_ID_OF, self.spans)) + list(map(_ID_OF, self.relations))
 
     def _new_id(self, prefix: str) -> str:
         if not self._next_id:
             ids = self._ids()
-            numbers = [int(match.group(1)) for item_id in ids if (match := _ID.match(item_id))]
+            joined = "\n".join(ids)
+            if joined.count("\n") == max(len(ids) - 1, 0):  # no id has a newline: one search
+                numbers = list(map(int, _IDS.findall(joined)))
+            else:
+                numbers = [int(m.group(1)) for item_id in ids if (m := _ID.match(item_id))]
             self._next_id = max(numbers, default=0) + 1
         relations = self.relations
         cached = self._relation_ids
