@@ -16,6 +16,7 @@ import time
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -120,22 +121,26 @@ def _encoded_items(items: list[Span] | list[Relation]) -> bytes:
     separator cannot occur inside a JSON string, where a quote is always escaped)."""
     if not items:
         return b"[]"
-    inner: list[bytes | None] = list(map(_ENCODED.get, map(id, items)))
-    try:
-        return b'[{"id":' + _SEPARATOR.join(inner) + b"}]"  # type: ignore[arg-type]
-    except TypeError:  # some are new
-        pass
-    missing = [index for index, data in enumerate(inner) if data is None]
-    new_items = [items[index] for index in missing]
-    new_inner = _encode_each(new_items)
-    _ENCODED.update(zip(map(id, new_items), new_inner, strict=True))
-    _KEPT.update(zip(map(id, new_items), new_items, strict=True))
-    for index, data in zip(missing, new_inner, strict=True):
-        inner[index] = data
-    return b'[{"id":' + _SEPARATOR.join(inner) + b"}]"  # type: ignore[arg-type]
+    inner = list(map(_ENCODED.get, map(id, items), repeat(_MISSING)))
+    count = inner.count(_MISSING)  # in C: compares lengths, and no piece is this short
+    if count:
+        missing: list[int] = []
+        index = -1
+        for _ in range(count):
+            index = inner.index(_MISSING, index + 1)
+            missing.append(index)
+        new_items = [items[index] for index in missing]
+        new_inner = _encode_each(new_items)
+        _ENCODED.update(zip(map(id, new_items), new_inner, strict=True))
+        _KEPT.update(zip(map(id, new_items), new_items, strict=True))
+        for index, data in zip(missing, new_inner, strict=True):
+            inner[index] = data
+    return b'[{"id":' + _SEPARATOR.join(inner) + b"}]"
 
 
 _SEPARATOR = b'},{"id":'
+_MISSING = b""
+"""Stands for an item not encoded yet (a piece is never empty: it holds at least the id)."""
 
 
 def _encode_each(items: list[Span | Relation] | list[Span] | list[Relation]) -> list[bytes]:
