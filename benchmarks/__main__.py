@@ -35,7 +35,17 @@ def main(argv: list[str] | None = None) -> int:
         "--only", metavar="NAME", help=f"comma-separated subset of: {', '.join(BENCHMARKS)}"
     )
     parser.add_argument("--reps", type=int, help="repetitions per figure (default 5, quick 2)")
+    parser.add_argument(
+        "--rewrite",
+        action="store_true",
+        help="only rewrite BENCHMARKS.md from the stored figures "
+        "(benchmarks/results.json), e.g. after editing benchmarks/NOTES.md",
+    )
     args = parser.parse_args(argv)
+    if args.rewrite:
+        write_markdown(list(BENCHMARKS))
+        print(f"table written to {MARKDOWN}")
+        return 0
     names = list(BENCHMARKS)
     if args.only:
         names = [name.strip() for name in args.only.split(",") if name.strip()]

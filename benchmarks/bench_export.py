@@ -50,7 +50,10 @@ def _run(work: Path, side: str, project: Path, kind: str) -> dict[str, float]:
             raise OutOfMemory
         raise RuntimeError(done.stderr[-2000:])
     value: dict[str, float] = orjson.loads(result.read_bytes())
-    out.unlink(missing_ok=True)
+    if out.is_dir():  # a sharded spacy export is a folder of .spacy files
+        shutil.rmtree(out)
+    else:
+        out.unlink(missing_ok=True)
     return value
 
 

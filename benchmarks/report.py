@@ -115,6 +115,9 @@ def save_results(suites: list[Suite]) -> None:
     data = load_results()
     now = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
     for suite in suites:
+        if suite.skipped.startswith("failed") and suite.name in data:
+            print(f"[{suite.name}] failed; its stored figures are kept")
+            continue
         data[suite.name] = {
             "when": now,
             "machine": machine.describe(),
