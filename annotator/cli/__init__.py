@@ -24,7 +24,13 @@ COMMAND_MODULES = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+FAST_COMMANDS = {"annotate": "annotator.cli.annotate"}
+"""Commands whose start time counts (the TUI): their parser is built without importing the
+other command modules (same options, same messages; ``--help`` at the top still lists all)."""
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line parser; ``only``: just that command module's subcommands."""
     import importlib
 
     parser = argparse.ArgumentParser(
@@ -34,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"annotator {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in COMMAND_MODULES if only is None else (only,):
         importlib.import_module(name).register(subparsers)
     return parser
 
@@ -50,8 +56,9 @@ def _tolerant_output() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     _tolerant_output()
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(FAST_COMMANDS.get(arguments[0]) if arguments else None)
+    args = parser.parse_args(arguments)
     handler = getattr(args, "handler", None)
     try:
         if handler is None:
