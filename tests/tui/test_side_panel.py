@@ -17,7 +17,7 @@ LABELS = ("speaker", "claim", "entity", "event")
 
 def record_with_spans(doc_id: str, text: str) -> dict[str, object]:
     """A span on every word that starts a paragraph and on the sentence after it (overlaps)."""
-    spans = []
+    spans: list[dict[str, object]] = []
     start = 0
     while start < len(text):
         word_end = text.index(" ", start)
