@@ -477,7 +477,8 @@ class EditingSession:
     def _ids(self) -> list[str]:
         return list(map(_ID_OF, self.spans)) + list(map(_ID_OF, self.relations))
 
-    def _new_id(self, prefix: str) -> str:
+    def prepare_new_ids(self) -> None:
+        """Work out the next free id number now (idle time) rather than on the first new id."""
         if not self._next_id:
             ids = self._ids()
             joined = "\n".join(ids)
@@ -486,6 +487,9 @@ class EditingSession:
             else:
                 numbers = [int(m.group(1)) for item_id in ids if (m := _ID.match(item_id))]
             self._next_id = max(numbers, default=0) + 1
+
+    def _new_id(self, prefix: str) -> str:
+        self.prepare_new_ids()
         relations = self.relations
         cached = self._relation_ids
         if cached is None or cached[0] is not relations or cached[1] != len(relations):

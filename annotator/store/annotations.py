@@ -161,6 +161,15 @@ def _encode_each(items: list[Span | Relation] | list[Span] | list[Relation]) -> 
     return [data[6:-1] for data in encoded]
 
 
+def prepare_encoding(items: list[Span] | list[Relation]) -> None:
+    """Encode and keep the JSON of those ``items`` not encoded yet, so that the first save of a
+    big record costs what later ones do. For idle time, a slice of a record's list at a time."""
+    new = [item for item in items if id(item) not in _ENCODED]
+    if new:
+        _ENCODED.update(zip(map(id, new), _encode_each(new), strict=True))
+        _KEPT.update(zip(map(id, new), new, strict=True))
+
+
 _SPANS: TypeAdapter[Any] = TypeAdapter(list[Span])
 _RELATIONS: TypeAdapter[Any] = TypeAdapter(list[Relation])
 

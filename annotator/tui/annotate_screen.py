@@ -22,7 +22,7 @@ from annotator.model.errors import AnnotatorError
 from annotator.model.records import AnnotationRecord, Span, Status
 from annotator.model.session import EditingSession
 from annotator.model.text import display_safe
-from annotator.store.annotations import AnnotationFile
+from annotator.store.annotations import AnnotationFile, prepare_encoding
 from annotator.store.project import Project
 from annotator.tui.article_view import ArticleView
 from annotator.tui.dialogs import (
@@ -37,6 +37,11 @@ from annotator.tui.doc_list import DocumentList, DocumentRows
 from annotator.tui.keys import bindings_for
 from annotator.tui.saver import Saver
 from annotator.tui.side_panel import LegendItem, SidePanel, SpanList
+
+PREPARE_MINIMUM = 20_000
+"""Spans and relations from which a document's JSON is prepared for saving in idle time."""
+PREPARE_SLICE = 5_000
+"""Spans or relations encoded per idle step (a few milliseconds)."""
 
 
 class AnnotateScreen(Screen[None], inherit_bindings=False):
@@ -149,6 +154,29 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         self._goal_x = None
         self._sync()
         self.view.scroll_to_offset(session.cursor, center=True)
+        self._prepare_saving(session)
+
+    def _prepare_saving(self, session: EditingSession) -> None:
+        """On a big document, encode the spans for saving in idle slices after the first frame,
+        so that the first edit is saved as fast as the next ones (not a whole record at once)."""
+        if session.read_only or len(session.spans) + len(session.relations) < PREPARE_MINIMUM:
+            return
+        lists = (list(session.spans), list(session.relations))
+        steps = iter(
+            [(items, start) for items in lists for start in range(0, len(items), PREPARE_SLICE)]
+        )
+
+        def step() -> None:
+            if session is not self.session:
+                timer.stop()
+                return
+            session.prepare_new_ids()
+            for items, start in steps:
+                prepare_encoding(items[start : start + PREPARE_SLICE])
+                return
+            timer.stop()
+
+        timer = self.set_interval(0.02, step)
 
     def leave_document(self) -> None:
         """Save the cursor and time spent before switching away or quitting."""
