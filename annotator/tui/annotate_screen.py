@@ -166,17 +166,20 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
             [(items, start) for items in lists for start in range(0, len(items), PREPARE_SLICE)]
         )
 
+        timers: list[Timer] = []
+
         def step() -> None:
             if session is not self.session:
-                timer.stop()
+                timers[0].stop()
                 return
             session.prepare_new_ids()
             for items, start in steps:
                 prepare_encoding(items[start : start + PREPARE_SLICE])
                 return
-            timer.stop()
+            timers[0].stop()
 
-        timer = self.set_interval(0.02, step)
+        # Not before the first frames are painted; then a slice every few frames.
+        self.set_timer(0.5, lambda: timers.append(self.set_interval(0.03, step)))
 
     def leave_document(self) -> None:
         """Save the cursor and time spent before switching away or quitting."""
