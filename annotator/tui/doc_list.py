@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, overload
@@ -134,15 +135,13 @@ class DocumentList(ModalScreen[str | None]):
 
     def _progress(self) -> Text:
         total = len(self.rows)
-        counts = {status: 0 for status in Status}
         statuses = (
             self.rows.statuses
             if isinstance(self.rows, DocumentRows)
             else [row.status for row in self.rows]
         )
-        for status in statuses:
-            if status is not None:
-                counts[status] += 1
+        found = Counter(statuses)
+        counts = {status: found[status] for status in Status}
         text = Text()
         text.append(f"{counts[Status.done]}/{total} done", style="bold")
         text.append(
@@ -216,8 +215,10 @@ class DocumentList(ModalScreen[str | None]):
     def _index_of_current(self) -> int | None:
         shown = self._shown
         if isinstance(shown, DocumentRows):
-            ids = shown.doc_ids
-            return ids.index(self.current) if self.current in ids else None
+            try:
+                return shown.doc_ids.index(self.current)
+            except ValueError:
+                return None
         return next((i for i, row in enumerate(shown) if row.doc_id == self.current), None)
 
     def _prompt(self, row: DocumentRow) -> Text:

@@ -138,16 +138,9 @@ class Saver:
 
     def statuses(self, doc_ids: Sequence[str]) -> list[Status | None]:
         """:meth:`status` of each document (one pass: the document list of a big corpus)."""
-        entries = self.annotations.entries
-        found = [
-            None if (entry := entries.get(doc_id)) is None else entry.status for doc_id in doc_ids
-        ]
-        if self.pending:
-            for index, doc_id in enumerate(doc_ids):
-                record = self.pending.get(doc_id)
-                if record is not None:
-                    found[index] = record.status
-        return found
+        by_id = {doc_id: entry.status for doc_id, entry in self.annotations.entries.items()}
+        by_id.update((doc_id, record.status) for doc_id, record in self.pending.items())
+        return list(map(by_id.get, doc_ids))
 
     def __contains__(self, doc_id: object) -> bool:
         return doc_id in self.pending or doc_id in self.annotations
