@@ -144,6 +144,9 @@ class VirtualList(ScrollView, Generic[T], can_focus=False):
         return strip
 
     def on_click(self, event: events.Click) -> None:
-        index = event.y + int(self.scroll_offset.y)
+        where = event.get_content_offset(self)  # None on the border or padding
+        if where is None:
+            return
+        index = where.y + int(self.scroll_offset.y)
         if 0 <= index < len(self._rows):
             self.post_message(self.Chosen(self, index))  # type: ignore[arg-type]

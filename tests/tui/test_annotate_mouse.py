@@ -9,6 +9,7 @@ from textual.pilot import Pilot
 from annotator.tui.app import AnnotateApp
 from annotator.tui.article_view import ArticleView
 from annotator.tui.dialogs import LinkPicker
+from annotator.tui.doc_list import DocumentList, DocumentOptions
 from annotator.tui.side_panel import LegendItem, SpanList
 
 from .conftest import saved_records, saved_spans, screen_of
@@ -90,5 +91,25 @@ def test_link_by_mouse_in_the_picker(project_root: Path) -> None:
         spans = {s["id"]: s["text"] for s in record["spans"]}  # type: ignore[attr-defined]
         [relation] = record["relations"]  # type: ignore[misc]
         assert spans[relation["tail"]] == "Halloran"
+
+    run(project_root, scenario)
+
+
+def test_click_a_document_in_the_document_list_opens_it(project_root: Path) -> None:
+    async def scenario(pilot: Pilot[None], app: AnnotateApp) -> None:
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        doc_list = app.screen
+        assert isinstance(doc_list, DocumentList)
+        wanted = doc_list._shown[3].doc_id
+        assert wanted != screen_of(app).session.document.id
+        # Row 0 of the widget is its top border: the fourth document is on row 4.
+        await pilot.click(DocumentOptions, offset=(5, 0))
+        await pilot.pause()
+        assert app.screen is doc_list  # a click on the border opens nothing
+        await pilot.click(DocumentOptions, offset=(5, 4))
+        await pilot.pause()
+        assert not isinstance(app.screen, DocumentList)
+        assert screen_of(app).session.document.id == wanted
 
     run(project_root, scenario)
