@@ -171,7 +171,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text("Keys", style="bold"), classes="dialog-title")
             table = Table.grid(padding=(0, 2))
             table.add_column(style="bold", no_wrap=True)
-            table.add_column(no_wrap=True)
+            table.add_column()  # the description wraps, so key and action name stay whole
             table.add_column(style="dim", no_wrap=True)
             for action in all_actions(self.config):
                 table.add_row(display_keys(action.keys), action.description, action.name)
