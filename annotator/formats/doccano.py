@@ -22,9 +22,9 @@ from annotator.formats.importing import (
     Fields,
     RawAnnotation,
     RawDocument,
-    RawRelation,
     RawSpan,
     iter_json_lines,
+    read_relations,
 )
 from annotator.model.errors import AnnotatorError
 
@@ -103,17 +103,9 @@ def read(path: Path, problems: list[AnnotatorError]) -> Iterator[RawDocument]:
                         f"label-{index}", triple[0], triple[1], triple[2], where, f"label[{index}]"
                     )
                 )
-            for relation in fields.objects("relations"):
-                annotation.relations.append(
-                    RawRelation(
-                        key=relation.optional_string("id", allow_int=True),
-                        head=relation.string("from_id", allow_int=True),
-                        tail=relation.string("to_id", allow_int=True),
-                        label=relation.string("type"),
-                        where=where,
-                        field=relation.path,
-                    )
-                )
+            annotation.relations.extend(
+                read_relations(fields, where, head="from_id", tail="to_id", label="type")
+            )
             meta = fields.mapping("meta")
             title = fields.optional_string("title")
         except AnnotatorError as error:

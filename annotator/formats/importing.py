@@ -228,6 +228,23 @@ class RawRelation:
     field: str
 
 
+def read_relations(
+    fields: Fields, where: Where, *, head: str, tail: str, label: str
+) -> list[RawRelation]:
+    """The ``relations`` list of a JSON object whose items name their ends ``head``/``tail``."""
+    return [
+        RawRelation(
+            key=relation.optional_string("id", allow_int=True),
+            head=relation.string(head, allow_int=True),
+            tail=relation.string(tail, allow_int=True),
+            label=relation.string(label),
+            where=where,
+            field=relation.path,
+        )
+        for relation in fields.objects("relations")
+    ]
+
+
 @dataclass
 class RawAnnotation:
     annotator_key: str | None = None

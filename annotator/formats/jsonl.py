@@ -21,9 +21,9 @@ from annotator.formats.importing import (
     Fields,
     RawAnnotation,
     RawDocument,
-    RawRelation,
     RawSpan,
     iter_json_lines,
+    read_relations,
 )
 from annotator.model.errors import AnnotatorError
 from annotator.model.records import Status
@@ -109,17 +109,9 @@ def read(path: Path, problems: list[AnnotatorError]) -> Iterator[RawDocument]:
                         text=span.optional_string("text"),
                     )
                 )
-            for relation in fields.objects("relations"):
-                annotation.relations.append(
-                    RawRelation(
-                        key=relation.optional_string("id", allow_int=True),
-                        head=relation.string("head", allow_int=True),
-                        tail=relation.string("tail", allow_int=True),
-                        label=relation.string("label"),
-                        where=where,
-                        field=relation.path,
-                    )
-                )
+            annotation.relations.extend(
+                read_relations(fields, where, head="head", tail="tail", label="label")
+            )
             title = fields.optional_string("title")
             meta = fields.mapping("meta")
         except AnnotatorError as error:
