@@ -13,7 +13,7 @@ _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 class LabelConfig(BaseModel):
     """A span label."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     key: str = Field(min_length=1)
@@ -34,7 +34,7 @@ class LabelConfig(BaseModel):
 class RelationTypeConfig(BaseModel):
     """A relation type and which span labels it may connect."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     key: str = "a"
@@ -48,7 +48,7 @@ class RelationTypeConfig(BaseModel):
 class TokenizerConfig(BaseModel):
     """How text is cut into tokens (for snapping, token metrics and token-based exports)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     kind: Literal["words", "whitespace", "regex"] = "words"
     """``words``: runs of letters/digits (with inner apostrophes and hyphens) and single
@@ -73,25 +73,25 @@ class TokenizerConfig(BaseModel):
 
 
 DEFAULT_LABELS = (
-    LabelConfig(
+    LabelConfig.model_construct(
         name="speaker",
         key="1",
         color="#e5a50a",
         description="The person or body a quote or claim is attributed to.",
     ),
-    LabelConfig(
+    LabelConfig.model_construct(
         name="claim",
         key="2",
         color="#3584e4",
         description="A statement attributed to a speaker, quoted or reported.",
     ),
-    LabelConfig(
+    LabelConfig.model_construct(
         name="entity",
         key="3",
         color="#2ec27e",
         description="A named person, organisation, place or country.",
     ),
-    LabelConfig(
+    LabelConfig.model_construct(
         name="event",
         key="4",
         color="#e01b24",
@@ -100,7 +100,7 @@ DEFAULT_LABELS = (
 )
 
 DEFAULT_RELATIONS = (
-    RelationTypeConfig(
+    RelationTypeConfig.model_construct(
         name="attributed_to",
         key="a",
         head_labels=["claim"],
@@ -113,11 +113,11 @@ DEFAULT_RELATIONS = (
 class ProjectConfig(BaseModel):
     """Everything ``annotator.toml`` can set; every field has a default."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     labels: list[LabelConfig] = Field(default_factory=lambda: list(DEFAULT_LABELS))
     relations: list[RelationTypeConfig] = Field(default_factory=lambda: list(DEFAULT_RELATIONS))
-    tokenizer: TokenizerConfig = Field(default_factory=TokenizerConfig)
+    tokenizer: TokenizerConfig = Field(default_factory=TokenizerConfig.model_construct)
     keys: dict[str, str] = Field(default_factory=dict)
     """Action name to key(s), comma separated, overriding the defaults (``next_word = "w,e"``)."""
     gold_annotator: str = "gold"
@@ -162,3 +162,12 @@ class ProjectConfig(BaseModel):
             if relation.name == name:
                 return relation
         return None
+
+
+def default_config() -> ProjectConfig:
+    """The configuration of a project without ``annotator.toml``.
+
+    Built from the known-good defaults without validating them, so that opening such a project
+    does not build the pydantic validators (validation of a real ``annotator.toml`` does).
+    """
+    return ProjectConfig.model_construct()

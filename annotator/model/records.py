@@ -33,7 +33,7 @@ class Status(str, Enum):
 class Document(BaseModel):
     """One article of the corpus."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     id: str = Field(min_length=1)
     """Unique within the project; for a ``.txt`` file, its relative path without extension."""
@@ -48,7 +48,7 @@ class Document(BaseModel):
 class Span(BaseModel):
     """A labelled stretch of a document's text."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     id: str = Field(min_length=1)
     """Stable and unique within its record; relations refer to it."""
@@ -74,7 +74,7 @@ class Span(BaseModel):
 class Relation(BaseModel):
     """A directed link between two spans, e.g. a claim ``attributed_to`` its speaker."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     id: str = Field(min_length=1)
     label: str = Field(min_length=1)
@@ -87,7 +87,7 @@ class Relation(BaseModel):
 class SpanProvenance(BaseModel):
     """For gold records: where an adjudicated span came from."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     annotators: list[str] = Field(default_factory=list)
     """Annotators whose records had this exact span."""
@@ -98,7 +98,7 @@ class SpanProvenance(BaseModel):
 class AnnotationRecord(BaseModel):
     """One annotator's current annotation of one document: one JSONL line."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     schema_version: int = SCHEMA_VERSION
     doc_id: str = Field(min_length=1)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from annotator.model.errors import AnnotatorError
 from annotator.model.records import AnnotationRecord, Relation, Span, Status
@@ -170,8 +170,9 @@ def prepare_encoding(items: list[Span] | list[Relation]) -> None:
         _KEPT.update(zip(map(id, new), new, strict=True))
 
 
-_SPANS: TypeAdapter[Any] = TypeAdapter(list[Span])
-_RELATIONS: TypeAdapter[Any] = TypeAdapter(list[Relation])
+_DEFERRED = ConfigDict(defer_build=True)  # built on first use, not on the way to the first frame
+_SPANS: TypeAdapter[Any] = TypeAdapter(list[Span], config=_DEFERRED)
+_RELATIONS: TypeAdapter[Any] = TypeAdapter(list[Relation], config=_DEFERRED)
 
 
 _STATUS_BY_VALUE = {status.value: status for status in Status}

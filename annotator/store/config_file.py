@@ -6,16 +6,8 @@ import re
 import sys
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from annotator.model.config import ProjectConfig
+from annotator.model.config import ProjectConfig, default_config
 from annotator.model.errors import AnnotatorError
-from annotator.model.validate import describe_validation_error
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 CONFIG_NAME = "annotator.toml"
 
@@ -24,7 +16,15 @@ def load_config(project_dir: Path) -> ProjectConfig:
     """The project's config, or the defaults when there is no ``annotator.toml``."""
     path = project_dir / CONFIG_NAME
     if not path.exists():
-        return ProjectConfig()
+        return default_config()
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    from pydantic import ValidationError
+
+    from annotator.model.validate import describe_validation_error
+
     try:
         data = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
     except UnicodeDecodeError as error:

@@ -60,7 +60,8 @@ def _document_from_object(value: dict[str, object], *, file: Path, line: int | N
     if not value.keys() <= _DOCUMENT_FIELDS:
         extra = {key: item for key, item in value.items() if key not in _DOCUMENT_FIELDS}
         meta = {**extra, **meta}
-    return Document(id=doc_id, text=normalize_text(text), title=title, meta=meta)
+    # checked above field by field: no need to build and run the pydantic validator
+    return Document.model_construct(id=doc_id, text=normalize_text(text), title=title, meta=meta)
 
 
 class Corpus:
@@ -373,7 +374,7 @@ class Corpus:
     def _decode(self, entry: DocumentEntry, data: bytes) -> Document:
         if entry.line is None:
             text = decode_utf8(data, file=entry.path, line=None)
-            return Document(id=entry.id, text=normalize_text(text))
+            return Document.model_construct(id=entry.id, text=normalize_text(text))
         try:
             value = orjson.loads(data)
         except orjson.JSONDecodeError:
