@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import compress
 from operator import attrgetter
 from typing import Literal
 
 from annotator.model.config import ProjectConfig, RelationTypeConfig
+from annotator.model.delta import RecordDelta
 from annotator.model.graphemes import grapheme_end, grapheme_start, snap_out
 from annotator.model.records import (
     AnnotationRecord,
@@ -33,10 +36,6 @@ from annotator.model.tokenize import LazyTokenIndex
 Snap = Literal["word", "char"]
 IDLE_SECONDS = 60.0
 """A pause longer than this between two actions is not counted as time spent."""
-
-_ID = re.compile(r"^[sr](\d+)$")
-_IDS = re.compile(r"^[sr](\d+)$", re.MULTILINE)
-""":data:`_ID` over ids joined by newlines."""
 
 
 class ActiveTime:
@@ -58,7 +57,8 @@ class ActiveTime:
 class _State:
     """What undo restores besides the spans (relations are few; spans can be 100,000)."""
 
-    relations: tuple[Relation, ...]
+    relations: list[Relation]
+    """The list itself, not a copy: a relations list is never changed once made."""
     status: Status
     note: str
     cursor: int
@@ -77,6 +77,10 @@ class _Edit:
 
 
 _ID_OF = attrgetter("id")
+
+
+_HEAD = attrgetter("head")
+_TAIL = attrgetter("tail")
 
 
 def _span_order(span: Span) -> tuple[int, int, str, str]:
@@ -115,6 +119,12 @@ class EditingSession:
         """Spans added and removed since :meth:`take_changes` (None: everything changed)."""
         self._load_spans(record.spans if record else [])
         self.relations: list[Relation] = list(record.relations) if record else []
+        """Never changed in place: every change of the relations makes a new list (undo keeps
+        the old lists as they are)."""
+        self._saved_spans: dict[str, Span | None] = {}
+        """Span ids touched since :meth:`take_delta`, each with its span then (None: absent)."""
+        self._saved_relations = self.relations
+        """The relations list as of the last :meth:`take_delta`."""
         self.status: Status = record.status if record else Status.in_progress
         self.note: str = record.note if record else ""
         self.base_seconds = record.seconds_spent if record else 0.0
@@ -147,6 +157,7 @@ class EditingSession:
         self._edit: _Edit | None = None
         self._relation_ids: tuple[list[Relation], int, set[str]] | None = None
         self._tails: tuple[list[Relation], int, dict[str, str]] | None = None
+        self._linked: tuple[list[Relation], int, set[str]] | None = None
         """Caches over :attr:`relations`, valid while it is the same list of the same length
         (every change of the relations makes a new list)."""
         self._next_id = 0
@@ -234,9 +245,9 @@ class EditingSession:
         relations = self.relations
         cached = self._tails
         if cached is None or cached[0] is not relations or cached[1] != len(relations):
-            tails: dict[str, str] = {}
-            for relation in relations:
-                tails.setdefault(relation.head, relation.tail)
+            # The first relation of each head wins: a dict made from the reversed list (in C).
+            heads = map(_HEAD, reversed(relations))
+            tails = dict(zip(heads, map(_TAIL, reversed(relations)), strict=True))
             cached = (relations, len(relations), tails)
             self._tails = cached
         tail = cached[2].get(span_id)
@@ -257,14 +268,14 @@ class EditingSession:
         ordered.sort(key=attrgetter("end"), reverse=True)
         ordered.sort(key=attrgetter("start"))
         self.spans = ordered
-        self._by_id = {span.id: span for span in self.spans}
-        self._index = SpanIndex(self.spans)
-        self._counts = {}
-        for span in self.spans:
-            self._counts[span.label] = self._counts.get(span.label, 0) + 1
+        self._by_id = dict(zip(map(_ID_OF, ordered), ordered, strict=True))
+        self._index = SpanIndex(ordered, presorted=True)
+        self._counts = dict(Counter(map(attrgetter("label"), ordered)))
         self._changes = None
 
     def _add_span(self, span: Span) -> None:
+        if span.id not in self._saved_spans:
+            self._saved_spans[span.id] = self._by_id.get(span.id)
         self.spans.insert(bisect_right(self.spans, _span_order(span), key=_span_order), span)
         self._by_id[span.id] = span
         self._index.add(span)
@@ -278,6 +289,8 @@ class EditingSession:
         index = self.index_of(span)
         if index < 0:
             return
+        if span.id not in self._saved_spans:
+            self._saved_spans[span.id] = self._by_id.get(span.id)
         del self.spans[index]
         self._by_id.pop(span.id, None)
         self._index.remove(span)
@@ -286,6 +299,45 @@ class EditingSession:
             self._edit.removed.append(span)
         if self._changes is not None:
             self._changes[1].append(span)
+
+    def take_delta(self) -> RecordDelta:
+        """What changed in the spans and relations since the last call (or since the record
+        the session was opened on): the patch to save with :meth:`to_record`'s record.
+
+        Costs what the edits touched, not what the document holds (except when the relations
+        changed: they are compared as lists, in C)."""
+        spans_set: list[Span] = []
+        spans_removed: list[str] = []
+        by_id = self._by_id
+        for span_id, before in self._saved_spans.items():
+            now = by_id.get(span_id)
+            if now is before:
+                continue
+            if now is None:
+                spans_removed.append(span_id)
+            else:
+                spans_set.append(now)
+        self._saved_spans = {}
+        relations_set: tuple[Relation, ...] = ()
+        relations_removed: tuple[str, ...] = ()
+        old, new = self._saved_relations, self.relations
+        if old is not new:
+            old_objects = set(map(id, old))
+            new_objects = set(map(id, new))
+            if old_objects != new_objects:
+                added = new_objects - old_objects
+                gone = old_objects - new_objects
+                relations_set = tuple(compress(new, map(added.__contains__, map(id, new))))
+                kept_ids = set(map(_ID_OF, relations_set))
+                relations_removed = tuple(
+                    relation_id
+                    for relation_id in map(
+                        _ID_OF, compress(old, map(gone.__contains__, map(id, old)))
+                    )
+                    if relation_id not in kept_ids
+                )
+        self._saved_relations = new
+        return RecordDelta(tuple(spans_set), tuple(spans_removed), relations_set, relations_removed)
 
     def take_changes(self) -> tuple[list[Span], list[Span]] | None:
         """Spans added and removed since the last call (None: take all of :attr:`spans`)."""
@@ -440,7 +492,7 @@ class EditingSession:
 
     def _state(self) -> _State:
         return _State(
-            tuple(self.relations),
+            self.relations,
             self.status,
             self.note,
             self.cursor,
@@ -450,7 +502,7 @@ class EditingSession:
 
     def _restore(self, state: _State) -> None:
         self.revision += 1
-        self.relations = list(state.relations)
+        self.relations = state.relations
         self.status = state.status
         self.note = state.note
         self.cursor = self._clamp(state.cursor)
@@ -474,26 +526,15 @@ class EditingSession:
         self._redo.clear()
         return True
 
-    def _ids(self) -> list[str]:
-        return list(map(_ID_OF, self.spans)) + list(map(_ID_OF, self.relations))
-
-    def prepare_new_ids(self) -> None:
-        """Work out the next free id number now (idle time) rather than on the first new id."""
-        if not self._next_id:
-            ids = self._ids()
-            joined = "\n".join(ids)
-            if joined.count("\n") == max(len(ids) - 1, 0):  # no id has a newline: one search
-                numbers = list(map(int, _IDS.findall(joined)))
-            else:
-                numbers = [int(m.group(1)) for item_id in ids if (m := _ID.match(item_id))]
-            self._next_id = max(numbers, default=0) + 1
-
     def _new_id(self, prefix: str) -> str:
-        self.prepare_new_ids()
+        if not self._next_id:
+            # From the count of items, the next free number (no pass over 100,000 ids): on a
+            # record numbered without gaps, the same number as the largest plus one.
+            self._next_id = len(self.spans) + len(self.relations) + 1
         relations = self.relations
         cached = self._relation_ids
         if cached is None or cached[0] is not relations or cached[1] != len(relations):
-            cached = (relations, len(relations), {relation.id for relation in relations})
+            cached = (relations, len(relations), set(map(_ID_OF, relations)))
             self._relation_ids = cached
         relation_ids = cached[2]
         while True:
@@ -512,10 +553,21 @@ class EditingSession:
 
     def _remove(self, span: Span) -> None:
         self._drop_span(span)
-        if any(span.id in (r.head, r.tail) for r in self.relations):
+        if span.id in self._linked_ids():
             self.relations = [r for r in self.relations if span.id not in (r.head, r.tail)]
         if self.current_id == span.id:
             self.current_id = None
+
+    def _linked_ids(self) -> set[str]:
+        """The span ids at either end of a relation (cached while the relations list stays)."""
+        relations = self.relations
+        cached = self._linked
+        if cached is None or cached[0] is not relations or cached[1] != len(relations):
+            linked = set(map(_HEAD, relations))
+            linked.update(map(_TAIL, relations))
+            cached = (relations, len(relations), linked)
+            self._linked = cached
+        return cached[2]
 
     def _mark_edited(self, span: Span) -> None:
         if self.provenance is not None:
@@ -703,12 +755,9 @@ class EditingSession:
         return head, relation, tails
 
     def _set_link(self, relation: RelationTypeConfig, head: Span, tail: Span) -> None:
-        self.relations = [
-            r for r in self.relations if not (r.head == head.id and r.label == relation.name)
-        ]
-        self.relations.append(
-            Relation(id=self._new_id("r"), label=relation.name, head=head.id, tail=tail.id)
-        )
+        new = Relation(id=self._new_id("r"), label=relation.name, head=head.id, tail=tail.id)
+        kept = [r for r in self.relations if not (r.head == head.id and r.label == relation.name)]
+        self.relations = [*kept, new]
 
     def link(self, head_id: str, tail_id: str, relation_name: str) -> AnnotationRecord | None:
         """Link ``head`` to ``tail`` (replacing the head's previous link of that type)."""
@@ -813,7 +862,7 @@ class EditingSession:
             annotator=self.annotator,
             text_sha256=self.text_sha256,
             spans=list(self.spans),
-            relations=list(self.relations),
+            relations=self.relations,  # never changed in place
             status=self.status,
             note=self.note,
             seconds_spent=round(self.base_seconds + self.time.total, 1),
