@@ -25,15 +25,6 @@ from annotator.model.text import display_safe
 from annotator.store.annotations import AnnotationFile, prepare_encoding
 from annotator.store.project import Project
 from annotator.tui.article_view import ArticleView
-from annotator.tui.dialogs import (
-    NEW_TAIL,
-    HelpScreen,
-    LinkPicker,
-    NoteDialog,
-    QuitUnsavedDialog,
-    safe_excerpt,
-)
-from annotator.tui.doc_list import DocumentList, DocumentRows
 from annotator.tui.keys import bindings_for
 from annotator.tui.saver import Saver
 from annotator.tui.side_panel import LegendItem, SidePanel, SpanList
@@ -314,6 +305,8 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
                 text.append(span.label, style=f"bold {label.color}" if label else "bold")
                 tail = session.linked_tail(span.id)
                 if tail is not None:
+                    from annotator.tui.dialogs import safe_excerpt
+
                     text.append(f"←{safe_excerpt(tail.text, 18)}")
         if session.message:
             text.append(f"  {display_safe(session.message)}", style="dim")
@@ -541,6 +534,7 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
             return
         head, options = found
         had_selection = session.selection() is not None
+        from annotator.tui.dialogs import NEW_TAIL, LinkPicker
 
         def chosen(result: tuple[str, str] | None) -> None:
             if result is None:
@@ -602,6 +596,8 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         self._set_status_and_advance(Status.skipped)
 
     def action_flag(self) -> None:
+        from annotator.tui.dialogs import NoteDialog
+
         def noted(note: str | None) -> None:
             if note is not None:
                 self._do(lambda: self.session.set_status(Status.flagged, note))
@@ -609,6 +605,8 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         self.app.push_screen(NoteDialog("Flag this document: note", self.session.note), noted)
 
     def action_doc_list(self) -> None:
+        from annotator.tui.doc_list import DocumentList, DocumentRows
+
         corpus = self.project.corpus
         rows = DocumentRows(
             self.doc_ids,
@@ -628,10 +626,14 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         self.query_one(SidePanel).toggle_class("-hidden")
 
     def action_help(self) -> None:
+        from annotator.tui.dialogs import HelpScreen
+
         self.app.push_screen(HelpScreen(self.config))
 
     def action_quit(self) -> None:
         """Quit; with edits the disk refused, first say what would be lost and ask."""
+        from annotator.tui.dialogs import QuitUnsavedDialog
+
         if isinstance(self.app.screen, QuitUnsavedDialog):
             return
         self.leave_document()
