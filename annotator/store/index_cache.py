@@ -1,10 +1,15 @@
 """An on-disk cache of file indexes (where each line starts, its id...), so reopening a large
 project does not parse every line again.
 
-A cached index is used only while the file's size, modification time (ns), inode and device
-are exactly those recorded when the index was built; any change to the file makes it stale and
-the file is scanned again. Only files that scanned without a problem are cached, so every error
-message is still produced by a real scan. The cache lives in the project's
+A cached index is used only while the file's size, modification and change times (ns), inode
+and device are exactly those recorded when the index was built; any change to the file makes it
+stale and the file is scanned again. File times come from a coarse clock, so a file modified in
+the last :data:`RACY_SECONDS` could be changed again within the same tick without its times
+moving ("racy git" problem): for such a file the stamp also holds a hash of its first and last
+64 KB and of 4 KB samples spread over the rest, which the next open reads again and compares
+before it trusts the index (this is what lets the store keep the index of the annotator's own
+file, written just before closing). Only files that scanned without a problem are cached, so
+every error message is still produced by a real scan. The cache lives in the project's
 ``.annotator-cache/`` folder; if it cannot be written (read-only project), nothing is cached
 and everything works as before.
 """
@@ -24,20 +29,65 @@ from typing import Any, TypeAlias
 import orjson
 
 CACHE_DIR_NAME = ".annotator-cache"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 RACY_SECONDS = 2
-"""Files modified more recently than this are not cached (see :meth:`IndexCache.store`)."""
+"""A file modified more recently than this gets a content check in its stamp (see
+:func:`file_stamp`): more than any file system's timestamp granularity (FAT: 2 s)."""
 
-Stamp = tuple[int, int, int, int]
+Stamp = tuple[int, int, int, int, int, int]
+"""``(size, mtime_ns, inode, device, ctime_ns, content check)``; the check is 0 for a file
+whose times are older than :data:`RACY_SECONDS` (any later change moves them)."""
+
+_EDGE = 1 << 16
+"""Bytes hashed at each end of a recently modified file."""
+_SAMPLES = 32
+_SAMPLE = 1 << 12
 
 
 def file_stamp(path: Path) -> Stamp | None:
-    """What identifies one version of a file; None when it cannot be read."""
+    """What identifies one version of a file; None when it cannot be read.
+
+    Taken before a file is read for indexing (or, by a writer, after its final fsync), so the
+    index describes the content the stamp vouches for.
+    """
     try:
         info = os.stat(path)
     except OSError:
         return None
-    return (info.st_size, info.st_mtime_ns, info.st_ino, info.st_dev)
+    check = 0
+    if _racy(info.st_mtime_ns, info.st_ctime_ns):
+        found = content_check(path, info.st_size)
+        if found is None:
+            return None
+        check = found
+    return (info.st_size, info.st_mtime_ns, info.st_ino, info.st_dev, info.st_ctime_ns, check)
+
+
+def _racy(mtime_ns: int, ctime_ns: int) -> bool:
+    return time.time_ns() - max(mtime_ns, ctime_ns) < RACY_SECONDS * 1_000_000_000
+
+
+def content_check(path: Path, size: int) -> int | None:
+    """A hash of the first and last 64 KB of ``path`` and of 4 KB samples spread between them
+    (all of a file up to ~260 KB), never 0; None when it cannot be read. A handful of reads,
+    whatever the size. Appending, truncating, or rewriting a record at either end or at any
+    sample changes it."""
+    digest = hashlib.blake2b(size.to_bytes(8, "little"), digest_size=8)
+    try:
+        with open(path, "rb", buffering=0) as handle:
+            descriptor = handle.fileno()
+            if size <= 2 * _EDGE + _SAMPLES * _SAMPLE:
+                digest.update(os.pread(descriptor, size, 0))
+            else:
+                digest.update(os.pread(descriptor, _EDGE, 0))
+                middle = size - 2 * _EDGE - _SAMPLE
+                for index in range(_SAMPLES):
+                    offset = _EDGE + middle * index // (_SAMPLES - 1)
+                    digest.update(os.pread(descriptor, _SAMPLE, offset))
+                digest.update(os.pread(descriptor, _EDGE, size - _EDGE))
+    except OSError:
+        return None
+    return int.from_bytes(digest.digest(), "little") >> 1 or 1  # fits a signed 64-bit int
 
 
 Column: TypeAlias = "array[int] | list[Any]"
@@ -79,7 +129,7 @@ class IndexCache:
                 or header.get("version") != FORMAT_VERSION
                 or header.get("byteorder") != sys.byteorder
                 or header.get("path") != os.path.abspath(path)
-                or tuple(header.get("stamp") or ()) != stamp
+                or not _same_version(path, tuple(header.get("stamp") or ()), stamp)
             ):
                 return None
             body = memoryview(data)[start + size :]
@@ -111,13 +161,9 @@ class IndexCache:
         columns: dict[str, Column],
     ) -> None:
         """Remember the index of the version of ``path`` that ``stamp`` (taken before the file
-        was read) describes. Failures are ignored: the cache is only a shortcut.
-
-        A file modified within the last :data:`RACY_SECONDS` is not cached: file times have a
-        coarse clock, so a file rewritten in the same tick with the same size (and a recycled
-        inode, as an atomic replace often gets) would look unchanged ("racy git" problem).
-        """
-        if stamp is None or time.time_ns() - stamp[1] < RACY_SECONDS * 1_000_000_000:
+        was read, or after a writer's final fsync) describes. Failures are ignored: the cache is
+        only a shortcut."""
+        if stamp is None:
             return
         with contextlib.suppress(OSError, TypeError, ValueError):
             table = []
@@ -159,3 +205,16 @@ class IndexCache:
                 with contextlib.suppress(OSError):
                     os.unlink(temporary)
                 raise
+
+
+def _same_version(path: Path, stored: tuple[Any, ...], current: Stamp) -> bool:
+    """Whether the cached ``stored`` stamp describes the file that ``current`` (just taken)
+    describes. Equal times and sizes are not enough when the file was fresh at caching time:
+    its content check is then read again from the file."""
+    if len(stored) != len(current) or stored[:5] != current[:5]:
+        return False
+    expected = stored[5]
+    if not expected:
+        return True
+    found = current[5] or content_check(path, current[0])
+    return bool(found == expected)

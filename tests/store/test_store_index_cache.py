@@ -9,18 +9,11 @@ import orjson
 import pytest
 
 from annotator.model.records import Status
-from annotator.store import index_cache
-from annotator.store.index_cache import CACHE_DIR_NAME
+from annotator.store.index_cache import CACHE_DIR_NAME, IndexCache, file_stamp
+from annotator.store.jsonl import RawLineStream
 from annotator.store.project import Project, init_project
 
 from .helpers import article_record, make_project
-
-
-@pytest.fixture(autouse=True)
-def cache_fresh_files(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests reopen files they just wrote; the cache normally skips files modified in the
-    last two seconds (see ``RACY_SECONDS``), which tests/reliability/test_two_processes.py needs."""
-    monkeypatch.setattr(index_cache, "RACY_SECONDS", 0)
 
 
 def jsonl_project(tmp_path: Path, count: int = 3) -> Path:
@@ -123,3 +116,51 @@ def test_the_cached_index_of_another_annotator_is_not_used(tmp_path: Path) -> No
     os.replace(root / "annotations" / "alice.jsonl", root / "annotations" / "bob.jsonl")
     bob = Project(root).annotations("bob")
     assert len(bob.problems) == 1 and bob.problems[0].field == "annotator"
+
+
+def test_the_file_saved_just_before_closing_is_not_scanned_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(tmp_path / "p")
+    with Project(root).annotations("alice", writable=True) as annotations:
+        annotations.save(article_record())
+        annotations.save(article_record().model_copy(update={"status": Status.done}))
+
+    def no_scan(self: RawLineStream) -> None:
+        raise AssertionError(f"{self.path} was scanned again")
+
+    monkeypatch.setattr(RawLineStream, "__iter__", no_scan)
+    reopened = Project(root).annotations("alice")  # right away: the file is seconds old
+    assert reopened.status("a1") is Status.done
+    record = reopened.get("a1")
+    assert record is not None and record.spans[1].text == "will hold through the winter"
+
+
+def test_a_fresh_file_changed_where_its_times_cannot_show_it_is_not_served(
+    tmp_path: Path,
+) -> None:
+    """Within one tick of the file system's clock a same-size rewrite keeps every time: the
+    content check of a fresh file's stamp must catch it (a rewritten first or last record, as
+    an editor or a writer that appends would leave)."""
+
+    def same_tick_stamp() -> tuple[int, ...]:
+        """What a stat in the tick of the first write sees: the old times, the new content."""
+        now = file_stamp(path)
+        assert stamp is not None and now is not None
+        return stamp[:5] + now[5:]
+
+    path = tmp_path / "file.jsonl"
+    lines = [orjson.dumps({"id": f"d{i}", "status": "in_progress"}) for i in range(20_000)]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    stamp = file_stamp(path)
+    assert stamp is not None and stamp[5] != 0  # just written: racy, so it carries a check
+    cache = IndexCache(tmp_path / "cache")
+    cache.store("test", path, stamp, {"n": 1}, {"ids": ["d0"]})
+    assert cache.load("test", path, stamp) == ({"n": 1}, {"ids": ["d0"]})
+    data = path.read_bytes()
+    for old, new in ((b'"d0"', b'"x0"'), (b'"d19999"', b'"x19999"')):
+        assert data.count(old) == 1
+        path.write_bytes(data.replace(old, new))
+        assert cache.load("test", path, same_tick_stamp()) is None, old  # type: ignore[arg-type]
+    path.write_bytes(data)
+    assert cache.load("test", path, same_tick_stamp()) is not None  # type: ignore[arg-type]
