@@ -15,7 +15,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVar
 
-from annotator.model.records import AnnotationRecord, Relation, Span
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from annotator.model.records import (
+    SCHEMA_VERSION,
+    AnnotationRecord,
+    Relation,
+    Span,
+    SpanProvenance,
+    Status,
+    utc_now_iso,
+)
 
 T = TypeVar("T", Span, Relation)
 
@@ -117,3 +127,63 @@ def _diff_items(old: list[T], new: list[T]) -> tuple[tuple[T, ...], tuple[str, .
     old_by_id = {item.id: item for item in old}
     changed = tuple(item for item in new if old_by_id.get(item.id) != item)
     return changed, tuple(removed)
+
+
+PATCH_VERSION = 1
+"""Version of the patch line format; a patch line carries it in its ``patch`` field."""
+
+
+class RecordPatch(BaseModel):
+    """A patch line of an annotation file: a large record's change since its previous line.
+
+    It follows the document's last full record line (or a patch after it) in the same file.
+    Reading folds it in: spans and relations removed by id, then set by id (replacing in place,
+    or appended), then every other field taken from the patch as it is (a field missing here is
+    missing, or at its default, in the folded record). ``span_count`` and ``relation_count`` are
+    the counts after folding, so a patch that does not fit the record before it is detected.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    patch: int = Field(ge=1)
+    """The patch format version (``1``); its presence marks the line as a patch."""
+    schema_version: int = SCHEMA_VERSION
+    doc_id: str = Field(min_length=1)
+    annotator: str = Field(min_length=1)
+    text_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    status: Status = Status.in_progress
+    note: str = ""
+    updated_at: str = Field(default_factory=utc_now_iso)
+    seconds_spent: float = Field(default=0.0, ge=0)
+    cursor: int | None = Field(default=None, ge=0)
+    provenance: dict[str, SpanProvenance] | None = None
+    rejected: list[Span] | None = None
+    spans_set: list[Span] = Field(default_factory=list)
+    """Spans added, or replaced by id (a replaced span keeps its position)."""
+    spans_removed: list[str] = Field(default_factory=list)
+    """Ids of spans removed (applied before ``spans_set``)."""
+    relations_set: list[Relation] = Field(default_factory=list)
+    relations_removed: list[str] = Field(default_factory=list)
+    span_count: int = Field(ge=0)
+    """Number of spans in the record after this patch."""
+    relation_count: int = Field(ge=0)
+    """Number of relations in the record after this patch."""
+
+    @field_validator("patch")
+    @classmethod
+    def _known_patch_version(cls, value: int) -> int:
+        if value > PATCH_VERSION:
+            raise ValueError(
+                f"patch format {value} is newer than this program ({PATCH_VERSION}); upgrade"
+            )
+        return value
+
+    @field_validator("schema_version")
+    @classmethod
+    def _known_version(cls, value: int) -> int:
+        return AnnotationRecord._known_version(value)
+
+    @field_validator("updated_at")
+    @classmethod
+    def _iso_time(cls, value: str) -> str:
+        return AnnotationRecord._iso_time(value)

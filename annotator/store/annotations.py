@@ -5,11 +5,18 @@ survives ``kill -9`` and power loss. When superseded lines pile up, the file is 
 writing a new copy and renaming it over the old one (atomic). A final line torn by a crash is
 detected on opening, reported, kept in a ``.torn`` side file, and cut off; every line before it
 is kept. A file with any other unreadable line is never written to.
+
+A large record (a long document with many spans) is not appended whole on every edit: when the
+caller says what changed (a :class:`~annotator.model.delta.RecordDelta`), a small *patch line*
+is appended instead, which reading folds into the document's last full record. Chains of patches
+are capped, and compaction writes folded full records, so reading stays cheap (see
+``docs/reliability.md``, "The file format").
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import re
 import time
@@ -23,6 +30,7 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
+from annotator.model.delta import PATCH_VERSION, RecordDelta, RecordPatch
 from annotator.model.errors import AnnotatorError
 from annotator.model.records import AnnotationRecord, Relation, Span, Status
 from annotator.model.validate import problems_from_validation_error
@@ -71,15 +79,54 @@ def _write_error(action: str, error: OSError, path: Path) -> StoreWriteError:
     )
 
 
+PatchRef = tuple[int, int, int]
+"""``(line, offset, length)`` of one patch line."""
+
+
 @dataclass(slots=True)
 class RecordEntry:
-    """Where the current record of one document is in the file, and its status."""
+    """Where the current record of one document is in the file, and its status.
+
+    ``line``, ``offset`` and ``length`` locate the document's last full record line; when patch
+    lines follow it, ``patches`` lists them and the current record is the fold of all of them:
+    read it with :meth:`AnnotationFile.read_line` or :meth:`AnnotationFile.read_record`, never
+    by slicing the file at ``offset``.
+    """
 
     doc_id: str
     line: int
     offset: int
     length: int
     status: Status
+    patches: list[PatchRef] | None = None
+
+    @property
+    def last_line(self) -> int:
+        """The line where the current record ends: its last patch, or its full record."""
+        return self.patches[-1][0] if self.patches else self.line
+
+
+def _count_after(
+    ids: set[str], set_items: tuple[Span, ...] | tuple[Relation, ...], removed: tuple[str, ...]
+) -> int | None:
+    """How many ids remain once ``removed`` are gone and ``set_items`` are set, or None if a
+    removed id is not in ``ids`` (the delta does not fit). In time of the delta."""
+    removed_set = set(removed)
+    if len(removed_set) != len(removed) or not removed_set <= ids:
+        return None
+    added = {item.id for item in set_items}
+    return (
+        len(ids)
+        - len(removed_set)
+        + sum(1 for item_id in added if item_id not in ids or item_id in removed_set)
+    )
+
+
+def _update_ids(
+    ids: set[str], set_items: tuple[Span, ...] | tuple[Relation, ...], removed: tuple[str, ...]
+) -> None:
+    ids.difference_update(removed)
+    ids.update(item.id for item in set_items)
 
 
 def encode_record(record: AnnotationRecord) -> bytes:
@@ -187,10 +234,122 @@ def _status_of(value: dict[str, object]) -> Status:
     return _STATUS_BY_VALUE.get(status, Status.in_progress)
 
 
+_PATCH_ITEM_KEYS = {
+    "spans": ("spans_set", "spans_removed", "span_count"),
+    "relations": ("relations_set", "relations_removed", "relation_count"),
+}
+_PATCH_KEYS = frozenset(RecordPatch.model_fields)
+_SCALAR_FIELDS = tuple(name for name in _RECORD_FIELDS if name not in _ITEM_FIELDS)
+_BIG_LINE = 1 << 20
+"""Lines at least this long are validated with the garbage collector paused: validating builds
+one object per span, and the collector would walk them all again and again meanwhile (about
+half of the time of a 15 MB record)."""
+
+
+def _validate_json(data: bytes) -> AnnotationRecord:
+    if len(data) < _BIG_LINE or not gc.isenabled():
+        return AnnotationRecord.model_validate_json(data)
+    gc.disable()
+    try:
+        return AnnotationRecord.model_validate_json(data)
+    finally:
+        gc.enable()
+
+
+class _Fold:
+    """Folds patch lines (parsed JSON) into a full record (parsed JSON), checking each fits."""
+
+    def __init__(self, base: dict[str, Any], path: Path, line: int) -> None:
+        self.base = base
+        self.path = path
+        self.items: dict[str, list[Any]] = {}
+        self.positions: dict[str, dict[str, int]] = {}
+        self.live: dict[str, int] = {}
+        unknown = [key for key in base if key not in AnnotationRecord.model_fields]
+        if unknown:
+            raise AnnotatorError(
+                "Extra inputs are not permitted", file=path, line=line, field=unknown[0]
+            )
+        for name in _ITEM_FIELDS:
+            items = base.get(name, [])
+            if not isinstance(items, list):
+                raise AnnotatorError("expected a list", file=path, line=line, field=name)
+            self.items[name] = list(items)
+            self.positions[name] = {
+                item["id"]: index
+                for index, item in enumerate(items)
+                if isinstance(item, dict) and isinstance(item.get("id"), str)
+            }
+            self.live[name] = len(items)
+        self.scalars: dict[str, Any] = base
+
+    def apply(self, patch: dict[str, Any], line: int) -> None:
+        def error(message: str, field: str | None = None) -> AnnotatorError:
+            return AnnotatorError(message, file=self.path, line=line, field=field)
+
+        unknown = [key for key in patch if key not in _PATCH_KEYS]
+        if unknown:
+            raise error("unknown field in a patch line", unknown[0])
+        for name, (set_key, removed_key, count_key) in _PATCH_ITEM_KEYS.items():
+            items, positions = self.items[name], self.positions[name]
+            removed = patch.get(removed_key, [])
+            if not isinstance(removed, list):
+                raise error("expected a list of ids", removed_key)
+            for number, item_id in enumerate(removed):
+                index = positions.pop(item_id, None) if isinstance(item_id, str) else None
+                if index is None:
+                    raise error(
+                        f"removes {item_id!r}, which the record before this line does not have "
+                        "(the patch does not fit its base)",
+                        f"{removed_key}[{number}]",
+                    )
+                items[index] = None
+                self.live[name] -= 1
+            set_items = patch.get(set_key, [])
+            if not isinstance(set_items, list):
+                raise error("expected a list", set_key)
+            for number, item in enumerate(set_items):
+                item_id = item.get("id") if isinstance(item, dict) else None
+                if not isinstance(item_id, str):
+                    raise error("expected an object with a string id", f"{set_key}[{number}]")
+                index = positions.get(item_id)
+                if index is None:
+                    positions[item_id] = len(items)
+                    items.append(item)
+                    self.live[name] += 1
+                else:
+                    items[index] = item
+            count = patch.get(count_key)
+            if count != self.live[name]:
+                raise error(
+                    f"says the record has {count!r} {name} after it, but folding it into the "
+                    f"record before it gives {self.live[name]} (the patch does not fit its base)",
+                    count_key,
+                )
+        self.scalars = patch
+
+    def result(self) -> dict[str, Any]:
+        """The folded record, its fields in the order :func:`encode_record` writes them."""
+        folded: dict[str, Any] = {}
+        for name in _RECORD_FIELDS:
+            if name in _ITEM_FIELDS:
+                folded[name] = [item for item in self.items[name] if item is not None]
+            elif name in self.scalars:
+                folded[name] = self.scalars[name]
+        return folded
+
+
 class AnnotationFile:
     """The records of one annotator. Open with ``writable=True`` to save (takes the lock)."""
 
     COMPACT_MIN_LINES = 256
+    PATCH_MIN_BYTES = 64 * 1024
+    """A save given a delta appends a patch line only when the document's full record line is
+    at least this long: ordinary records stay one full line each, readable by any JSONL tool."""
+    PATCH_MAX_CHAIN = 256
+    """At most this many patch lines follow a full record; the next save writes it whole."""
+    PATCH_MAX_SHARE = 4
+    """The patch lines of a record total at most 1/``PATCH_MAX_SHARE`` of its full line."""
 
     def __init__(
         self,
@@ -222,6 +381,12 @@ class AnnotationFile:
         """A failed save may have left bytes past ``_size``: cut them before the next write."""
         self._reader: int | None = None
         """The very file that was indexed, kept open: another process may replace the path."""
+        self._ids: tuple[str, set[str], set[str]] | None = None
+        """Span and relation ids of the saved record of one large document (the last one read
+        or saved whole), kept up to date by patches: a delta is checked against them."""
+        self._needs_full: set[str] = set()
+        """Documents whose last save failed: the caller's next delta may not cover what that
+        save carried, so their next save writes the whole record."""
         try:
             if writable:
                 self._lock = FileLock(path.with_name(f".{path.name}.lock"), path)
@@ -308,17 +473,32 @@ class AnnotationFile:
         if self._cache is None or not self._cacheable():
             return
         entries = list(self.entries.values())
+        patched = [
+            (index, patch)
+            for index, entry in enumerate(entries)
+            if entry.patches
+            for patch in entry.patches
+        ]
         self._cache.store(
             "annotations",
             self.path,
             stamp,
-            {"annotator": self.annotator, "lines": self.lines, "size": self._size},
+            {
+                "annotator": self.annotator,
+                "lines": self.lines,
+                "size": self._size,
+                "patch_format": PATCH_VERSION,
+            },
             {
                 "doc_ids": [entry.doc_id for entry in entries],
                 "line": array("q", [entry.line for entry in entries]),
                 "offsets": array("q", [entry.offset for entry in entries]),
                 "lengths": array("q", [entry.length for entry in entries]),
                 "status": array("b", [_STATUS_CODES[entry.status] for entry in entries]),
+                "patch_entry": array("q", [index for index, _patch in patched]),
+                "patch_line": array("q", [patch[0] for _index, patch in patched]),
+                "patch_offset": array("q", [patch[1] for _index, patch in patched]),
+                "patch_length": array("q", [patch[2] for _index, patch in patched]),
             },
         )
 
@@ -329,7 +509,7 @@ class AnnotationFile:
             return False
         meta, columns = cached
         del cached  # let each column go as soon as it is used
-        if meta.get("annotator") != self.annotator:
+        if meta.get("annotator") != self.annotator or meta.get("patch_format") != PATCH_VERSION:
             return False
         try:
             lines, size = int(meta["lines"]), int(meta["size"])
@@ -349,6 +529,19 @@ class AnnotationFile:
                     doc_ids, line_numbers, offsets, lengths, codes, strict=True
                 )
             }
+            patch_columns = [
+                columns[name]
+                for name in ("patch_entry", "patch_line", "patch_offset", "patch_length")
+            ]
+            if not all(isinstance(column, array) for column in patch_columns):
+                return False
+            if patch_columns[0]:
+                by_index = list(entries.values())
+                for index, line, offset, length in zip(*patch_columns, strict=True):
+                    entry = by_index[index]
+                    if entry.patches is None:
+                        entry.patches = []
+                    entry.patches.append((line, offset, length))
         except (KeyError, TypeError, ValueError, IndexError):
             return False
         self.entries, self.lines, self._size = entries, lines, size
@@ -392,24 +585,99 @@ class AnnotationFile:
                 )
             )
             return
+        if "patch" in value:
+            self._scan_patch(raw, doc_id, value)
+            return
         self.entries[doc_id] = RecordEntry(
             doc_id, raw.number, raw.offset, len(raw.data), _status_of(value)
         )
 
+    def _scan_patch(self, raw: RawLine, doc_id: str, value: dict[str, object]) -> None:
+        version = value["patch"]
+        if type(version) is not int or not 1 <= version <= PATCH_VERSION:
+            self.problems.append(
+                AnnotatorError(
+                    f"unknown patch format {version!r} (this program reads format "
+                    f"{PATCH_VERSION}; upgrade?)",
+                    file=self.path,
+                    line=raw.number,
+                    field="patch",
+                )
+            )
+            return
+        entry = self.entries.get(doc_id)
+        if entry is None:
+            self.problems.append(
+                AnnotatorError(
+                    f"patch line for document {doc_id!r} with no full record of it before "
+                    "(its base is missing)",
+                    file=self.path,
+                    line=raw.number,
+                    field="patch",
+                )
+            )
+            return
+        if entry.patches is None:
+            entry.patches = []
+        entry.patches.append((raw.number, raw.offset, len(raw.data)))
+        entry.status = _status_of(value)
+
     _torn: RawLine | None = None
 
     def read_line(self, entry: RecordEntry) -> bytes:
-        """The raw line of the record at ``entry`` (without its newline), not validated."""
-        return self._read_at(entry.offset, entry.length)
+        """The raw line of the record at ``entry`` (without its newline), not validated.
+
+        For a record followed by patch lines: the line of the folded record, as
+        :func:`encode_record` would write it. Raises :class:`AnnotatorError` naming the line
+        when a patch cannot be folded.
+        """
+        if not entry.patches:
+            return self._read_at(entry.offset, entry.length)
+        return orjson.dumps(self._fold(entry))
+
+    def _parse_at(self, line: int, offset: int, length: int) -> dict[str, Any]:
+        data = self._read_at(offset, length)
+        if len(data) != length:
+            raise AnnotatorError("shorter than its index (changed meanwhile?)", file=self.path)
+        return parse_json_object(RawLine(line, offset, data, True), file=self.path)
+
+    def _fold(self, entry: RecordEntry) -> dict[str, Any]:
+        """The current record of a patched entry, as parsed JSON."""
+        fold = _Fold(self._parse_at(entry.line, entry.offset, entry.length), self.path, entry.line)
+        for line, offset, length in entry.patches or ():
+            fold.apply(self._parse_at(line, offset, length), line)
+        return fold.result()
 
     def read_record(self, entry: RecordEntry) -> AnnotationRecord:
-        """The validated record at ``entry``; raises :class:`AnnotatorError` on a bad record."""
-        data = self._read_at(entry.offset, entry.length)
+        """The validated record at ``entry``; raises :class:`AnnotatorError` on a bad record
+        (naming the line at fault: the full record line or one of its patch lines)."""
+        data = self.read_line(entry)
         try:
-            return AnnotationRecord.model_validate_json(data)
+            record = _validate_json(data)
         except ValidationError as error:
-            problems = problems_from_validation_error(error, file=self.path, line=entry.line)
-            raise problems[0] from None
+            raise self._locate(entry, error)[0] from None
+        if self.writable and entry.length >= self.PATCH_MIN_BYTES:
+            self._remember_ids(record)
+        return record
+
+    def _locate(self, entry: RecordEntry, error: ValidationError) -> list[AnnotatorError]:
+        """The problems of a record that failed validation, on the line each comes from."""
+        if entry.patches:
+            # Rare path: validate each line on its own to name the one at fault.
+            try:
+                AnnotationRecord.model_validate_json(self._read_at(entry.offset, entry.length))
+            except ValidationError as base_error:
+                return list(
+                    problems_from_validation_error(base_error, file=self.path, line=entry.line)
+                )
+            for line, offset, length in entry.patches:
+                try:
+                    RecordPatch.model_validate_json(self._read_at(offset, length))
+                except ValidationError as patch_error:
+                    return list(
+                        problems_from_validation_error(patch_error, file=self.path, line=line)
+                    )
+        return list(problems_from_validation_error(error, file=self.path, line=entry.last_line))
 
     def get(self, doc_id: str) -> AnnotationRecord | None:
         entry = self.entries.get(doc_id)
@@ -428,21 +696,24 @@ class AnnotationFile:
     def iter_records(self) -> Iterator[tuple[int, AnnotationRecord]]:
         """``(line, record)`` for every document's current record, in file order.
 
-        Records that fail validation are reported in :attr:`problems` and skipped.
+        Records that fail validation are reported in :attr:`problems` and skipped. For a record
+        completed by patch lines, the line is that of its last patch.
         """
         if not self.entries:
             return
         ordered = sorted(self.entries.values(), key=lambda item: item.offset)
         for entry in ordered:  # front to back; memory stays flat
-            chunk = self._read_at(entry.offset, entry.length)
             try:
-                record = AnnotationRecord.model_validate_json(chunk)
-            except ValidationError as error:
-                self.problems.extend(
-                    problems_from_validation_error(error, file=self.path, line=entry.line)
-                )
+                chunk = self.read_line(entry)
+            except AnnotatorError as error:
+                self.problems.append(error)
                 continue
-            yield entry.line, record
+            try:
+                record = _validate_json(chunk)
+            except ValidationError as error:
+                self.problems.extend(self._locate(entry, error))
+                continue
+            yield entry.last_line, record
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -523,11 +794,67 @@ class AnnotationFile:
             )
         self._dirty = False
 
-    def save(self, record: AnnotationRecord) -> None:
+    def _remember_ids(self, record: AnnotationRecord) -> None:
+        self._ids = (
+            record.doc_id,
+            {span.id for span in record.spans},
+            {relation.id for relation in record.relations},
+        )
+
+    def _patch_line(self, record: AnnotationRecord, delta: RecordDelta) -> bytes | None:
+        """The patch line saving ``record``, or None when the record is
+        to be written whole: small record, no full record before, chain too long, or a delta
+        that does not fit the saved record (checked against its ids, in time of the delta)."""
+        entry = self.entries.get(record.doc_id)
+        if (
+            entry is None
+            or entry.length < self.PATCH_MIN_BYTES
+            or record.doc_id in self._needs_full
+            or self._ids is None
+            or self._ids[0] != record.doc_id
+        ):
+            return None
+        patches = entry.patches or []
+        if len(patches) >= self.PATCH_MAX_CHAIN:
+            return None
+        if _count_after(self._ids[1], delta.spans_set, delta.spans_removed) != len(
+            record.spans
+        ) or _count_after(self._ids[2], delta.relations_set, delta.relations_removed) != len(
+            record.relations
+        ):
+            return None
+        scalars = record.model_dump(mode="json", exclude_none=True, exclude=_ITEM_FIELDS)
+        patch: dict[str, object] = {"patch": PATCH_VERSION}
+        for name in _SCALAR_FIELDS:
+            if name in scalars:
+                patch[name] = scalars[name]
+        if delta.spans_set:
+            patch["spans_set"] = orjson.Fragment(_encoded_items(list(delta.spans_set)))
+        if delta.spans_removed:
+            patch["spans_removed"] = list(delta.spans_removed)
+        if delta.relations_set:
+            patch["relations_set"] = orjson.Fragment(_encoded_items(list(delta.relations_set)))
+        if delta.relations_removed:
+            patch["relations_removed"] = list(delta.relations_removed)
+        patch["span_count"] = len(record.spans)
+        patch["relation_count"] = len(record.relations)
+        line = orjson.dumps(patch) + b"\n"
+        if sum(patch[2] for patch in patches) + len(line) > entry.length // self.PATCH_MAX_SHARE:
+            return None
+        return line
+
+    def save(self, record: AnnotationRecord, delta: RecordDelta | None = None) -> None:
         """Append ``record`` as the document's current record; durable when this returns.
 
+        ``delta``, when given, is what changed in the record since the version last saved for
+        it (by this object, or read with :meth:`get` from it). For a large record it lets the
+        save append a small patch line instead of the whole record, so that it costs what the
+        edit costs; the store checks the delta against the ids of the saved record and writes
+        the record whole when it does not fit (or when the chain of patches is long).
+
         Raises :class:`StoreWriteError` (an :class:`AnnotatorError`) when the disk refuses the
-        write; the record is then not saved, the file is unchanged, and ``save`` may be retried.
+        write; the record is then not saved, the file is unchanged, and ``save`` may be retried
+        (with the same delta or a later one: the next save of that document writes it whole).
         """
         if self._handle is None:
             raise AnnotatorError("opened read-only; cannot save", file=self.path)
@@ -536,7 +863,8 @@ class AnnotationFile:
                 f"record of {record.annotator!r} cannot go in the file of {self.annotator!r}",
                 file=self.path,
             )
-        line = encode_record(record)
+        patch = None if delta is None else self._patch_line(record, delta)
+        line = encode_record(record) if patch is None else patch
         try:
             self._check_unchanged(self._handle)
         except OSError as error:
@@ -551,15 +879,31 @@ class AnnotationFile:
         except OSError as error:
             # Whatever reached the file is not acknowledged: cut it back (now, or before the
             # next write if that fails too) so the file stays readable.
+            self._needs_full.add(record.doc_id)
             self._dirty = True
             with contextlib.suppress(OSError):
                 os.ftruncate(self._handle, self._size)
                 self._dirty = False
             raise _write_error("could not save", error, self.path) from error
         self.lines += 1
-        self.entries[record.doc_id] = RecordEntry(
-            record.doc_id, self.lines, self._size, len(line) - 1, record.status
-        )
+        entry = self.entries.get(record.doc_id)
+        if patch is not None and entry is not None and self._ids is not None:
+            assert delta is not None
+            if entry.patches is None:
+                entry.patches = []
+            entry.patches.append((self.lines, self._size, len(line) - 1))
+            entry.status = record.status
+            _update_ids(self._ids[1], delta.spans_set, delta.spans_removed)
+            _update_ids(self._ids[2], delta.relations_set, delta.relations_removed)
+        else:
+            self.entries[record.doc_id] = RecordEntry(
+                record.doc_id, self.lines, self._size, len(line) - 1, record.status
+            )
+            self._needs_full.discard(record.doc_id)
+            if len(line) > self.PATCH_MIN_BYTES:
+                self._remember_ids(record)  # the next edit's delta is checked against them
+            elif self._ids is not None and self._ids[0] == record.doc_id:
+                self._ids = None
         self._size += len(line)
         if self.lines - len(self.entries) > max(self.COMPACT_MIN_LINES * 16, 4 * len(self.entries)):
             # The record is durable already; a compaction that fails is tried again later.
@@ -567,7 +911,8 @@ class AnnotationFile:
                 self.compact()
 
     def compact(self) -> None:
-        """Rewrite the file with one line per document (atomic rename)."""
+        """Rewrite the file with one line per document (atomic rename), folding patch lines
+        into full records."""
         if self._handle is not None:
             self._check_unchanged(self._handle)
         ordered = sorted(self.entries.values(), key=lambda item: item.offset)
@@ -575,7 +920,12 @@ class AnnotationFile:
             with self.path.open("rb") as source:  # copied record by record: memory stays flat
 
                 def chunks() -> Iterator[bytes]:
-                    for entry in ordered:
+                    for index, entry in enumerate(ordered):
+                        if entry.patches:  # folded into one full record
+                            chunk = self.read_line(entry)
+                            lengths[index] = len(chunk)
+                            yield chunk + b"\n"
+                            continue
                         source.seek(entry.offset)
                         chunk = source.read(entry.length)
                         if len(chunk) != entry.length:
@@ -584,14 +934,16 @@ class AnnotationFile:
                             )
                         yield chunk + b"\n"
 
+                lengths = [entry.length for entry in ordered]
                 atomic_write(self.path, chunks())
         else:
             ordered = []
+            lengths = []
             atomic_write(self.path, [])
         offset = 0
-        for number, entry in enumerate(ordered, start=1):
-            entry.line, entry.offset = number, offset
-            offset += entry.length + 1
+        for number, (entry, length) in enumerate(zip(ordered, lengths, strict=True), start=1):
+            entry.line, entry.offset, entry.length, entry.patches = number, offset, length, None
+            offset += length + 1
         self.lines = len(ordered)
         self._size = offset
         if self._reader is not None:
