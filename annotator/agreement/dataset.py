@@ -49,6 +49,12 @@ class _RecordReader:
         entry: RecordEntry | None = self.annotations.entries.get(doc_id)
         if entry is None:
             return None
+        if entry.patches:  # a large record completed by patch lines: the store folds them
+            try:
+                chunk = self.annotations.read_line(entry)
+            except AnnotatorError as error:
+                return error
+            return parse_light(chunk, file=self.annotations.path, line=entry.last_line)
         chunk = self.data[entry.offset : entry.offset + entry.length]
         return parse_light(chunk, file=self.annotations.path, line=entry.line)
 
