@@ -143,7 +143,7 @@ class RecordPatch(BaseModel):
     the counts after folding, so a patch that does not fit the record before it is detected.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # built on first use
 
     patch: int = Field(ge=1)
     """The patch format version (``1``); its presence marks the line as a patch."""
