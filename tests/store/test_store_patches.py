@@ -1,0 +1,453 @@
+"""Patch lines: a large record saved with a RecordDelta appends only what changed.
+
+The folded record must always equal what the caller saved, every reader must see it folded,
+and a patch that does not fit its base must be a clear file:line error.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from annotator.cli import main
+from annotator.model.delta import RecordDelta, apply, diff
+from annotator.model.errors import AnnotatorError
+from annotator.model.records import AnnotationRecord, Relation, Span, Status
+from annotator.model.text import text_sha256
+from annotator.store.annotations import AnnotationFile, encode_record
+from annotator.store.index_cache import IndexCache
+from annotator.store.project import init_project
+
+WORDS = 1500
+TEXT = " ".join(f"w{index:05d}" for index in range(WORDS)) + "\n"
+"""An article of 1500 six-letter words: a span on each makes a record of about 100 KB."""
+
+
+def word(index: int, label: str = "claim", span_id: str | None = None) -> Span:
+    start = index * 7
+    return Span(
+        id=span_id or f"s{index}", start=start, end=start + 6, label=label, text=TEXT[start:][:6]
+    )
+
+
+def big_record(doc_id: str = "big", count: int = WORDS) -> AnnotationRecord:
+    spans = [word(index, "speaker" if index % 2 else "claim") for index in range(count)]
+    relations = [
+        Relation(id=f"r{index}", label="attributed_to", head=f"s{index}", tail=f"s{index + 1}")
+        for index in range(0, min(count - 1, 200), 2)
+    ]
+    return AnnotationRecord(
+        doc_id=doc_id,
+        annotator="alice",
+        text_sha256=text_sha256(TEXT),
+        spans=spans,
+        relations=relations,
+        cursor=0,
+    )
+
+
+def small_record(doc_id: str = "small") -> AnnotationRecord:
+    return big_record(doc_id, count=10)
+
+
+def file_lines(path: Path) -> list[dict[str, object]]:
+    return [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
+
+
+def edit(record: AnnotationRecord, delta: RecordDelta, **changes: object) -> AnnotationRecord:
+    return apply(record, delta).model_copy(update=changes)
+
+
+def test_large_record_with_a_delta_appends_a_small_patch_line(tmp_path: Path) -> None:
+    path = tmp_path / "alice.jsonl"
+    record = big_record()
+    with AnnotationFile(path, "alice", writable=True) as annotations:
+        annotations.save(record)
+        full = path.stat().st_size
+        assert full > AnnotationFile.PATCH_MIN_BYTES
+        for number in range(5):
+            delta = RecordDelta(spans_set=(word(number, "speaker", f"n{number}"),))
+            record = edit(record, delta, note=f"edit {number}", seconds_spent=float(number))
+            before = path.stat().st_size
+            annotations.save(record, delta)
+            written = path.stat().st_size - before
+            assert written < 600, written  # one span and the scalar fields, not 100 KB
+        assert annotations.get("big") == record
+        assert annotations.read_line(annotations.entries["big"]) == encode_record(record)[:-1]
+        lines = file_lines(path)
+        assert [line.get("patch") for line in lines] == [None, 1, 1, 1, 1, 1]
+        assert lines[-1]["note"] == "edit 4" and lines[-1]["span_count"] == WORDS + 5
+        # reading without closing (no compaction yet): another process sees the folded record
+        reader = AnnotationFile(path, "alice")
+        assert reader.get("big") == record
+        assert reader.entries["big"].last_line == 6
+    # closing compacts: the file is one ordinary full record again
+    assert [line.get("patch") for line in file_lines(path)] == [None]
+    assert AnnotationFile(path, "alice").get("big") == record
+
+
+def test_small_record_keeps_one_full_record_per_line_even_with_a_delta(tmp_path: Path) -> None:
+    path = tmp_path / "alice.jsonl"
+    record = small_record()
+    with AnnotationFile(path, "alice", writable=True) as annotations:
+        annotations.save(record)
+        delta = RecordDelta(spans_removed=("s9",))
+        record = edit(record, delta)
+        annotations.save(record, delta)
+        lines = file_lines(path)
+        assert len(lines) == 2 and all("patch" not in line for line in lines)
+        assert AnnotationRecord.model_validate(lines[-1]) == record
+
+
+def test_first_save_of_a_document_is_always_a_full_record(tmp_path: Path) -> None:
+    path = tmp_path / "alice.jsonl"
+    record = big_record()
+    with AnnotationFile(path, "alice", writable=True) as annotations:
+        annotations.save(record, RecordDelta(spans_set=tuple(record.spans)))
+    assert [line.get("patch") for line in file_lines(path)] == [None]
+
+
+def test_record_read_back_with_get_accepts_deltas(tmp_path: Path) -> None:
+    """The app reads the record with ``get`` and then saves deltas relative to it."""
+    path = tmp_path / "alice.jsonl"
+    with AnnotationFile(path, "alice", writable=True) as annotations:
+        annotations.save(big_record())
+    annotations = AnnotationFile(path, "alice", writable=True)
+    record = annotations.get("big")
+    assert record is not None
+    delta = RecordDelta(spans_removed=("s3",), relations_removed=("r2",))
+    record = edit(record, delta)
+    annotations.save(record, delta)
+    assert [line.get("patch") for line in file_lines(path)] == [None, 1]
+    assert AnnotationFile(path, "alice").get("big") == record
+    annotations.close()
+
+
+def test_a_delta_that_does_not_fit_writes_the_whole_record(tmp_path: Path) -> None:
+    """A wrong delta from the caller must never reach the file: the store checks it against
+    the ids of the saved record and falls back to the full record."""
+    path = tmp_path / "alice.jsonl"
+    record = big_record()
+    with AnnotationFile(path, "alice", writable=True) as annotations:
+        annotations.save(record)
+        added = word(7, "speaker", "extra")
+        record = edit(record, RecordDelta(spans_set=(added,)))
+        annotations.save(record, RecordDelta())  # forgot to say a span was added
+        missing = RecordDelta(spans_removed=("no-such-span",))
+        annotations.save(record, missing)
+        assert [line.get("patch") for line in file_lines(path)] == [None, None, None]
+        assert AnnotationFile(path, "alice").get("big") == record
+
+
+def test_after_a_failed_save_the_next_save_is_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "alice.jsonl"
+    record = big_record()
+    with AnnotationFile(path, "alice", writable=True) as annotations:
+        annotations.save(record)
+        first = RecordDelta(spans_set=(word(1, "speaker", "lost"),))
+        record = edit(record, first)
+        real_fsync = os.fsync
+
+        def refuse(fd: int) -> None:
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(os, "fsync", refuse)
+        with pytest.raises(AnnotatorError):
+            annotations.save(record, first)
+        monkeypatch.setattr(os, "fsync", real_fsync)
+        # The caller passes only the newest edit: the store must not trust it alone.
+        second = RecordDelta(spans_set=(word(2, "speaker", "kept"),))
+        record = edit(record, second)
+        annotations.save(record, second)
+        assert [line.get("patch") for line in file_lines(path)] == [None, None]
+        third = RecordDelta(spans_removed=("lost",))
+        record = edit(record, third)
+        annotations.save(record, third)
+        assert [line.get("patch") for line in file_lines(path)] == [None, None, 1]
+        assert AnnotationFile(path, "alice").get("big") == record
+
+
+def test_chain_of_patches_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(AnnotationFile, "PATCH_MAX_CHAIN", 3)
+    path = tmp_path / "alice.jsonl"
+    record = big_record()
+    with AnnotationFile(path, "alice", writable=True) as annotations:
+        annotations.save(record)
+        for number in range(8):
+            delta = RecordDelta(spans_set=(word(number, "entity", f"c{number}"),))
+            record = edit(record, delta)
+            annotations.save(record, delta)
+        kinds = [line.get("patch") for line in file_lines(path)]
+        assert kinds == [None, 1, 1, 1, None, 1, 1, 1, None]
+        assert annotations.get("big") == record
+
+
+def test_patch_bytes_are_capped_by_a_share_of_the_full_record(tmp_path: Path) -> None:
+    path = tmp_path / "alice.jsonl"
+    record = big_record()
+    with AnnotationFile(path, "alice", writable=True) as annotations:
+        annotations.save(record)
+        full = path.stat().st_size
+        # a long note in every patch: the patches soon weigh a quarter of the record
+        for number in range(12):
+            delta = RecordDelta(spans_set=(word(number, "entity", f"c{number}"),))
+            record = edit(record, delta, note="n" * 5000 + str(number))
+            annotations.save(record, delta)
+        entry = annotations.entries["big"]
+        patch_bytes = sum(length for _line, _offset, length in entry.patches or [])
+        assert patch_bytes <= entry.length // AnnotationFile.PATCH_MAX_SHARE
+        assert path.stat().st_size > 2 * full  # some saves were whole
+        assert annotations.get("big") == record
+
+
+def test_compaction_folds_patches_into_full_records(tmp_path: Path) -> None:
+    path = tmp_path / "alice.jsonl"
+    record = big_record()
+    other = small_record()
+    with AnnotationFile(path, "alice", writable=True) as annotations:
+        annotations.save(record)
+        annotations.save(other)
+        for number in range(4):
+            delta = RecordDelta(spans_set=(word(number, "entity", f"c{number}"),))
+            record = edit(record, delta, status=Status.done)
+            annotations.save(record, delta)
+        annotations.compact()
+        lines = file_lines(path)
+        assert [line["doc_id"] for line in lines] == ["big", "small"]
+        assert all("patch" not in line for line in lines)
+        assert path.read_bytes() == encode_record(record) + encode_record(other)
+        assert annotations.get("big") == record and annotations.status("big") == Status.done
+        # patching goes on after compaction, on the folded record
+        delta = RecordDelta(spans_removed=("c0",))
+        record = edit(record, delta)
+        annotations.save(record, delta)
+        assert [line.get("patch") for line in file_lines(path)] == [None, None, 1]
+    assert AnnotationFile(path, "alice").get("big") == record
+
+
+def test_torn_patch_line_is_set_aside_and_the_record_before_it_kept(tmp_path: Path) -> None:
+    path = tmp_path / "alice.jsonl"
+    record = big_record()
+    annotations = AnnotationFile(path, "alice", writable=True)
+    annotations.save(record)
+    delta = RecordDelta(spans_set=(word(1, "speaker", "kept"),))
+    kept = edit(record, delta)
+    annotations.save(kept, delta)
+    delta = RecordDelta(spans_set=(word(2, "speaker", "torn"),))
+    annotations.save(edit(kept, delta), delta)
+    data = path.read_bytes()
+    annotations.close()  # (compacts; the crash is simulated by writing the journal back)
+    last = data.rindex(b"\n", 0, len(data) - 1) + 1
+    torn = data[: last + 40]
+    path.write_bytes(torn)  # a crash in the middle of the last patch line
+
+    reader = AnnotationFile(path, "alice")
+    assert reader.problems == []
+    assert [warning.line for warning in reader.warnings] == [3]
+    assert reader.get("big") == kept
+    with AnnotationFile(path, "alice", writable=True) as writer:
+        assert writer.get("big") == kept
+    sides = list(tmp_path.glob("alice.jsonl.torn-*"))
+    assert [side.read_bytes() for side in sides] == [torn[last:]]
+    assert AnnotationFile(path, "alice").get("big") == kept
+
+
+def test_index_cache_keeps_the_patch_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "alice.jsonl"
+    record = big_record()
+    writer = AnnotationFile(path, "alice", writable=True)
+    writer.save(record)
+    for number in range(3):
+        delta = RecordDelta(spans_set=(word(number, "entity", f"c{number}"),))
+        record = edit(record, delta, status=Status.flagged)
+        writer.save(record, delta)
+    cache = IndexCache(tmp_path / "cache")
+    first = AnnotationFile(path, "alice", cache=cache)
+    scans: list[int] = []
+    original = AnnotationFile._scan_line
+    monkeypatch.setattr(
+        AnnotationFile,
+        "_scan_line",
+        lambda self, raw: (scans.append(raw.number), original(self, raw))[1],
+    )
+    second = AnnotationFile(path, "alice", cache=cache)
+    if scans:  # the cache refused the file (too fresh): the scan is the reference then
+        pytest.skip("index cache not used for this file")
+    assert second.entries == first.entries
+    assert second.status("big") == Status.flagged
+    assert second.get("big") == record
+    writer.close()
+
+
+def write_project(root: Path, lines: list[bytes]) -> Path:
+    init_project(root, [])
+    (root / "documents" / "big.txt").write_text(TEXT, encoding="utf-8")
+    path = root / "annotations" / "alice.jsonl"
+    path.write_bytes(b"".join(line.rstrip(b"\n") + b"\n" for line in lines))
+    return path
+
+
+def patch_line(**fields: object) -> bytes:
+    record = big_record()
+    value: dict[str, object] = {
+        "patch": 1,
+        "schema_version": 1,
+        "doc_id": "big",
+        "annotator": "alice",
+        "text_sha256": record.text_sha256,
+        "status": "in_progress",
+        "note": "",
+        "updated_at": record.updated_at,
+        "seconds_spent": 0.0,
+        "span_count": WORDS,
+        "relation_count": len(record.relations),
+    }
+    value.update(fields)
+    return orjson.dumps({key: item for key, item in value.items() if item is not None})
+
+
+def run_validate(root: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(["validate", str(root)])
+    return code, capsys.readouterr().out
+
+
+def test_validate_accepts_good_patch_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = patch_line(spans_set=[word(5, "speaker").model_dump()], note="ok")
+    write_project(tmp_path / "p", [encode_record(big_record()), good])
+    assert run_validate(tmp_path / "p", capsys) == (0, "")
+
+
+@pytest.mark.parametrize(
+    ("fields", "line", "expected"),
+    [
+        (
+            {"spans_removed": ["nope"], "span_count": WORDS - 1},
+            2,
+            "spans_removed[0]: removes 'nope'",
+        ),
+        ({"span_count": WORDS + 3}, 2, "span_count: says the record has 1503 spans"),
+        (
+            {
+                "spans_set": [{"id": "x", "start": 9, "end": 3, "label": "claim", "text": "abc"}],
+                "span_count": WORDS + 1,
+            },
+            2,
+            "spans_set[0]: end (3) must be greater",
+        ),
+        ({"colour": "red"}, 2, "colour: unknown field in a patch line"),
+        ({"patch": 7}, 2, "patch: unknown patch format 7"),
+    ],
+)
+def test_validate_names_the_bad_patch_line(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    fields: dict[str, object],
+    line: int,
+    expected: str,
+) -> None:
+    path = write_project(tmp_path / "p", [encode_record(big_record()), patch_line(**fields)])
+    code, out = run_validate(tmp_path / "p", capsys)
+    assert code == 1
+    assert f"{path}:{line}: {expected}" in out, out
+
+
+def test_a_patch_without_its_base_is_an_error_and_blocks_writing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_project(tmp_path / "p", [encode_record(small_record()), patch_line()])
+    code, out = run_validate(tmp_path / "p", capsys)
+    assert code == 1
+    assert f"{path}:2: patch: patch line for document 'big' with no full record" in out
+    before = path.read_bytes()
+    with pytest.raises(AnnotatorError, match="cannot be fully read"):
+        AnnotationFile(path, "alice", writable=True)
+    assert path.read_bytes() == before
+
+
+def test_a_bad_span_in_the_base_is_named_on_the_base_line(tmp_path: Path) -> None:
+    value = orjson.loads(encode_record(big_record()))
+    value["spans"][4]["label"] = ""
+    path = write_project(tmp_path / "p", [orjson.dumps(value), patch_line(note="later")])
+    with pytest.raises(AnnotatorError) as raised:
+        AnnotationFile(path, "alice").get("big")
+    assert (raised.value.line, raised.value.field) == (1, "spans[4].label")
+
+
+# -- the folded record is what was saved, whatever the sequence of edits ----------------------
+
+edits = st.lists(
+    st.tuples(
+        st.sampled_from(["add", "remove", "replace", "relate", "unrelate", "status", "none"]),
+        st.integers(min_value=0, max_value=WORDS - 1),
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+def random_edit(record: AnnotationRecord, kind: str, number: int, step: int) -> RecordDelta:
+    spans, relations = record.spans, record.relations
+    if kind == "add":
+        return RecordDelta(spans_set=(word(number, "entity", f"a{step}"),))
+    if kind == "remove" and spans:
+        gone = spans[number % len(spans)].id
+        dangling = tuple(r.id for r in relations if gone in (r.head, r.tail))
+        return RecordDelta(spans_removed=(gone,), relations_removed=dangling)
+    if kind == "replace" and spans:
+        old = spans[number % len(spans)]
+        return RecordDelta(spans_set=(word(number, "speaker", old.id),))
+    if kind == "relate" and len(spans) > 1:
+        head, tail = spans[number % len(spans)], spans[(number + 1) % len(spans)]
+        link = Relation(id=f"l{step}", label="attributed_to", head=head.id, tail=tail.id)
+        return RecordDelta(relations_set=(link,))
+    if kind == "unrelate" and relations:
+        return RecordDelta(relations_removed=(relations[number % len(relations)].id,))
+    return RecordDelta()
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(edits)
+def test_folded_record_equals_what_was_saved(
+    tmp_path_factory: pytest.TempPathFactory, sequence: list[tuple[str, int]]
+) -> None:
+    path = tmp_path_factory.mktemp("fold") / "alice.jsonl"
+    record = big_record()
+    with AnnotationFile(path, "alice", writable=True) as annotations:
+        annotations.save(record)
+        for step, (kind, number) in enumerate(sequence):
+            delta = random_edit(record, kind, number, step)
+            status = Status.done if kind == "status" else record.status
+            record = edit(record, delta, status=status, cursor=number, seconds_spent=step * 1.5)
+            annotations.save(record, delta)
+            assert annotations.get("big") == record
+        assert annotations.status("big") == record.status
+        assert any(line.get("patch") for line in file_lines(path))
+        assert annotations.read_line(annotations.entries["big"]) == encode_record(record)[:-1]
+        reader = AnnotationFile(path, "alice")
+        assert [r for _line, r in reader.iter_records()] == [record]
+        assert reader.problems == []
+    assert AnnotationFile(path, "alice").get("big") == record
+
+
+def test_diff_and_apply_agree() -> None:
+    old = big_record(count=20)
+    moved = [*old.spans[5:], *old.spans[:5]]
+    for new_spans in (
+        old.spans[3:],
+        [*old.spans, word(30)],
+        moved,
+        [word(2, "speaker", "s0"), *old.spans[1:]],
+    ):
+        new = old.model_copy(update={"spans": new_spans})
+        assert apply(old, diff(old, new)).spans == new_spans
