@@ -235,6 +235,9 @@ def iter_items(
     Each record line is parsed with orjson and checked by :class:`RecordRules` (the rules of the
     models and of ``check_record`` at once); a record it cannot vouch for goes through the models
     and ``check_record``, which decide and word the reason, as they always did.
+
+    Memory stays that of one document and its records: nothing is kept from one document to
+    the next but counts.
     """
     files: list[AnnotationFile] = [project.annotations(name) for name in selection.annotators]
     for annotation_file in files:
@@ -244,67 +247,85 @@ def iter_items(
                 f"{first} ({len(annotation_file.problems)} bad line(s); run `annotator validate`)"
             )
     wanted = ", ".join(selection.annotators)
-    rules = RecordRules(project.config)
+    vouch = RecordRules(project.config).vouch
     statuses = selection.statuses
+    labels = selection.labels
+    splits = selection.splits
     not_annotated = f"not annotated by {wanted}"
-    pending = 0
+    lookups = [(annotation_file, annotation_file.entries.get) for annotation_file in files]
     corpus = project.corpus
+    entry_at = corpus.entry_at
+    loads = orjson.loads
+    skip = summary.skip
+    pending = 0
     with corpus.reader() as reader:
+        load = reader.load
         for position, doc_id in enumerate(corpus.ids()):
             pending += 1
-            if tick is not None and pending >= TICK_EVERY:
+            if pending >= TICK_EVERY and tick is not None:
                 tick(pending)
                 pending = 0
-            found: list[tuple[AnnotationFile, RecordEntry, bytes]] = []
-            reasons: list[str] = []
-            for annotation_file in files:
-                record_entry = annotation_file.entries.get(doc_id)
+            found: list[tuple[AnnotationFile, RecordEntry]] = []
+            reason = not_annotated
+            for annotation_file, entry_of in lookups:
+                record_entry = entry_of(doc_id)
                 if record_entry is None:
                     continue
                 if statuses is not None and record_entry.status not in statuses:
-                    reasons.append(f"status {record_entry.status.value} not selected")
+                    if reason is not_annotated:
+                        reason = f"status {record_entry.status.value} not selected"
                     continue
-                found.append(
-                    (annotation_file, record_entry, annotation_file.read_line(record_entry))
-                )
+                found.append((annotation_file, record_entry))
             if not found:
-                summary.skip(reasons[0] if reasons else not_annotated, doc_id)
+                skip(reason, doc_id)
                 continue
-            parsed: list[Any] = []
-            for _file, _entry, line in found:
+            values: list[Any] = []
+            for annotation_file, record_entry in found:
                 try:
-                    parsed.append(orjson.loads(line))
+                    values.append(loads(annotation_file.read_line(record_entry)))
                 except orjson.JSONDecodeError:
-                    parsed.append(None)  # the model path below decides (and words the error)
-            document = reader.load(corpus.entry_at(position))
+                    values.append(None)  # the model path below decides (and words the error)
+            document = load(entry_at(position))
             text = document.text
             digest = text_sha256(text)
             usable: list[dict[str, Any]] = []
-            for (annotation_file, record_entry, _line), value in zip(found, parsed, strict=True):
-                if rules.vouch(value, text, digest):
-                    usable.append(filter_raw_labels(value, selection.labels))
+            for (annotation_file, record_entry), value in zip(found, values, strict=True):
+                if vouch(value, text, digest):
+                    usable.append(value if labels is None else filter_raw_labels(value, labels))
                     continue
-                record = annotation_file.read_record(record_entry)
-                if record.text_sha256 != digest:
-                    summary.skip(TEXT_CHANGED, doc_id)
+                checked = _checked_record(annotation_file, record_entry, text, digest, project)
+                if isinstance(checked, str):
+                    skip(checked, doc_id)
                     continue
-                problems = check_record(record, text, project.config)
-                if problems:
-                    summary.skip(
-                        f"invalid record ({problems[0].message}; run `annotator validate`)"
-                        if len(problems) == 1
-                        else "invalid record (run `annotator validate`)",
-                        doc_id,
-                    )
-                    continue
-                record = filter_labels(record, selection.labels)
-                usable.append(record.model_dump(mode="json", exclude_none=True))
-            if not usable:
-                continue
-            split = split_of(doc_id, selection.seed, selection.splits) if selection.splits else ""
-            yield ExportItem(document, usable, split)
+                usable.append(
+                    filter_labels(checked, labels).model_dump(mode="json", exclude_none=True)
+                )
+            if usable:
+                split = split_of(doc_id, selection.seed, splits) if splits else ""
+                yield ExportItem(document, usable, split)
     if tick is not None and pending:
         tick(pending)
+
+
+def _checked_record(
+    annotation_file: AnnotationFile,
+    record_entry: RecordEntry,
+    text: str,
+    digest: str,
+    project: Project,
+) -> AnnotationRecord | str:
+    """A record the fast check did not vouch for, through the models and ``check_record``:
+    the record when it is fine, else the reason to skip it (raises on a line that is not a
+    record at all, naming file and line)."""
+    record = annotation_file.read_record(record_entry)
+    if record.text_sha256 != digest:
+        return TEXT_CHANGED
+    problems = check_record(record, text, project.config)
+    if len(problems) == 1:
+        return f"invalid record ({problems[0].message}; run `annotator validate`)"
+    if problems:
+        return "invalid record (run `annotator validate`)"
+    return record
 
 
 TICK_EVERY = 256

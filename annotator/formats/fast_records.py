@@ -56,47 +56,75 @@ def _valid_time(value: object) -> bool:
 
 _SPAN_FIELDS = itemgetter("id", "start", "end", "label", "text")
 _RELATION_FIELDS = itemgetter("id", "label", "head", "tail")
+_ID = itemgetter("id")
+_LABEL = itemgetter("label")
+_STR = {str}
+_SPAN_SIZE = {len(SPAN_FIELDS)}
+_RELATION_SIZE = {len(RELATION_FIELDS)}
 
 
-def _spans_valid(spans: object, text: str, labels: frozenset[str] | None) -> dict[str, str] | None:
-    """Span id to label when every span is well formed, matches ``text`` and (unless ``labels``
-    is None) has a known label and a unique id; else None.
+def _spans_valid(spans: object, text: str, labels: frozenset[str]) -> dict[str, str] | None:
+    """Span id to label when every span is well formed, matches ``text``, has a label of
+    ``labels`` and an id of its own; else None.
 
-    One plain loop: with tens of spans per record it beats column-wise ``map`` passes, whose
-    temporary lists cost more than the checks.
+    One plain loop over what each span must be (with tens of spans per record it beats
+    column-wise ``map`` passes, whose temporary lists cost more than the checks); the number
+    of fields, the labels and the uniqueness of the ids are then checked at once, in C.
     """
     if type(spans) is not list:
         return None
     found: dict[str, str] = {}
     startswith = text.startswith
     try:
-        for span in spans:
-            if type(span) is not dict or len(span) != len(SPAN_FIELDS):
-                return None
-            span_id, start, end, label, covered = _SPAN_FIELDS(span)  # KeyError: not a span
+        # the getter raises TypeError on anything but a dict (orjson makes no other mapping)
+        # and KeyError on a missing field; an extra field is refused by the size check below
+        for span_id, start, end, label, covered in map(_SPAN_FIELDS, spans):
             if (
-                type(span_id) is not str
-                or type(start) is not int
+                type(start) is not int
                 or type(end) is not int
                 or type(covered) is not str
-                or not span_id
-                or start < 0
-                or end <= start
+                or type(span_id) is not str
+                or not 0 <= start < end
                 or len(covered) != end - start
                 # of length end - start and found at start: equals text[start:end], in range
                 or not startswith(covered, start)
             ):
                 return None
-            if labels is None:
-                if type(label) is not str or not label:
-                    return None
-            elif label not in labels or span_id in found:  # labels: non-empty strings only
-                return None
-            else:
-                found[span_id] = label
-    except (KeyError, TypeError):  # TypeError: an unhashable label
+            found[span_id] = label
+        if spans and set(map(len, spans)) != _SPAN_SIZE:
+            return None
+        # labels holds non-empty strings only; an unhashable label raises TypeError
+        if len(found) != len(spans) or "" in found or not labels.issuperset(found.values()):
+            return None
+    except (KeyError, TypeError):
         return None
     return found
+
+
+def _rejected_valid(spans: object, text: str) -> bool:
+    """A gold record's rejected spans: each well formed and matching ``text`` (ids may repeat,
+    labels need not be in the config)."""
+    if type(spans) is not list:
+        return False
+    startswith = text.startswith
+    try:
+        for span_id, start, end, label, covered in map(_SPAN_FIELDS, spans):
+            if (
+                type(start) is not int
+                or type(end) is not int
+                or type(covered) is not str
+                or type(span_id) is not str
+                or type(label) is not str
+                or not span_id
+                or not label
+                or not 0 <= start < end
+                or len(covered) != end - start
+                or not startswith(covered, start)
+            ):
+                return False
+    except (KeyError, TypeError):
+        return False
+    return not spans or set(map(len, spans)) == _SPAN_SIZE
 
 
 class RecordRules:
@@ -104,10 +132,14 @@ class RecordRules:
 
     def __init__(self, config: ProjectConfig) -> None:
         self.labels = frozenset(name for name in config.label_names if name)
-        self.relations = {
-            relation.name: (frozenset(relation.head_labels), frozenset(relation.tail_labels))
-            for relation in config.relations
-        }
+        allowed: set[tuple[str, str, str]] = set()
+        for relation in config.relations:
+            heads = frozenset(relation.head_labels) or self.labels
+            tails = frozenset(relation.tail_labels) or self.labels
+            allowed.update((relation.name, head, tail) for head in heads for tail in tails)
+        self.allowed_relations = frozenset(allowed)
+        """``(relation type, head span label, tail span label)`` of every relation the config
+        allows (an empty label list in the config allows every label)."""
 
     def vouch(self, value: Any, text: str, digest: str) -> bool:
         """True when the parsed record ``value`` is certainly valid for the document ``text``
@@ -143,7 +175,7 @@ class RecordRules:
         if not self._relations_valid(get("relations", []), span_labels):
             return False
         rejected = get("rejected")
-        if rejected is not None and _spans_valid(rejected, text, None) is None:
+        if rejected is not None and not _rejected_valid(rejected, text):
             return False
         provenance = get("provenance")
         return provenance is None or self._provenance_valid(provenance, span_labels)
@@ -151,30 +183,26 @@ class RecordRules:
     def _relations_valid(self, relations: object, span_labels: dict[str, str]) -> bool:
         if type(relations) is not list:
             return False
-        seen: set[str] = set()
-        types = self.relations
+        allowed = self.allowed_relations
+        label_of = span_labels.get
         try:
-            for relation in relations:
-                if type(relation) is not dict or len(relation) != len(RELATION_FIELDS):
-                    return False
-                relation_id, label, head, tail = _RELATION_FIELDS(relation)
-                if type(relation_id) is not str or not relation_id or relation_id in seen:
-                    return False
-                seen.add(relation_id)
-                # span ids and type names are non-empty strings: anything else is not found
-                allowed = types.get(label) if type(label) is str else None
-                head_label = span_labels.get(head) if type(head) is str else None
-                tail_label = span_labels.get(tail) if type(tail) is str else None
-                if allowed is None or head_label is None or tail_label is None:
-                    return False
-                heads_allowed, tails_allowed = allowed
-                if (heads_allowed and head_label not in heads_allowed) or (
-                    tails_allowed and tail_label not in tails_allowed
+            # as for spans: TypeError on a non-dict or an unhashable value, KeyError on a
+            # missing field; a head or tail that is no span id of the record gives None
+            for relation_id, label, head, tail in map(_RELATION_FIELDS, relations):
+                if type(relation_id) is not str or (label, label_of(head), label_of(tail)) not in (
+                    allowed
                 ):
                     return False
-        except KeyError:
+        except (KeyError, TypeError):
             return False
-        return True
+        if not relations:
+            return True
+        ids = set(map(_ID, relations))
+        return (
+            len(ids) == len(relations)
+            and "" not in ids
+            and set(map(len, relations)) == _RELATION_SIZE
+        )
 
     @staticmethod
     def _provenance_valid(provenance: object, span_labels: dict[str, str]) -> bool:
