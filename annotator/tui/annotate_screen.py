@@ -13,10 +13,9 @@ from collections.abc import Callable
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from annotator.model.errors import AnnotatorError
 from annotator.model.records import AnnotationRecord, Span, Status
@@ -25,9 +24,11 @@ from annotator.model.text import display_safe
 from annotator.store.annotations import AnnotationFile, prepare_encoding
 from annotator.store.project import Project
 from annotator.tui.article_view import ArticleView
+from annotator.tui.key_bar import KeyBar
 from annotator.tui.keys import bindings_for
 from annotator.tui.saver import Saver
-from annotator.tui.side_panel import LegendItem, SidePanel, SpanList
+from annotator.tui.side_panel import SidePanel
+from annotator.tui.text_rows import TextRows
 
 PREPARE_MINIMUM = 20_000
 """Spans and relations from which a document's JSON is prepared for saving in idle time."""
@@ -73,7 +74,14 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         }
         """The search line is open and takes the keys."""
         self.search_query = ""
-        self._status_shown: Text | None = None
+        self._search_line: Text | None = None
+        """The search line while it is open (drawn above the status line)."""
+        self._notices: dict[str, Static] = {}
+        """The notices above the article (read-only banner, save warning), mounted when first
+        shown: most sessions never need them, and every widget costs a little on each key."""
+        self._view = ArticleView(self.session.text, [], self.config.labels, id="article")
+        self._side = SidePanel(self.config, id="side")
+        self._status = TextRows(id="status")
 
     @property
     def annotations(self) -> AnnotationFile:
@@ -81,17 +89,14 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         return self.saver.annotations
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="banner", markup=False)
-        yield Static("", id="save-warning", markup=False)
-        with Horizontal(id="body"):
-            with Vertical(id="article-pane"):
-                yield Static("", id="title", markup=False)
-                # The spans come with the document (on mount): indexing them once is enough.
-                yield ArticleView(self.session.text, [], self.config.labels, id="article")
-            yield SidePanel(self.config, id="side")
-        yield Static("", id="search", markup=False)
-        yield Static("", id="status", markup=False)
-        yield Footer()
+        # Few widgets and no containers: the bars and the side panel are "split" off the
+        # screen's edges (annotate.tcss), the title and the article fill the rest.
+        yield KeyBar(id="keys")
+        yield self._status
+        yield self._side
+        yield Static("", id="title", markup=False)
+        # The spans come with the document (on mount): indexing them once is enough.
+        yield self._view
 
     def on_mount(self) -> None:
         self.view.focus()
@@ -102,7 +107,7 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
 
     @property
     def view(self) -> ArticleView:
-        return self.query_one(ArticleView)
+        return self._view
 
     # -- documents ----------------------------------------------------------------------------
 
@@ -129,18 +134,18 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         session.take_changes()  # the view has every span; from now on it gets the changes
         title = session.document.title or session.document.id
         self.query_one("#title", Static).update(Text(display_safe(title), style="bold"))
-        banner = self.query_one("#banner", Static)
+        banner: str | None = None
         if session.stale:
-            banner.update(
+            banner = (
                 "READ-ONLY: this document's text changed since it was annotated (text_sha256 "
                 "differs), so its spans are hidden rather than shown in the wrong places. "
                 "Nothing you do here is saved."
             )
         elif self._record_error:
-            banner.update(f"READ-ONLY: the saved record cannot be read: {self._record_error}")
+            banner = f"READ-ONLY: the saved record cannot be read: {self._record_error}"
         elif not self.annotations.writable:
-            banner.update("READ-ONLY: the annotation file is open read-only.")
-        banner.set_class(session.read_only, "-visible")
+            banner = "READ-ONLY: the annotation file is open read-only."
+        self._set_notice("banner", banner if session.read_only else None)
         self._last_saved = None
         self._goal_x = None
         self._sync()
@@ -241,10 +246,9 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
     def _show_save_state(self) -> None:
         """The status line's save state, the warning banner and the retry timer."""
         saver = self.saver
-        warning = self.query_one("#save-warning", Static)
         if saver.ok:
             self.save_state = "saved" if self.session.document.id in saver else "not saved yet"
-            warning.set_class(False, "-visible")
+            self._set_notice("save-warning", None)
             if self._retry_timer is not None:
                 self._retry_timer.stop()
                 self._retry_timer = None
@@ -260,8 +264,7 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
             "Quitting now would lose them. "
         )
         text.append(display_safe(str(saver.error)), style="italic")
-        warning.update(text)
-        warning.set_class(True, "-visible")
+        self._set_notice("save-warning", text)
         if self._retry_timer is None:
             self._retry_timer = self.set_interval(self.RETRY_SECONDS, self.retry_saves)
 
@@ -280,7 +283,7 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
             self.view.change_spans(*changes)
         current = session.current_span()
         self.view.set_marks(session.cursor, session.selection(), current)
-        self.query_one(SidePanel).update_from(session, hide_spans=session.stale)
+        self._side.update_from(session, hide_spans=session.stale)
         self._update_status()
 
     def _update_status(self) -> None:
@@ -315,14 +318,13 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
             state = "read-only"
         state_text = Text("  ")
         state_text.append(state, style="bold white on red" if state.startswith("NOT") else "green")
-        status = self.query_one("#status", Static)
+        status = self._status
         width = status.content_region.width or self.app.size.width - 2
         # The save state is the one thing that must never be cut off: shorten the rest.
         text.truncate(max(0, width - state_text.cell_len), overflow="ellipsis")
         text.append_text(state_text)
-        if text != self._status_shown:
-            self._status_shown = text
-            status.update(text, layout=False)  # one row, always: no layout pass per key
+        # Only a row whose text changed is repainted, and never with a layout pass.
+        status.set_rows([text] if self._search_line is None else [self._search_line, text])
 
     def _do(self, change: Callable[[], AnnotationRecord | None]) -> None:
         self.session.message = ""
@@ -441,9 +443,8 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         self._show_search(True)
 
     def _show_search(self, visible: bool) -> None:
-        search = self.query_one("#search", Static)
         self.searching = visible
-        search.display = visible
+        self._search_line = None
         if visible:
             line = Text()
             line.append("/", style="bold")
@@ -453,7 +454,8 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
             if not self.search_query and self.session.search_query:
                 hint += f" · Enter alone: {display_safe(self.session.search_query)}"
             line.append(hint, style="dim")
-            search.update(line)
+            self._search_line = line
+        self._update_status()
 
     async def on_key(self, event: events.Key) -> None:
         """Run this screen's keys here, in arrival order.
@@ -623,7 +625,7 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
     # -- view ---------------------------------------------------------------------------------
 
     def action_toggle_panel(self) -> None:
-        self.query_one(SidePanel).toggle_class("-hidden")
+        self._side.toggle_class("-hidden")
 
     def action_help(self) -> None:
         from annotator.tui.dialogs import HelpScreen
@@ -666,16 +668,35 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
             if word is not None:
                 self._move(lambda: session.select(*word))
 
-    def on_virtual_list_chosen(self, event: SpanList.Chosen) -> None:
-        if not isinstance(event.virtual_list, SpanList):
-            return
-        span = self.session.span(event.virtual_list.rows[event.index].id)
+    def on_side_panel_span_clicked(self, event: SidePanel.SpanClicked) -> None:
+        span = self.session.span(event.span.id)
         if span is not None:
             self._move(lambda: self.session.jump_to(span))
             self.view.scroll_to_offset(span.start, center=True)
 
-    def on_legend_item_chosen(self, event: LegendItem.Chosen) -> None:
+    def on_side_panel_label_clicked(self, event: SidePanel.LabelClicked) -> None:
         self.action_tag(event.label)
+
+    # -- notices ------------------------------------------------------------------------------
+
+    NOTICES = ("banner", "save-warning")
+    """The notices above the article, top to bottom (each a Static with that id)."""
+
+    def _set_notice(self, name: str, content: str | Text | None) -> None:
+        """Show notice ``name`` with ``content``, or hide it (None); mounted when first shown."""
+        widget = self._notices.get(name)
+        if content is None:
+            if widget is not None:
+                widget.set_class(False, "-visible")
+            return
+        if widget is None:
+            widget = Static("", id=name, markup=False)
+            self._notices[name] = widget
+            after = self.NOTICES[self.NOTICES.index(name) + 1 :]
+            below = [self._notices[n] for n in after if n in self._notices]
+            self.mount(widget, before=below[0] if below else 0)
+        widget.update(content)
+        widget.set_class(True, "-visible")
 
 
 def make_annotate_screen_class(project: Project) -> type[AnnotateScreen]:

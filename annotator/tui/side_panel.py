@@ -1,96 +1,265 @@
-"""The side panel: legend with counts, the spans in reading order, the current label's guideline."""
+"""The side panel: legend with counts, the spans in reading order, the current label's guideline.
+
+One Line API widget draws the whole panel, so that a key repaints only the rows it changes (the
+old and new highlighted span, a count, the guideline) and the screen has one widget here instead
+of a container with a widget per label. Its rows, top to bottom::
+
+    (blank)
+    Labels
+     ■ 1 speaker  3          one row per label; a click applies the label
+    (blank)
+    Spans
+    speaker Irena Vashti     the spans, scrolled by the wheel or a click on the right edge;
+    …                        a click on a span jumps to it; only the rows on screen are drawn
+    (blank)
+    claim: A statement …     the current label's guideline (as tall as the longest one)
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Callable, Sequence
+from typing import ClassVar, Literal, NamedTuple
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual import events
+from textual.geometry import Offset, Region
 from textual.message import Message
-from textual.widgets import Static
+from textual.strip import Strip
+from textual.widget import Widget
 
 from annotator.model.config import LabelConfig, ProjectConfig
 from annotator.model.keymap import display_keys
 from annotator.model.records import Span
 from annotator.model.session import EditingSession, excerpt
 from annotator.model.text import display_safe
-from annotator.tui.virtual_list import VirtualList
+from annotator.tui.text_rows import line_strip
 
 GUIDELINE_ROWS = 6
-"""At most this many rows of guideline (the stylesheet's max-height)."""
+"""At most this many rows of guideline."""
+SCROLL_STEP = 3
+"""Span rows scrolled per wheel step."""
 
 
-class LegendItem(Static):
-    """One label of the legend; clicking it applies the label."""
+class PanelRows(NamedTuple):
+    """Where each part of the panel is, in content rows."""
 
-    class Chosen(Message):
+    legend: int
+    """First legend row."""
+    spans: int
+    """First span row."""
+    span_rows: int
+    """Rows for spans."""
+    guideline: int
+    """First guideline row."""
+
+
+class SidePanel(Widget, can_focus=False):
+    """Legend, span list and guideline in one widget (never takes focus from the text)."""
+
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "side-panel--title",
+        "side-panel--hover",
+        "side-panel--highlighted",
+        "side-panel--track",
+        "side-panel--thumb",
+    }
+    DEFAULT_CSS = """
+    SidePanel {
+        & > .side-panel--title {
+            text-style: bold;
+            color: $text-muted;
+        }
+        & > .side-panel--hover {
+            background: $boost;
+        }
+        & > .side-panel--highlighted {
+            color: $foreground;
+            background: $block-cursor-blurred-background;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        & > .side-panel--track {
+            background: $scrollbar-background;
+        }
+        & > .side-panel--thumb {
+            background: $scrollbar;
+        }
+    }
+    """
+
+    class LabelClicked(Message):
+        """A label of the legend was clicked."""
+
         def __init__(self, label: str) -> None:
             super().__init__()
             self.label = label
 
-    def __init__(self, label: str) -> None:
-        super().__init__("", classes="legend-item", markup=False)
-        self.label = label
+    class SpanClicked(Message):
+        """A span of the list was clicked."""
 
-    def on_click(self) -> None:
-        self.post_message(self.Chosen(self.label))
+        def __init__(self, span: Span) -> None:
+            super().__init__()
+            self.span = span
 
-
-class SpanList(VirtualList[Span]):
-    """Spans in reading order; clicking one jumps to it. Never takes focus from the text."""
-
-
-class SidePanel(Vertical):
     def __init__(self, config: ProjectConfig, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.config = config
+        self.labels = list(config.labels)
+        self._legend: list[Text] = [Text() for _ in self.labels]
+        self._spans: Sequence[Span] = ()
+        self._prompt: Callable[[Span], Text] = lambda span: Text(span.text)
+        self._depends: Callable[[Span], object] = lambda span: None
+        self.highlighted: int | None = None
+        """Index of the highlighted span (the one under the cursor)."""
+        self.span_top = 0
+        """Index of the first span on screen."""
+        self._span_strips: dict[tuple[int, bool], tuple[Span, object, Strip]] = {}
+        self._guideline_label: LabelConfig | Literal[False] | None = False
+        """The label whose guideline is shown (None: no span under the cursor; False: none yet)."""
+        self._guideline_lines: list[Text] = []
+        self._guideline_rows = 0
+        self._guideline_width = 0
+        self._hover: int | None = None
+        """The legend row under the pointer."""
         self._shown: tuple[object, ...] | None = None
         self._counted: tuple[object, ...] | None = None
-        self._guideline_label: LabelConfig | Literal[False] | None = False
-        self._guideline_rows = 0
-        """Rows kept for the guideline (0: not known yet)."""
-        """The label whose guideline is shown (None: no span under the cursor; False: none yet)."""
+        self.render_count = 0
+        """render_line calls so far."""
+        self.span_render_count = 0
+        """Span rows drawn so far (tests check that only the rows on screen are drawn)."""
 
-    def compose(self) -> ComposeResult:
-        yield Static("Labels", classes="panel-title")
-        for label in self.config.labels:
-            yield LegendItem(label.name)
-        yield Static("Spans", classes="panel-title")
-        yield SpanList(id="span-list")
-        yield Static("", id="guideline", markup=False)
+    # -- geometry -----------------------------------------------------------------------------
+
+    @property
+    def rows(self) -> PanelRows:
+        height = self.content_region.height
+        legend = 2
+        spans = legend + len(self.labels) + 2
+        guideline_rows = self._guideline_height()
+        span_rows = max(0, height - spans - 1 - guideline_rows)
+        return PanelRows(legend, spans, span_rows, spans + span_rows + 1)
+
+    def _guideline_height(self) -> int:
+        """Rows kept for the guideline: as many as the longest guideline needs at this width, so
+        moving on and off spans never moves the span list."""
+        width = self.content_region.width
+        if width != self._guideline_width:
+            self._guideline_width = width
+            if width <= 0:
+                self._guideline_rows = 0
+            else:
+                console = self.app.console
+                texts = [self._guideline(label) for label in [*self.labels, None]]
+                rows = max(len(text.wrap(console, width)) for text in texts)
+                self._guideline_rows = min(rows, GUIDELINE_ROWS)
+            self._guideline_lines = []
+        return self._guideline_rows
+
+    def _refresh_rows(self, first: int, count: int = 1) -> None:
+        if count > 0:
+            self.refresh(Region(0, first, max(self.content_region.width, 1), count))
+
+    def on_resize(self) -> None:
+        self._span_strips.clear()
+        self._guideline_lines = []
+        self._scroll_into_view(self.highlighted)
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._span_strips.clear()
+
+    # -- content ------------------------------------------------------------------------------
 
     def update_from(self, session: EditingSession, *, hide_spans: bool = False) -> None:
+        """Show the session's counts, spans, current span and its guideline; repaints only the
+        rows that change."""
         counted = (id(session), session.revision)
         if counted != self._counted:
             self._counted = counted
             self._update_legend(session)
         shown = (id(session), session.revision, hide_spans)
-        span_list = self.query_one(SpanList)
         if shown != self._shown:
+            first_show = self._shown is None or self._shown[0] != id(session)
             self._shown = shown
-            span_list.show(
+            self._show_spans(
                 () if hide_spans else session.spans,
                 lambda span: self._span_prompt(session, span),
                 lambda span: session.linked_tail(span.id),
+                reset=first_show,
             )
         current = session.current_span()
         index = session.index_of(current) if current is not None and not hide_spans else -1
-        span_list.highlight(index if index >= 0 else None)
+        self.highlight(index if index >= 0 else None)
         label = self.config.label(current.label) if current else None
-        if label == self._guideline_label:
+        if label != self._guideline_label:
+            self._guideline_label = label
+            self._guideline_lines = []
+            rows = self.rows
+            self._refresh_rows(rows.guideline, self._guideline_rows)
+
+    def _update_legend(self, session: EditingSession) -> None:
+        counts = session.label_counts()
+        top = self.rows.legend
+        for index, label in enumerate(self.labels):
+            text = Text()
+            text.append(" ■ ", style=label.color)
+            text.append(f"{display_keys(label.key)} ", style="bold")
+            text.append(label.name)
+            text.append(f"  {counts.get(label.name, 0)}", style="dim")
+            if text != self._legend[index]:
+                self._legend[index] = text
+                self._refresh_rows(top + index)
+
+    def _show_spans(
+        self,
+        spans: Sequence[Span],
+        prompt: Callable[[Span], Text],
+        depends: Callable[[Span], object],
+        *,
+        reset: bool,
+    ) -> None:
+        """Show ``spans`` (kept by reference); a row is drawn again only when its span or what
+        ``depends`` returns for it (the linked span) changed."""
+        self._spans, self._prompt, self._depends = spans, prompt, depends
+        if reset:
+            self.span_top = 0
+            self.highlighted = None
+        self.span_top = max(0, min(self.span_top, len(spans) - self.rows.span_rows))
+        rows = self.rows
+        self._refresh_rows(rows.spans, rows.span_rows)
+
+    @property
+    def spans(self) -> Sequence[Span]:
+        return self._spans
+
+    def highlight(self, index: int | None) -> None:
+        """Highlight span ``index`` (None: none) and scroll it into view."""
+        if index is not None and not 0 <= index < len(self._spans):
+            index = None
+        if index == self.highlighted:
             return
-        self._guideline_label = label
-        guideline = self.query_one("#guideline", Static)
-        width = guideline.content_region.width
-        if width and not self._guideline_rows:
-            # As tall as the longest guideline: moving on and off spans then never needs a
-            # layout pass (nor makes the span list above it jump).
-            texts = [self._guideline(item) for item in [*self.config.labels, None]]
-            rows = max(len(text.wrap(self.app.console, width)) for text in texts)
-            self._guideline_rows = min(rows, GUIDELINE_ROWS)
-            guideline.styles.height = self._guideline_rows
-        guideline.update(self._guideline(label), layout=not self._guideline_rows)
+        old, self.highlighted = self.highlighted, index
+        rows = self.rows
+        for row in (old, index):
+            if row is not None and self.span_top <= row < self.span_top + rows.span_rows:
+                self._refresh_rows(rows.spans + row - self.span_top)
+        self._scroll_into_view(index)
+
+    def _scroll_into_view(self, index: int | None) -> None:
+        span_rows = self.rows.span_rows
+        if index is not None and span_rows and not 0 <= index - self.span_top < span_rows:
+            self.scroll_spans_to(index - span_rows // 2)
+
+    def scroll_spans_to(self, top: int) -> None:
+        """Show the spans from index ``top`` (clamped)."""
+        rows = self.rows
+        top = max(0, min(top, len(self._spans) - rows.span_rows))
+        if top != self.span_top:
+            self.span_top = top
+            self._refresh_rows(rows.spans, rows.span_rows)
 
     def _guideline(self, label: LabelConfig | None) -> Text:
         if label is None:
@@ -99,19 +268,6 @@ class SidePanel(Vertical):
         text.append(f"{label.name}: ", style=f"bold {label.color}")
         text.append(label.description or "(no guideline)")
         return text
-
-    def _update_legend(self, session: EditingSession) -> None:
-        counts = session.label_counts()
-        for item in self.query(LegendItem):
-            label = self.config.label(item.label)
-            if label is None:
-                continue
-            text = Text()
-            text.append(" ■ ", style=label.color)
-            text.append(f"{display_keys(label.key)} ", style="bold")
-            text.append(label.name)
-            text.append(f"  {counts.get(label.name, 0)}", style="dim")
-            item.update(text, layout=False)
 
     def _span_prompt(self, session: EditingSession, span: Span) -> Text:
         label = self.config.label(span.label)
@@ -124,3 +280,145 @@ class SidePanel(Vertical):
             text.append(excerpt(display_safe(span.text), 10))
             text.append(f" ←{excerpt(display_safe(tail.text), 8)}", style="italic")
         return text
+
+    # -- drawing ------------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        self.render_count += 1
+        width = self.content_region.width
+        base = self.rich_style
+        rows = self.rows
+        title = base + self.get_component_rich_style("side-panel--title")
+        if y == rows.legend - 1:
+            return line_strip(Text("Labels"), width, title, self)
+        if rows.legend <= y < rows.legend + len(self.labels):
+            index = y - rows.legend
+            style = base
+            if index == self._hover:
+                style = base + self.get_component_rich_style("side-panel--hover")
+            return line_strip(self._legend[index], width, style, self)
+        if y == rows.spans - 1:
+            return line_strip(Text("Spans"), width, title, self)
+        if rows.spans <= y < rows.spans + rows.span_rows:
+            return self._span_line(y - rows.spans, rows.span_rows, width)
+        if rows.guideline <= y < rows.guideline + self._guideline_rows:
+            return self._guideline_line(y - rows.guideline, width)
+        return Strip.blank(width, base)
+
+    def _span_line(self, row: int, span_rows: int, width: int) -> Strip:
+        base = self.rich_style
+        index = self.span_top + row
+        track = self._track(row, span_rows)
+        text_width = width - (1 if track is not None else 0)
+        if index >= len(self._spans):
+            strip = Strip.blank(text_width, base)
+        else:
+            self.span_render_count += 1
+            span = self._spans[index]
+            highlighted = index == self.highlighted
+            depends = self._depends(span)
+            key = (id(span), highlighted)
+            cached = self._span_strips.get(key)
+            if cached is not None and cached[0] is span and cached[1] is depends:
+                strip = cached[2]
+            else:
+                style = base
+                if highlighted:
+                    style = base + self.get_component_rich_style("side-panel--highlighted")
+                strip = line_strip(self._prompt(span), text_width, style, self)
+                if len(self._span_strips) > 512:
+                    self._span_strips.clear()
+                self._span_strips[key] = (span, depends, strip)
+        if track is None:
+            return strip
+        return Strip([*strip, Segment(" ", base + track)], width)
+
+    def _track(self, row: int, span_rows: int) -> Style | None:
+        """The scroll indicator's style on span row ``row`` (None: every span fits)."""
+        total = len(self._spans)
+        if total <= span_rows or span_rows <= 0:
+            return None
+        thumb = max(1, span_rows * span_rows // total)
+        thumb_top = (span_rows - thumb) * self.span_top // max(1, total - span_rows)
+        name = "side-panel--thumb" if thumb_top <= row < thumb_top + thumb else "side-panel--track"
+        return self.get_component_rich_style(name)
+
+    def _guideline_line(self, row: int, width: int) -> Strip:
+        if not self._guideline_lines:
+            label = self._guideline_label
+            text = self._guideline(None if label is False else label)
+            lines = list(text.wrap(self.app.console, max(width, 1)))
+            if len(lines) > self._guideline_rows:
+                lines = lines[: self._guideline_rows]
+                lines[-1].truncate(max(width - 1, 0))
+                lines[-1].append("…")
+            self._guideline_lines = lines
+        if row >= len(self._guideline_lines):
+            return Strip.blank(width, self.rich_style)
+        return line_strip(self._guideline_lines[row], width, self.rich_style, self)
+
+    # -- mouse --------------------------------------------------------------------------------
+
+    def _content_row(self, event: events.MouseEvent) -> tuple[int, int] | None:
+        where = event.get_content_offset(self)
+        return None if where is None else (where.x, where.y)
+
+    def on_click(self, event: events.Click) -> None:
+        where = self._content_row(event)
+        if where is None:
+            return
+        x, y = where
+        rows = self.rows
+        if rows.legend <= y < rows.legend + len(self.labels):
+            self.post_message(self.LabelClicked(self.labels[y - rows.legend].name))
+        elif rows.spans <= y < rows.spans + rows.span_rows:
+            row = y - rows.spans
+            if self._track(row, rows.span_rows) is not None and x == self.content_region.width - 1:
+                # The scroll indicator: jump there.
+                total = len(self._spans)
+                self.scroll_spans_to(row * total // rows.span_rows - rows.span_rows // 2)
+                return
+            index = self.span_top + row
+            if index < len(self._spans):
+                self.post_message(self.SpanClicked(self._spans[index]))
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        event.stop()
+        self.scroll_spans_to(self.span_top + SCROLL_STEP)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        event.stop()
+        self.scroll_spans_to(self.span_top - SCROLL_STEP)
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        where = self._content_row(event)
+        rows = self.rows
+        hover = None
+        if where is not None and rows.legend <= where[1] < rows.legend + len(self.labels):
+            hover = where[1] - rows.legend
+        self._set_hover(hover)
+
+    def on_leave(self) -> None:
+        self._set_hover(None)
+
+    def _set_hover(self, hover: int | None) -> None:
+        if hover != self._hover:
+            top = self.rows.legend
+            for row in (self._hover, hover):
+                if row is not None:
+                    self._refresh_rows(top + row)
+            self._hover = hover
+
+    # -- for tests and scripts ----------------------------------------------------------------
+
+    def legend_offset(self, label: str) -> Offset:
+        """Where the legend row of ``label`` is, relative to the widget (for ``pilot.click``)."""
+        index = [item.name for item in self.labels].index(label)
+        return self.content_offset + Offset(3, self.rows.legend + index)
+
+    def span_offset(self, index: int) -> Offset:
+        """Where span ``index`` is drawn, relative to the widget (it must be on screen)."""
+        row = index - self.span_top
+        if not 0 <= row < self.rows.span_rows:
+            raise ValueError(f"span {index} is not on screen")
+        return self.content_offset + Offset(3, self.rows.spans + row)

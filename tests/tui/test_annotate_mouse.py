@@ -10,7 +10,7 @@ from annotator.tui.app import AnnotateApp
 from annotator.tui.article_view import ArticleView
 from annotator.tui.dialogs import LinkPicker
 from annotator.tui.doc_list import DocumentList, DocumentOptions
-from annotator.tui.side_panel import LegendItem, SpanList
+from annotator.tui.side_panel import SidePanel
 
 from .conftest import saved_records, saved_spans, screen_of
 from .test_annotate_keys import DOC, run, search
@@ -59,14 +59,14 @@ def test_click_span_in_side_panel_jumps_and_legend_applies_label(project_root: P
         await search(pilot, "Sofia Marrant")
         await pilot.press("1", "g")
         assert session.cursor == 0
-        await pilot.click(SpanList, offset=(3, 0))
+        panel = app.screen.query_one(SidePanel)
+        await pilot.click(SidePanel, offset=panel.span_offset(0))
         await pilot.pause()
         assert session.cursor == session.text.index("Sofia Marrant")
         assert session.current_span().text == "Sofia Marrant"  # type: ignore[union-attr]
         # Select a word with the keyboard, then apply "entity" from the legend.
         await search(pilot, "Coalition for Democratic Elections")
-        entity = next(item for item in app.screen.query(LegendItem) if item.label == "entity")
-        await pilot.click(entity)
+        await pilot.click(SidePanel, offset=panel.legend_offset("entity"))
         await pilot.pause()
         assert ("entity", "Coalition for Democratic Elections") in saved_spans(project_root, DOC)
 

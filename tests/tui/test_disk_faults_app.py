@@ -78,7 +78,8 @@ def banner(app: AnnotateApp) -> str:
 
 
 def banner_visible(app: AnnotateApp) -> bool:
-    return app.screen.query_one("#save-warning").has_class("-visible")
+    """The warning is mounted when first needed: none yet is not visible."""
+    return any(warning.has_class("-visible") for warning in app.screen.query("#save-warning"))
 
 
 async def wait_for(pilot: Pilot[None], condition: Callable[[], bool]) -> None:

@@ -7,7 +7,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from annotator.tui.side_panel import SpanList
+from annotator.tui.side_panel import SidePanel
 
 from .conftest import open_app, screen_of
 from .test_article_view import PARAGRAPH, make_project
@@ -50,15 +50,15 @@ def span_list_work(root: Path, doc_id: str) -> tuple[int, int, int, list[int]]:
     async def main() -> None:
         async with app.run_test(size=(100, 30)) as pilot:
             await pilot.pause()
-            span_list = app.screen.query_one(SpanList)
-            first = span_list.render_count
+            panel = app.screen.query_one(SidePanel)
+            first = panel.span_render_count
             for key in ("tab", "tab", "j", "tab", "shift+tab", "2"):
-                before = span_list.render_count
+                before = panel.span_render_count
                 await pilot.press(key)
                 await pilot.pause()
-                drawn.append(span_list.render_count - before)
+                drawn.append(panel.span_render_count - before)
             drawn.insert(0, first)
-            drawn.insert(1, span_list.scrollable_content_region.height)
+            drawn.insert(1, panel.rows.span_rows)
             drawn.insert(0, len(screen_of(app).session.spans))
         app.annotations.close()
 

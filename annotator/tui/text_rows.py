@@ -1,0 +1,97 @@
+"""Rows of rich text drawn with the Line API: a row repaints only when its text changes.
+
+A ``Static`` lays itself out again, or at least renders its whole content, on every
+``update``; the status line changes on nearly every key, so it is one of these instead. The
+number of rows changes only when a row is added or removed (e.g. the search line opens).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.widget import Widget
+
+
+class TextRows(Widget, can_focus=False):
+    """One-line rows of :class:`rich.text.Text`, cut with an ellipsis at the widget's width."""
+
+    ALLOW_SELECT = False
+    DEFAULT_CSS = """
+    TextRows {
+        height: 1;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._rows: list[Text] = [Text()]
+        self._strips: list[Strip | None] = [None]
+        self.render_count = 0
+        """render_line calls so far (tests check that a key repaints only changed rows)."""
+
+    @property
+    def rows(self) -> list[Text]:
+        return list(self._rows)
+
+    def render(self) -> Text:
+        """All rows as one text (what the user reads; tests use it)."""
+        return Text("\n").join(self._rows)
+
+    def set_rows(self, rows: Sequence[Text]) -> None:
+        """Show ``rows``; repaints the rows that changed, lays out only if their count did."""
+        rows = list(rows) or [Text()]
+        if len(rows) != len(self._rows):
+            self._rows = rows
+            self._strips = [None] * len(rows)
+            self.styles.height = len(rows)
+            self.refresh()
+            return
+        width = self.content_region.width
+        for index, (old, new) in enumerate(zip(self._rows, rows, strict=True)):
+            if old != new:
+                self._rows[index] = new
+                self._strips[index] = None
+                self.refresh(Region(0, index, max(width, 1), 1))
+
+    def set_row(self, index: int, text: Text) -> None:
+        rows = list(self._rows)
+        rows[index] = text
+        self.set_rows(rows)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips = [None] * len(self._rows)
+
+    def on_resize(self) -> None:
+        self._strips = [None] * len(self._rows)
+
+    def render_line(self, y: int) -> Strip:
+        self.render_count += 1
+        width = self.content_region.width
+        base = self.rich_style
+        if not 0 <= y < len(self._rows):
+            return Strip.blank(width, base)
+        strip = self._strips[y]
+        if strip is None or strip.cell_length != width:
+            strip = line_strip(self._rows[y], width, base, self)
+            self._strips[y] = strip
+        return strip
+
+
+def line_strip(text: Text, width: int, base: Style, widget: Widget) -> Strip:
+    """``text`` on one row of ``width`` cells (cut with an ellipsis), over the ``base`` style."""
+    if text.cell_len > width or "\n" in text.plain:
+        text = text.copy()
+        text.plain = text.plain.replace("\n", " ")
+        text.truncate(width, overflow="ellipsis")
+    segments = [
+        Segment(segment.text, base + segment.style if segment.style else base)
+        for segment in text.render(widget.app.console, end="")
+        if segment.text
+    ]
+    return Strip(segments).extend_cell_length(width, base).crop(0, width)
