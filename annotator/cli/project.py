@@ -90,11 +90,10 @@ def run_validate(args: argparse.Namespace) -> int:
             continue
         for line, record in annotations.iter_records():
             records += 1
-            problems.extend(
-                check_record(
-                    record, text_of(record.doc_id), project.config, file=annotations.path, line=line
-                )
+            found = check_record(
+                record, text_of(record.doc_id), project.config, file=annotations.path, line=line
             )
+            problems.extend(annotations.relocate(record.doc_id, found))
         problems.extend(annotations.warnings)
         problems.extend(annotations.problems)
     for problem in problems:

@@ -21,11 +21,11 @@ import os
 import re
 import time
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
@@ -222,6 +222,9 @@ _SPANS: TypeAdapter[Any] = TypeAdapter(list[Span], config=_DEFERRED)
 _RELATIONS: TypeAdapter[Any] = TypeAdapter(list[Relation], config=_DEFERRED)
 
 
+_P = TypeVar("_P", bound=AnnotatorError)
+_ITEM_FIELD = re.compile(r"^(spans|relations)\[(\d+)\]")
+
 _STATUS_BY_VALUE = {status.value: status for status in Status}
 _STATUSES = tuple(Status)
 _STATUS_CODES = {status: code for code, status in enumerate(_STATUSES)}
@@ -263,6 +266,8 @@ class _Fold:
         self.base = base
         self.path = path
         self.items: dict[str, list[Any]] = {}
+        self.origins: dict[str, list[int]] = {}
+        """Line of each item: the full record's, or the patch line that last set it."""
         self.positions: dict[str, dict[str, int]] = {}
         self.live: dict[str, int] = {}
         unknown = [key for key in base if key not in AnnotationRecord.model_fields]
@@ -275,6 +280,7 @@ class _Fold:
             if not isinstance(items, list):
                 raise AnnotatorError("expected a list", file=path, line=line, field=name)
             self.items[name] = list(items)
+            self.origins[name] = [line] * len(items)
             self.positions[name] = {
                 item["id"]: index
                 for index, item in enumerate(items)
@@ -292,6 +298,7 @@ class _Fold:
             raise error("unknown field in a patch line", unknown[0])
         for name, (set_key, removed_key, count_key) in _PATCH_ITEM_KEYS.items():
             items, positions = self.items[name], self.positions[name]
+            origins = self.origins[name]
             removed = patch.get(removed_key, [])
             if not isinstance(removed, list):
                 raise error("expected a list of ids", removed_key)
@@ -316,9 +323,11 @@ class _Fold:
                 if index is None:
                     positions[item_id] = len(items)
                     items.append(item)
+                    origins.append(line)
                     self.live[name] += 1
                 else:
                     items[index] = item
+                    origins[index] = line
             count = patch.get(count_key)
             if count != self.live[name]:
                 raise error(
@@ -327,6 +336,17 @@ class _Fold:
                     count_key,
                 )
         self.scalars = patch
+
+    def item_lines(self) -> dict[str, list[int]]:
+        """The line of each item of :meth:`result`'s lists."""
+        return {
+            name: [
+                line
+                for item, line in zip(self.items[name], self.origins[name], strict=True)
+                if item is not None
+            ]
+            for name in _ITEM_FIELDS
+        }
 
     def result(self) -> dict[str, Any]:
         """The folded record, its fields in the order :func:`encode_record` writes them."""
@@ -646,7 +666,39 @@ class AnnotationFile:
         fold = _Fold(self._parse_at(entry.line, entry.offset, entry.length), self.path, entry.line)
         for line, offset, length in entry.patches or ():
             fold.apply(self._parse_at(line, offset, length), line)
+        self._item_lines = (entry.doc_id, entry.last_line, fold.item_lines())
         return fold.result()
+
+    _item_lines: tuple[str, int, dict[str, list[int]]] | None = None
+    """For the record folded last: its last line and the line each span and relation is from."""
+
+    def relocate(self, doc_id: str, problems: Sequence[_P]) -> list[_P]:
+        """``problems`` found in the record of ``doc_id`` just read from this file (by
+        :meth:`iter_records`, :meth:`get`...), each moved to the line its field comes from: a
+        record completed by patch lines has its spans and relations on several lines. Problems
+        of other records are returned as they are."""
+        if self._item_lines is None or self._item_lines[0] != doc_id:
+            return list(problems)
+        _doc_id, last_line, item_lines = self._item_lines
+        moved: list[_P] = []
+        for problem in problems:
+            line = problem.line
+            if problem.file == str(self.path) and line == last_line:
+                match = _ITEM_FIELD.match(problem.field or "")
+                if match is not None:
+                    lines = item_lines[match.group(1)]
+                    index = int(match.group(2))
+                    if index < len(lines):
+                        line = lines[index]
+            if line == problem.line:
+                moved.append(problem)
+            else:
+                moved.append(
+                    type(problem)(
+                        problem.message, file=problem.file, line=line, field=problem.field
+                    )
+                )
+        return moved
 
     def read_record(self, entry: RecordEntry) -> AnnotationRecord:
         """The validated record at ``entry``; raises :class:`AnnotatorError` on a bad record

@@ -451,3 +451,25 @@ def test_diff_and_apply_agree() -> None:
     ):
         new = old.model_copy(update={"spans": new_spans})
         assert apply(old, diff(old, new)).spans == new_spans
+
+
+def test_validate_names_the_line_each_bad_span_comes_from(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Spans that do not match the document: one from the full record, one from a patch."""
+    value = orjson.loads(encode_record(big_record()))
+    value["spans"][2]["text"] = "XXXXXX"
+    bad = word(9, "speaker", "late").model_copy(update={"text": "YYYYYY"})
+    path = write_project(
+        tmp_path / "p",
+        [
+            orjson.dumps(value),
+            patch_line(note="first"),
+            patch_line(spans_set=[bad.model_dump()], span_count=WORDS + 1),
+            patch_line(note="last", span_count=WORDS + 1),
+        ],
+    )
+    code, out = run_validate(tmp_path / "p", capsys)
+    assert code == 1
+    assert f"{path}:1: spans[2].text: text 'XXXXXX' does not match" in out, out
+    assert f"{path}:3: spans[{WORDS}].text: text 'YYYYYY' does not match" in out, out
