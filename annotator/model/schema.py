@@ -8,11 +8,13 @@ from pydantic import BaseModel
 
 from annotator.formats.export_record import ExportRecord
 from annotator.model.config import ProjectConfig
+from annotator.model.delta import RecordPatch
 from annotator.model.records import AnnotationRecord, Document
 
 SCHEMA_MODELS: dict[str, type[BaseModel]] = {
     "document.schema.json": Document,
     "annotation_record.schema.json": AnnotationRecord,
+    "annotation_patch.schema.json": RecordPatch,
     "project_config.schema.json": ProjectConfig,
     "export_record.schema.json": ExportRecord,
 }
