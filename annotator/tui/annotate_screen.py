@@ -17,11 +17,12 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
 
+from annotator.model.delta import RecordDelta
 from annotator.model.errors import AnnotatorError
 from annotator.model.records import AnnotationRecord, Span, Status
 from annotator.model.session import EditingSession
 from annotator.model.text import display_safe
-from annotator.store.annotations import AnnotationFile, prepare_encoding
+from annotator.store.annotations import AnnotationFile
 from annotator.store.project import Project
 from annotator.tui.article_view import ArticleView
 from annotator.tui.key_bar import KeyBar
@@ -29,11 +30,6 @@ from annotator.tui.keys import bindings_for
 from annotator.tui.saver import Saver
 from annotator.tui.side_panel import SidePanel
 from annotator.tui.text_rows import TextRows
-
-PREPARE_MINIMUM = 20_000
-"""Spans and relations from which a document's JSON is prepared for saving in idle time."""
-PREPARE_SLICE = 5_000
-"""Spans or relations encoded per idle step (a few milliseconds)."""
 
 
 class AnnotateScreen(Screen[None], inherit_bindings=False):
@@ -150,32 +146,6 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         self._goal_x = None
         self._sync()
         self.view.scroll_to_offset(session.cursor, center=True)
-        self._prepare_saving(session)
-
-    def _prepare_saving(self, session: EditingSession) -> None:
-        """On a big document, encode the spans for saving in idle slices after the first frame,
-        so that the first edit is saved as fast as the next ones (not a whole record at once)."""
-        if session.read_only or len(session.spans) + len(session.relations) < PREPARE_MINIMUM:
-            return
-        lists = (list(session.spans), list(session.relations))
-        steps = iter(
-            [(items, start) for items in lists for start in range(0, len(items), PREPARE_SLICE)]
-        )
-
-        timers: list[Timer] = []
-
-        def step() -> None:
-            if session is not self.session:
-                timers[0].stop()
-                return
-            session.prepare_new_ids()
-            for items, start in steps:
-                prepare_encoding(items[start : start + PREPARE_SLICE])
-                return
-            timers[0].stop()
-
-        # Not before the first frames are painted; then a slice every few frames.
-        self.set_timer(0.5, lambda: timers.append(self.set_interval(0.03, step)))
 
     def leave_document(self) -> None:
         """Save the cursor and time spent before switching away or quitting."""
@@ -193,7 +163,7 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
             record.seconds_spent,
         ):
             return
-        self._save(record)
+        self._save(record, session.take_delta())  # empty: every edit was saved when made
 
     def open_document(self, doc_id: str) -> None:
         if doc_id == self.session.document.id:
@@ -225,8 +195,8 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
 
     # -- saving and repainting ----------------------------------------------------------------
 
-    def _save(self, record: AnnotationRecord) -> bool:
-        saved = self.saver.save(record)
+    def _save(self, record: AnnotationRecord, delta: RecordDelta | None = None) -> bool:
+        saved = self.saver.save(record, delta)
         if saved:
             self._last_saved = record
         self._show_save_state()
@@ -273,7 +243,7 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         session = self.session
         session.time.touch(self.clock())
         if record is not None:
-            self._save(record)
+            self._save(record, session.take_delta())
         changes = session.take_changes()
         if session.stale:
             pass  # its spans are hidden

@@ -1,11 +1,14 @@
 """Saving from the annotate screen when the disk may refuse: edits wait in memory, never lost.
 
-Every edit is handed to :meth:`Saver.save`. When the store refuses the write (disk full, no
-permission, a read-only file system, the file replaced or removed by another program) the record
-stays in :attr:`Saver.pending` (the newest one per document) and the screen shows a warning until a
-retry succeeds. Retries happen on the next edit and on a timer. A file replaced under our feet
-cannot be appended to by the handle we hold, so a retry then reopens it (which reads the new file,
-and refuses to write if it is not a clean annotation file) and saves the pending records on top.
+Every edit is handed to :meth:`Saver.save` with the :class:`RecordDelta` of what it changed (the
+store then appends a small patch line for a big record). When the store refuses the write (disk
+full, no permission, a read-only file system, the file replaced or removed by another program)
+the record stays in :attr:`Saver.pending` (the newest one per document) and the screen shows a
+warning until a retry succeeds; that record is then written whole (a patch is relative to the
+version on disk, which after a refusal, or in a file replaced under us, is not known for sure).
+Retries happen on the next edit and on a timer. A file replaced under our feet cannot be appended
+to by the handle we hold, so a retry then reopens it (which reads the new file, and refuses to
+write if it is not a clean annotation file) and saves the pending records on top.
 
 No Textual here: the screen owns the timer and the drawing, this owns the bookkeeping.
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 import errno
 from collections.abc import Callable, Sequence
 
+from annotator.model.delta import RecordDelta
 from annotator.model.errors import AnnotatorError
 from annotator.model.records import AnnotationRecord, Status
 from annotator.store.annotations import AnnotationFile, StoreWriteError
@@ -69,6 +73,8 @@ class Saver:
         self._reopen = reopen
         self.pending: dict[str, AnnotationRecord] = {}
         """Records not on disk yet, the newest per document, oldest edit first."""
+        self._deltas: dict[str, RecordDelta | None] = {}
+        """For each pending record, the patch from the version on disk (None: write it whole)."""
         self.error: AnnotatorError | OSError | None = None
         """Why the last attempt failed; None once everything is saved."""
         self.failures = 0
@@ -82,10 +88,18 @@ class Saver:
     def reason(self) -> str:
         return short_reason(self.error) if self.error is not None else ""
 
-    def save(self, record: AnnotationRecord) -> bool:
-        """Queue ``record`` after the older unsaved ones and try to write them all."""
-        self.pending.pop(record.doc_id, None)
-        self.pending[record.doc_id] = record
+    def save(self, record: AnnotationRecord, delta: RecordDelta | None = None) -> bool:
+        """Queue ``record`` after the older unsaved ones and try to write them all.
+
+        ``delta``: what changed since the record last handed here (None: unknown). It is used
+        only while every earlier save of the document reached the disk; otherwise the edit it
+        follows is not on disk, and the record is written whole."""
+        doc_id = record.doc_id
+        if doc_id in self.pending:
+            delta = None
+        self.pending.pop(doc_id, None)
+        self.pending[doc_id] = record
+        self._deltas[doc_id] = delta
         return self.flush()
 
     def flush(self) -> bool:
@@ -93,22 +107,25 @@ class Saver:
         while self.pending:
             doc_id, record = next(iter(self.pending.items()))
             try:
-                self._write(record)
+                self._write(record, self._deltas.get(doc_id))
             except (OSError, AnnotatorError) as error:
+                self._deltas[doc_id] = None  # the next attempt writes the record whole
                 self.error = error
                 self.failures += 1
                 return False
             if self.pending.get(doc_id) is record:
                 del self.pending[doc_id]
+                self._deltas.pop(doc_id, None)
         self.error = None
         self.failures = 0
         return True
 
-    def _write(self, record: AnnotationRecord) -> None:
+    def _write(self, record: AnnotationRecord, delta: RecordDelta | None) -> None:
         if self._must_reopen:
             self._reopen_file()
+            delta = None  # another file now: its version of the record is not ours
         try:
-            self.annotations.save(record)
+            self.annotations.save(record, delta)
         except (OSError, AnnotatorError) as error:
             if not _needs_reopen(error) or self._reopen is None:
                 raise

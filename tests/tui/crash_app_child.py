@@ -23,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 
+from annotator.model.delta import RecordDelta
 from annotator.model.records import AnnotationRecord
 from annotator.store.annotations import AnnotationFile, encode_record
 from annotator.store.project import Project
@@ -64,16 +65,18 @@ completed: list[AnnotationRecord] = []
 def instrument_saves() -> None:
     """Report each save around the real one (which is left exactly as it is)."""
     real_save = AnnotationFile.save
-    held: list[AnnotationRecord] = []
+    held: list[tuple[AnnotationRecord, RecordDelta | None]] = []
 
-    def save(self: AnnotationFile, record: AnnotationRecord) -> None:
+    def save(
+        self: AnnotationFile, record: AnnotationRecord, delta: RecordDelta | None = None
+    ) -> None:
         say(f"WILL {record.doc_id} {digest(record)}")
         if SABOTAGE:  # a broken store: each record reaches the file one save late
             if held:
-                real_save(self, held.pop())
-            held.append(record)
+                real_save(self, *held.pop())
+            held.append((record, delta))
         else:
-            real_save(self, record)
+            real_save(self, record, delta)
         completed.append(record)
 
     AnnotationFile.save = save  # type: ignore[method-assign]
