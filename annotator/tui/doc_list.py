@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from typing import ClassVar, overload
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
@@ -92,19 +93,74 @@ class DocumentOptions(VirtualList[DocumentRow]):
     """
 
 
-class FilterTab(Static):
-    def __init__(self, name: str) -> None:
-        super().__init__(name.replace("_", " "), classes="filter", markup=False)
-        self.filter_name = name
+class FilterBar(Static):
+    """The status filters in one widget (a widget per filter made the list slower to open);
+    the active one is highlighted, a click on one selects it."""
 
-    def on_click(self) -> None:
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"filter-bar--tab", "filter-bar--active"}
+    DEFAULT_CSS = """
+    FilterBar {
+        height: 1;
+        margin-bottom: 1;
+        & > .filter-bar--tab {
+            color: $text-muted;
+        }
+        & > .filter-bar--active {
+            background: $accent;
+            color: $text;
+            text-style: bold;
+        }
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, markup=False)
+        self.active = FILTERS[0]
+
+    def select(self, name: str) -> None:
+        if name != self.active:
+            self.active = name
+            self.refresh()
+
+    def render(self) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        tab = self.get_component_rich_style("filter-bar--tab")
+        active = self.get_component_rich_style("filter-bar--active")
+        for name in FILTERS:
+            text.append(f" {_label(name)} ", style=active if name == self.active else tab)
+        return text
+
+    def filter_at(self, x: int) -> str | None:
+        """The filter drawn at column ``x`` of the bar, if any."""
+        end = 0
+        for name in FILTERS:
+            end += len(_label(name)) + 2
+            if x < end:
+                return name
+        return None
+
+    def on_click(self, event: events.Click) -> None:
+        where = event.get_content_offset(self)
+        name = None if where is None else self.filter_at(where.x)
         screen = self.screen
-        if isinstance(screen, DocumentList):
-            screen.set_filter(self.filter_name)
+        if name is not None and isinstance(screen, DocumentList):
+            screen.set_filter(name)
+
+
+def _label(name: str) -> str:
+    return name.replace("_", " ")
 
 
 class DocumentList(ModalScreen[str | None]):
     """Pick a document; returns its id."""
+
+    DEFAULT_CSS = """
+    DocumentList {
+        background: $background;
+    }
+    """
+    """Opaque: a see-through modal has the whole screen below re-tinted at every repaint of the
+    list (a quarter of its opening time)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss_none", "Close"),
@@ -126,11 +182,14 @@ class DocumentList(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static(self._progress(), classes="dialog-title", id="progress")
-            with Horizontal(id="filters"):
-                for name in FILTERS:
-                    yield FilterTab(name)
+            yield FilterBar(id="filters")
             yield Input(placeholder="type to search id or title", id="doc-search")
-            yield DocumentOptions(id="doc-options")
+            options = DocumentOptions(id="doc-options")
+            # The rows are there for the first layout: showing them after mounting would cost
+            # another layout pass and repaint before the list is first seen.
+            self._shown = self.rows
+            options.show(self._shown, self._prompt)
+            yield options
             yield Static(Text("Enter opens · Tab changes the filter · Escape closes", style="dim"))
 
     def _progress(self) -> Text:
@@ -153,7 +212,9 @@ class DocumentList(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
-        self._refresh_rows()
+        if self._shown:
+            current = self._index_of_current()
+            self.query_one(DocumentOptions).highlight(0 if current is None else current)
 
     def set_filter(self, name: str) -> None:
         self.status_filter = name
@@ -182,8 +243,7 @@ class DocumentList(ModalScreen[str | None]):
             self.dismiss(self._shown[event.index].doc_id)
 
     def _refresh_rows(self) -> None:
-        for tab in self.query(FilterTab):
-            tab.set_class(tab.filter_name == self.status_filter, "-active")
+        self.query_one(FilterBar).select(self.status_filter)
         query = self.query_one(Input).value
         candidates: Sequence[DocumentRow]
         if self.status_filter == "all":

@@ -9,7 +9,7 @@ from textual.pilot import Pilot
 from annotator.tui.app import AnnotateApp
 from annotator.tui.article_view import ArticleView
 from annotator.tui.dialogs import LinkPicker
-from annotator.tui.doc_list import DocumentList, DocumentOptions
+from annotator.tui.doc_list import DocumentList, DocumentOptions, FilterBar
 from annotator.tui.side_panel import SidePanel
 
 from .conftest import saved_records, saved_spans, screen_of
@@ -111,5 +111,27 @@ def test_click_a_document_in_the_document_list_opens_it(project_root: Path) -> N
         await pilot.pause()
         assert not isinstance(app.screen, DocumentList)
         assert screen_of(app).session.document.id == wanted
+
+    run(project_root, scenario)
+
+
+def test_click_a_status_filter_in_the_document_list_selects_it(project_root: Path) -> None:
+    async def scenario(pilot: Pilot[None], app: AnnotateApp) -> None:
+        await pilot.press("ctrl+d")  # the first document done: the others move on
+        await pilot.pause()
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        doc_list = app.screen
+        assert isinstance(doc_list, DocumentList)
+        bar = doc_list.query_one(FilterBar)
+        assert len(doc_list._shown) == 13
+        # The tabs read " all  todo  new  in progress  done ...": column 31 is in " done ".
+        await pilot.click(FilterBar, offset=(31, 0))
+        await pilot.pause()
+        assert doc_list.status_filter == "done" and bar.active == "done"
+        assert [row.doc_id for row in doc_list._shown] == [DOC]
+        await pilot.click(FilterBar, offset=(1, 0))  # " all "
+        await pilot.pause()
+        assert doc_list.status_filter == "all" and len(doc_list._shown) == 13
 
     run(project_root, scenario)
