@@ -5,9 +5,13 @@ The session knows exactly which spans and relations an edit touched; handing tha
 append a small patch line instead of the whole record when the record is large, so that the cost
 of a save follows the size of the edit and not the size of the document.
 
-Order is part of a record: a span set by a delta that replaces an existing id keeps that span's
-position; a new id is appended at the end; removed ids disappear. :func:`apply` is the one
-definition of that folding, used by the store when it reads patch lines back.
+A delta says which items changed, not where they go: the store takes each set item's position
+from the record being saved (the item before it), so the folded record has exactly the saved
+record's order. For that, items the delta does not name must keep their relative order, and
+the items of ``spans_set``/``relations_set`` must be the very objects in the record's lists
+(the store finds them by identity; a span list in :func:`span_order` is searched by bisection).
+:func:`apply` is a simple model of a delta for tests: replaced items keep their position, new
+ones are appended.
 """
 
 from __future__ import annotations
@@ -28,6 +32,11 @@ from annotator.model.records import (
 )
 
 T = TypeVar("T", Span, Relation)
+
+
+def span_order(span: Span) -> tuple[int, int, str, str]:
+    """The order the editing session keeps spans in: by start, longer first, label, id."""
+    return (span.start, -span.end, span.label, span.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,10 +146,11 @@ class RecordPatch(BaseModel):
     """A patch line of an annotation file: a large record's change since its previous line.
 
     It follows the document's last full record line (or a patch after it) in the same file.
-    Reading folds it in: spans and relations removed by id, then set by id (replacing in place,
-    or appended), then every other field taken from the patch as it is (a field missing here is
-    missing, or at its default, in the folded record). ``span_count`` and ``relation_count`` are
-    the counts after folding, so a patch that does not fit the record before it is detected.
+    Reading folds it in: spans and relations removed by id, then set by id, each placed right
+    after the item its ``*_after`` names, then every other field taken from the patch as it is
+    (a field missing here is missing, or at its default, in the folded record). ``span_count``
+    and ``relation_count`` are the counts after folding, so a patch that does not fit the
+    record before it is detected.
     """
 
     model_config = ConfigDict(extra="forbid", defer_build=True)  # built on first use
@@ -159,10 +169,14 @@ class RecordPatch(BaseModel):
     provenance: dict[str, SpanProvenance] | None = None
     rejected: list[Span] | None = None
     spans_set: list[Span] = Field(default_factory=list)
-    """Spans added, or replaced by id (a replaced span keeps its position)."""
+    """Spans added, or replaced by id, in their order in the record after this patch."""
+    spans_after: list[str | None] = Field(default_factory=list)
+    """For each span of ``spans_set``: the id of the span just before it in the record after
+    this patch (null: it comes first). Placing each one there in turn gives the saved order."""
     spans_removed: list[str] = Field(default_factory=list)
     """Ids of spans removed (applied before ``spans_set``)."""
     relations_set: list[Relation] = Field(default_factory=list)
+    relations_after: list[str | None] = Field(default_factory=list)
     relations_removed: list[str] = Field(default_factory=list)
     span_count: int = Field(ge=0)
     """Number of spans in the record after this patch."""

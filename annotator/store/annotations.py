@@ -21,16 +21,18 @@ import os
 import re
 import time
 from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import compress, count, islice, repeat
+from operator import attrgetter, eq, ge, is_, itemgetter, le
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import orjson
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
-from annotator.model.delta import PATCH_VERSION, RecordDelta, RecordPatch
+from annotator.model.delta import PATCH_VERSION, RecordDelta, RecordPatch, span_order
 from annotator.model.errors import AnnotatorError
 from annotator.model.records import AnnotationRecord, Relation, Span, Status
 from annotator.model.validate import problems_from_validation_error
@@ -120,6 +122,57 @@ def _count_after(
         - len(removed_set)
         + sum(1 for item_id in added if item_id not in ids or item_id in removed_set)
     )
+
+
+def _places(
+    items: list[Span] | list[Relation],
+    changed: tuple[Span, ...] | tuple[Relation, ...],
+    order: Callable[[Span], tuple[int, int, str, str]] | None,
+) -> list[tuple[Span | Relation, str | None]] | None:
+    """Each changed item with the id of the item before it in ``items``, in list order; None
+    when one is not (this very object) in ``items``. In time of the change when ``items`` is in
+    ``order`` or the items were appended; otherwise one search in C per item."""
+    found: list[tuple[int, Span | Relation]] = []
+    size = len(items)
+    for item in changed:
+        index = -1
+        if order is not None and isinstance(item, Span):
+            guess = bisect_left(items, order(item), key=order)  # type: ignore[arg-type]
+            if guess < size and items[guess] is item:
+                index = guess
+        elif size and items[-1] is item:
+            index = size - 1
+        if index < 0:
+            try:
+                index = list(map(is_, items, repeat(item))).index(True)
+            except ValueError:
+                return None
+        found.append((index, item))
+    found.sort(key=itemgetter(0))
+    if len({index for index, _ in found}) != len(found):
+        return None  # the same item twice
+    return [(item, items[index - 1].id if index else None) for index, item in found]
+
+
+def _in_span_order(spans: list[Span]) -> bool:
+    """Whether ``spans`` are in :func:`span_order`, in C passes over integers (no object the
+    garbage collector tracks, no Python call per span): starts, then ends where starts are
+    equal, then the full key where both are."""
+    starts = list(map(attrgetter("start"), spans))
+    if not all(map(le, starts, islice(starts, 1, None))):
+        return False
+    ties = list(compress(count(), map(eq, starts, islice(starts, 1, None))))
+    if not ties:
+        return True
+    ends = list(map(attrgetter("end"), spans))
+    these = list(map(ends.__getitem__, ties))
+    nexts = list(map(ends.__getitem__, map((1).__add__, ties)))
+    if not all(map(ge, these, nexts)):
+        return False
+    for index in compress(ties, map(eq, these, nexts)):
+        if span_order(spans[index]) > span_order(spans[index + 1]):
+            return False
+    return True
 
 
 def _update_ids(
@@ -238,8 +291,8 @@ def _status_of(value: dict[str, object]) -> Status:
 
 
 _PATCH_ITEM_KEYS = {
-    "spans": ("spans_set", "spans_removed", "span_count"),
-    "relations": ("relations_set", "relations_removed", "relation_count"),
+    "spans": ("spans_set", "spans_after", "spans_removed", "span_count"),
+    "relations": ("relations_set", "relations_after", "relations_removed", "relation_count"),
 }
 _PATCH_KEYS = frozenset(RecordPatch.model_fields)
 _SCALAR_FIELDS = tuple(name for name in _RECORD_FIELDS if name not in _ITEM_FIELDS)
@@ -259,34 +312,110 @@ def _validate_json(data: bytes) -> AnnotationRecord:
         gc.enable()
 
 
+class _Slots:
+    """A span or relation list being folded: where each item goes, as an ordered tree.
+
+    The base record's items are slots ``0..n-1`` in order. An item set by a patch gets a new
+    slot, placed right after the item its patch names (``*_after``: the item before it in the
+    record after that patch), i.e. as the first child of that item's slot (or of the root when
+    it comes first); an item removed or moved leaves its old slot empty, children kept. The
+    pre-order walk of that tree is the folded list: the order the saving program had.
+    """
+
+    def __init__(self, items: list[Any], line: int) -> None:
+        self.items: list[Any] = list(items)
+        """Slot to item (None: removed or moved away)."""
+        self.lines: list[int] = [line] * len(items)
+        """Slot to the line its item comes from."""
+        self.base = len(items)
+        self.slot_of: dict[str, int] = {
+            item["id"]: index
+            for index, item in enumerate(items)
+            if isinstance(item, dict) and isinstance(item.get("id"), str)
+        }
+        self.children: dict[int, list[int]] = {}
+        """Slot (``-1``: the start of the list) to the slots placed right after it, in order
+        of placing (the latest placed comes first)."""
+        self.live = len(items)
+
+    def remove(self, item_id: object) -> bool:
+        slot = self.slot_of.pop(item_id, None) if isinstance(item_id, str) else None
+        if slot is None:
+            return False
+        self.items[slot] = None
+        self.live -= 1
+        return True
+
+    def put(self, item: Any, item_id: str, after: str | None, line: int) -> bool:
+        """Place ``item`` right after the item ``after`` (None: first); False if ``after`` is
+        not in the list (or is the item itself)."""
+        if after is None:
+            anchor = -1
+        else:
+            found = self.slot_of.get(after) if after != item_id else None
+            if found is None:
+                return False
+            anchor = found
+        old = self.slot_of.get(item_id)
+        if old is None:
+            self.live += 1
+        else:
+            self.items[old] = None
+        slot = len(self.items)
+        self.items.append(item)
+        self.lines.append(line)
+        self.slot_of[item_id] = slot
+        self.children.setdefault(anchor, []).append(slot)
+        return True
+
+    def order(self) -> list[int]:
+        """Every slot, in list order (empty ones included)."""
+        children = self.children
+        if not children:
+            return list(range(self.base))
+        order: list[int] = []
+
+        def subtree(root: int) -> None:
+            stack = list(children.get(root, ()))
+            while stack:
+                slot = stack.pop()
+                order.append(slot)
+                stack.extend(children.get(slot, ()))
+
+        subtree(-1)
+        start = 0
+        for slot in sorted(slot for slot in children if 0 <= slot < self.base):
+            order.extend(range(start, slot + 1))
+            subtree(slot)
+            start = slot + 1
+        order.extend(range(start, self.base))
+        return order
+
+    def result(self) -> tuple[list[Any], list[int]]:
+        """The folded items and the line each comes from."""
+        items, lines = self.items, self.lines
+        if not self.children and self.live == self.base:
+            return items, lines
+        order = [slot for slot in self.order() if items[slot] is not None]
+        return [items[slot] for slot in order], [lines[slot] for slot in order]
+
+
 class _Fold:
     """Folds patch lines (parsed JSON) into a full record (parsed JSON), checking each fits."""
 
     def __init__(self, base: dict[str, Any], path: Path, line: int) -> None:
-        self.base = base
         self.path = path
-        self.items: dict[str, list[Any]] = {}
-        self.origins: dict[str, list[int]] = {}
-        """Line of each item: the full record's, or the patch line that last set it."""
-        self.positions: dict[str, dict[str, int]] = {}
-        self.live: dict[str, int] = {}
         unknown = [key for key in base if key not in AnnotationRecord.model_fields]
         if unknown:
             raise AnnotatorError(
                 "Extra inputs are not permitted", file=path, line=line, field=unknown[0]
             )
+        self.lists: dict[str, _Slots] = {}
         for name in _ITEM_FIELDS:
             items = base.get(name, [])
             if not isinstance(items, list):
                 raise AnnotatorError("expected a list", file=path, line=line, field=name)
-            self.items[name] = list(items)
-            self.origins[name] = [line] * len(items)
-            self.positions[name] = {
-                item["id"]: index
-                for index, item in enumerate(items)
-                if isinstance(item, dict) and isinstance(item.get("id"), str)
-            }
-            self.live[name] = len(items)
+            self.lists[name] = _Slots(items, line)
         self.scalars: dict[str, Any] = base
 
     def apply(self, patch: dict[str, Any], line: int) -> None:
@@ -296,67 +425,56 @@ class _Fold:
         unknown = [key for key in patch if key not in _PATCH_KEYS]
         if unknown:
             raise error("unknown field in a patch line", unknown[0])
-        for name, (set_key, removed_key, count_key) in _PATCH_ITEM_KEYS.items():
-            items, positions = self.items[name], self.positions[name]
-            origins = self.origins[name]
+        for name, (set_key, after_key, removed_key, count_key) in _PATCH_ITEM_KEYS.items():
+            slots = self.lists[name]
             removed = patch.get(removed_key, [])
             if not isinstance(removed, list):
                 raise error("expected a list of ids", removed_key)
             for number, item_id in enumerate(removed):
-                index = positions.pop(item_id, None) if isinstance(item_id, str) else None
-                if index is None:
+                if not slots.remove(item_id):
                     raise error(
                         f"removes {item_id!r}, which the record before this line does not have "
                         "(the patch does not fit its base)",
                         f"{removed_key}[{number}]",
                     )
-                items[index] = None
-                self.live[name] -= 1
             set_items = patch.get(set_key, [])
+            after = patch.get(after_key, [])
             if not isinstance(set_items, list):
                 raise error("expected a list", set_key)
-            for number, item in enumerate(set_items):
+            if not isinstance(after, list) or len(after) != len(set_items):
+                raise error(f"expected a list of ids as long as {set_key}", after_key)
+            for number, (item, previous) in enumerate(zip(set_items, after, strict=True)):
                 item_id = item.get("id") if isinstance(item, dict) else None
                 if not isinstance(item_id, str):
                     raise error("expected an object with a string id", f"{set_key}[{number}]")
-                index = positions.get(item_id)
-                if index is None:
-                    positions[item_id] = len(items)
-                    items.append(item)
-                    origins.append(line)
-                    self.live[name] += 1
-                else:
-                    items[index] = item
-                    origins[index] = line
+                if not (previous is None or isinstance(previous, str)) or not slots.put(
+                    item, item_id, previous, line
+                ):
+                    raise error(
+                        f"places {item_id!r} after {previous!r}, which the record does not have "
+                        "there (the patch does not fit its base)",
+                        f"{after_key}[{number}]",
+                    )
             count = patch.get(count_key)
-            if count != self.live[name]:
+            if count != slots.live:
                 raise error(
                     f"says the record has {count!r} {name} after it, but folding it into the "
-                    f"record before it gives {self.live[name]} (the patch does not fit its base)",
+                    f"record before it gives {slots.live} (the patch does not fit its base)",
                     count_key,
                 )
         self.scalars = patch
 
-    def item_lines(self) -> dict[str, list[int]]:
-        """The line of each item of :meth:`result`'s lists."""
-        return {
-            name: [
-                line
-                for item, line in zip(self.items[name], self.origins[name], strict=True)
-                if item is not None
-            ]
-            for name in _ITEM_FIELDS
-        }
-
-    def result(self) -> dict[str, Any]:
-        """The folded record, its fields in the order :func:`encode_record` writes them."""
+    def result(self) -> tuple[dict[str, Any], dict[str, list[int]]]:
+        """The folded record, its fields in the order :func:`encode_record` writes them, and
+        the line each of its spans and relations comes from."""
         folded: dict[str, Any] = {}
+        item_lines: dict[str, list[int]] = {}
         for name in _RECORD_FIELDS:
             if name in _ITEM_FIELDS:
-                folded[name] = [item for item in self.items[name] if item is not None]
+                folded[name], item_lines[name] = self.lists[name].result()
             elif name in self.scalars:
                 folded[name] = self.scalars[name]
-        return folded
+        return folded, item_lines
 
 
 class AnnotationFile:
@@ -666,8 +784,9 @@ class AnnotationFile:
         fold = _Fold(self._parse_at(entry.line, entry.offset, entry.length), self.path, entry.line)
         for line, offset, length in entry.patches or ():
             fold.apply(self._parse_at(line, offset, length), line)
-        self._item_lines = (entry.doc_id, entry.last_line, fold.item_lines())
-        return fold.result()
+        folded, item_lines = fold.result()
+        self._item_lines = (entry.doc_id, entry.last_line, item_lines)
+        return folded
 
     _item_lines: tuple[str, int, dict[str, list[int]]] | None = None
     """For the record folded last: its last line and the line each span and relation is from."""
@@ -708,7 +827,9 @@ class AnnotationFile:
             record = _validate_json(data)
         except ValidationError as error:
             raise self._locate(entry, error)[0] from None
-        if self.writable and entry.length >= self.PATCH_MIN_BYTES:
+        if self.writable and entry.length >= self.PATCH_MIN_BYTES and _in_span_order(record.spans):
+            # The editing session keeps spans in span_order: a record in another order is
+            # saved whole once (in the session's order) before patches can follow it.
             self._remember_ids(record)
         return record
 
@@ -875,19 +996,25 @@ class AnnotationFile:
             record.relations
         ):
             return None
+        span_places = _places(record.spans, delta.spans_set, span_order)
+        relation_places = _places(record.relations, delta.relations_set, None)
+        if span_places is None or relation_places is None:
+            return None
         scalars = record.model_dump(mode="json", exclude_none=True, exclude=_ITEM_FIELDS)
         patch: dict[str, object] = {"patch": PATCH_VERSION}
         for name in _SCALAR_FIELDS:
             if name in scalars:
                 patch[name] = scalars[name]
-        if delta.spans_set:
-            patch["spans_set"] = orjson.Fragment(_encoded_items(list(delta.spans_set)))
-        if delta.spans_removed:
-            patch["spans_removed"] = list(delta.spans_removed)
-        if delta.relations_set:
-            patch["relations_set"] = orjson.Fragment(_encoded_items(list(delta.relations_set)))
-        if delta.relations_removed:
-            patch["relations_removed"] = list(delta.relations_removed)
+        for name, places, removed in (
+            ("spans", span_places, delta.spans_removed),
+            ("relations", relation_places, delta.relations_removed),
+        ):
+            if places:
+                listed = cast("list[Span]", [item for item, _ in places])  # or relations
+                patch[f"{name}_set"] = orjson.Fragment(_encoded_items(listed))
+                patch[f"{name}_after"] = [after for _, after in places]
+            if removed:
+                patch[f"{name}_removed"] = list(removed)
         patch["span_count"] = len(record.spans)
         patch["relation_count"] = len(record.relations)
         line = orjson.dumps(patch) + b"\n"

@@ -7,6 +7,7 @@ and a patch that does not fit its base must be a clear file:line error.
 from __future__ import annotations
 
 import os
+import random
 from pathlib import Path
 
 import orjson
@@ -15,13 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from annotator.cli import main
-from annotator.model.delta import RecordDelta, apply, diff
+from annotator.model.delta import RecordDelta, apply, diff, span_order
 from annotator.model.errors import AnnotatorError
 from annotator.model.records import AnnotationRecord, Relation, Span, Status
+from annotator.model.session import EditingSession
 from annotator.model.text import text_sha256
 from annotator.store.annotations import AnnotationFile, encode_record
 from annotator.store.index_cache import IndexCache
-from annotator.store.project import init_project
+from annotator.store.project import Project, init_project
 
 WORDS = 1500
 TEXT = " ".join(f"w{index:05d}" for index in range(WORDS)) + "\n"
@@ -321,7 +323,7 @@ def run_validate(root: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, s
 def test_validate_accepts_good_patch_lines(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    good = patch_line(spans_set=[word(5, "speaker").model_dump()], note="ok")
+    good = patch_line(spans_set=[word(5, "speaker").model_dump()], spans_after=["s4"], note="ok")
     write_project(tmp_path / "p", [encode_record(big_record()), good])
     assert run_validate(tmp_path / "p", capsys) == (0, "")
 
@@ -338,10 +340,21 @@ def test_validate_accepts_good_patch_lines(
         (
             {
                 "spans_set": [{"id": "x", "start": 9, "end": 3, "label": "claim", "text": "abc"}],
+                "spans_after": [None],
                 "span_count": WORDS + 1,
             },
             2,
             "spans_set[0]: end (3) must be greater",
+        ),
+        (
+            {"spans_set": [word(3).model_dump()], "spans_after": ["gone"]},
+            2,
+            "spans_after[0]: places 's3' after 'gone', which the record does not have",
+        ),
+        (
+            {"spans_set": [word(3).model_dump()]},
+            2,
+            "spans_after: expected a list of ids as long as spans_set",
         ),
         ({"colour": "red"}, 2, "colour: unknown field in a patch line"),
         ({"patch": 7}, 2, "patch: unknown patch format 7"),
@@ -465,11 +478,95 @@ def test_validate_names_the_line_each_bad_span_comes_from(
         [
             orjson.dumps(value),
             patch_line(note="first"),
-            patch_line(spans_set=[bad.model_dump()], span_count=WORDS + 1),
+            patch_line(spans_set=[bad.model_dump()], spans_after=["s8"], span_count=WORDS + 1),
             patch_line(note="last", span_count=WORDS + 1),
         ],
     )
     code, out = run_validate(tmp_path / "p", capsys)
     assert code == 1
     assert f"{path}:1: spans[2].text: text 'XXXXXX' does not match" in out, out
-    assert f"{path}:3: spans[{WORDS}].text: text 'YYYYYY' does not match" in out, out
+    assert f"{path}:3: spans[9].text: text 'YYYYYY' does not match" in out, out
+
+
+def sorted_edit(record: AnnotationRecord, delta: RecordDelta, at: int) -> AnnotationRecord:
+    """Like the editing session: spans kept in span_order (a new or moved span lands in the
+    middle), a new relation inserted at position ``at`` (as undo puts one back)."""
+    changed = apply(record, delta)
+    new_relations = {relation.id for relation in delta.relations_set} - {
+        relation.id for relation in record.relations
+    }
+    relations = [r for r in changed.relations if r.id not in new_relations]
+    for relation in changed.relations:
+        if relation.id in new_relations:
+            relations.insert(at % (len(relations) + 1), relation)
+    return changed.model_copy(
+        update={"spans": sorted(changed.spans, key=span_order), "relations": relations}
+    )
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(edits)
+def test_folded_record_keeps_the_saved_order(
+    tmp_path_factory: pytest.TempPathFactory, sequence: list[tuple[str, int]]
+) -> None:
+    path = tmp_path_factory.mktemp("order") / "alice.jsonl"
+    record = big_record()
+    with AnnotationFile(path, "alice", writable=True) as annotations:
+        annotations.save(record)
+        for step, (kind, number) in enumerate(sequence):
+            delta = random_edit(record, kind, number, step)
+            record = sorted_edit(record, delta, number)
+            annotations.save(record, delta)
+        assert any(line.get("patch") for line in file_lines(path))
+        assert annotations.read_line(annotations.entries["big"]) == encode_record(record)[:-1]
+        assert AnnotationFile(path, "alice").get("big") == record
+    assert AnnotationFile(path, "alice").get("big") == record
+
+
+def test_editing_session_deltas_fold_to_what_it_saved(tmp_path: Path) -> None:
+    """The real session: tag, delete, link, unlink, undo, redo, with take_delta on each save."""
+    root = tmp_path / "p"
+    init_project(root, [])
+    (root / "documents" / "big.txt").write_text(TEXT, encoding="utf-8")
+    project = Project(root)
+    document = project.corpus.get("big")
+    path = root / "annotations" / "alice.jsonl"
+    base = big_record()
+    with AnnotationFile(path, "alice", writable=True) as annotations:
+        annotations.save(base)
+    rng = random.Random(5)
+    annotations = AnnotationFile(path, "alice", writable=True)
+    session = EditingSession(document, project.config, "alice", annotations.get("big"))
+    patches = 0
+    for _step in range(150):
+        action = rng.choice(["tag", "tag", "delete", "link", "unlink", "undo", "redo", "status"])
+        record: AnnotationRecord | None = None
+        if action == "tag":
+            start = rng.randrange(len(TEXT) - 20)
+            session.select(start, start + rng.randint(1, 15))
+            record = session.tag(rng.choice(["claim", "speaker"]))
+        elif action in ("delete", "unlink") and session.spans:
+            session.jump_to(rng.choice(session.spans))
+            record = session.delete_span() if action == "delete" else session.unlink()
+        elif action == "link":
+            claims = [span for span in session.spans[:200] if span.label == "claim"]
+            speakers = [span for span in session.spans[:200] if span.label == "speaker"]
+            record = session.link(rng.choice(claims).id, rng.choice(speakers).id, "attributed_to")
+        elif action == "undo":
+            record = session.undo()
+        elif action == "redo":
+            record = session.redo()
+        elif action == "status":
+            record = session.set_status(rng.choice(list(Status)), note=f"n{rng.randint(0, 9)}")
+        if record is None:
+            continue
+        before = path.stat().st_size
+        annotations.save(record, session.take_delta())
+        patches += path.stat().st_size - before < 5000
+        assert annotations.get("big") == record
+    assert patches > 100  # nearly every save was a patch line
+    assert AnnotationFile(path, "alice").get("big") == record
+    annotations.close()
+    assert AnnotationFile(path, "alice").get("big") == record
