@@ -45,6 +45,7 @@ from annotator.store.jsonl import (
     parse_json_object,
 )
 from annotator.store.lock import FileLock
+from annotator.store.scan import record_head
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _RESERVED = frozenset(
@@ -687,6 +688,13 @@ class AnnotationFile:
 
     def _scan_line(self, raw: RawLine) -> None:
         self.lines += 1
+        head = record_head(raw.data)  # quick: a line it vouches for needs no careful parse
+        if head is not None and head[1] == self.annotator:
+            status = _STATUS_BY_VALUE.get(head[2], Status.in_progress)
+            self.entries[head[0]] = RecordEntry(
+                head[0], raw.number, raw.offset, len(raw.data), status
+            )
+            return
         try:
             value = parse_json_object(raw, file=self.path)
         except AnnotatorError as error:
