@@ -316,10 +316,14 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
     def action_cursor_right(self) -> None:
         self._move(self.session.right)
 
-    def _vertical(self, rows: int, *, extend: bool = False) -> None:
+    def _vertical(self, rows: int, *, extend: bool = False, page: bool = False) -> None:
         if self._goal_x is None:
             self._goal_x = self.view.x_of(self.session.cursor)
         target = self.view.vertical_target(self.session.cursor, rows, self._goal_x)
+        if page:
+            # The text moves by the page and the cursor keeps its place on screen (as in most
+            # editors), so the next moves do not scroll again one row at a time.
+            self.view.scroll_rows(rows)
         self._move(lambda: self.session.move_to(target, extend=extend), vertical=True)
 
     def action_cursor_up(self) -> None:
@@ -329,10 +333,10 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         self._vertical(1)
 
     def action_page_up(self) -> None:
-        self._vertical(-self.view.page_rows)
+        self._vertical(-self.view.page_rows, page=True)
 
     def action_page_down(self) -> None:
-        self._vertical(self.view.page_rows)
+        self._vertical(self.view.page_rows, page=True)
 
     def action_next_word(self) -> None:
         self._move(self.session.next_word)
@@ -389,10 +393,10 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         self._row_edge(1, extend=True)
 
     def action_select_page_up(self) -> None:
-        self._vertical(-self.view.page_rows, extend=True)
+        self._vertical(-self.view.page_rows, extend=True, page=True)
 
     def action_select_page_down(self) -> None:
-        self._vertical(self.view.page_rows, extend=True)
+        self._vertical(self.view.page_rows, extend=True, page=True)
 
     def action_visual(self) -> None:
         self._move(self.session.start_visual)

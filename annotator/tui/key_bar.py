@@ -16,7 +16,8 @@ from textual import events
 from textual.geometry import Region
 from textual.screen import Screen
 from textual.strip import Strip
-from textual.widget import Widget
+
+from annotator.tui.line_widget import LineWidget
 
 
 class KeyItem(NamedTuple):
@@ -29,7 +30,7 @@ class KeyItem(NamedTuple):
     tooltip: str
 
 
-class KeyBar(Widget, can_focus=False):
+class KeyBar(LineWidget, can_focus=False):
     """One row of keys, drawn with the Line API and repainted only when it changes."""
 
     ALLOW_SELECT = False
@@ -110,20 +111,16 @@ class KeyBar(Widget, can_focus=False):
         self._strip = None
         self.refresh()
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
+    def styles_changed(self) -> None:
         self._strip = None
 
     def on_resize(self) -> None:
         self._strip = None
 
     def _item_segments(self, item: KeyItem, hover: bool, *, right: bool = False) -> list[Segment]:
-        base = self.rich_style
-        key_style = base + self.get_component_rich_style("key-bar--key")
-        text_style = base + self.get_component_rich_style("key-bar--description")
-        if hover:
-            hover_style = self.get_component_rich_style("key-bar--hover")
-            key_style, text_style = key_style + hover_style, text_style + hover_style
+        hover_class = ("key-bar--hover",) if hover else ()
+        key_style = self.style_of("key-bar--key", *hover_class)
+        text_style = self.style_of("key-bar--description", *hover_class)
         if not item.enabled:
             key_style, text_style = key_style + Style(dim=True), text_style + Style(dim=True)
         if right:  # against its separator, as in Footer
@@ -138,12 +135,12 @@ class KeyBar(Widget, can_focus=False):
         width = self.content_region.width
         if self._strip is not None and self._strip.cell_length == width:
             return self._strip
-        base = self.rich_style
+        base = self.style_of()
         palette = self.palette
         right: list[Segment] = []
         right_width = 0
         if palette is not None:
-            separator = base + self.get_component_rich_style("key-bar--separator")
+            separator = self.style_of("key-bar--separator")
             right = [
                 Segment("▏", separator),
                 *self._item_segments(palette, palette == self._hover, right=True),

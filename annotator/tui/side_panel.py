@@ -27,13 +27,13 @@ from textual import events
 from textual.geometry import Offset, Region
 from textual.message import Message
 from textual.strip import Strip
-from textual.widget import Widget
 
 from annotator.model.config import LabelConfig, ProjectConfig
 from annotator.model.keymap import display_keys
 from annotator.model.records import Span
 from annotator.model.session import EditingSession, excerpt
 from annotator.model.text import display_safe
+from annotator.tui.line_widget import LineWidget
 from annotator.tui.text_rows import line_strip
 
 GUIDELINE_ROWS = 6
@@ -55,7 +55,7 @@ class PanelRows(NamedTuple):
     """First guideline row."""
 
 
-class SidePanel(Widget, can_focus=False):
+class SidePanel(LineWidget, can_focus=False):
     """Legend, span list and guideline in one widget (never takes focus from the text)."""
 
     ALLOW_SELECT = False
@@ -125,6 +125,10 @@ class SidePanel(Widget, can_focus=False):
         """The legend row under the pointer."""
         self._shown: tuple[object, ...] | None = None
         self._counted: tuple[object, ...] | None = None
+        self._rows: tuple[tuple[int, int], PanelRows] | None = None
+        """The panel's rows for a content size."""
+        self._fixed_strips: dict[int, Strip] = {}
+        """Drawn rows other than spans (titles, legend, guideline), by row."""
         self.render_count = 0
         """render_line calls so far."""
         self.span_render_count = 0
@@ -134,12 +138,17 @@ class SidePanel(Widget, can_focus=False):
 
     @property
     def rows(self) -> PanelRows:
-        height = self.content_region.height
+        size = self.content_region.size
+        cached = self._rows
+        if cached is not None and cached[0] == size:
+            return cached[1]
         legend = 2
         spans = legend + len(self.labels) + 2
         guideline_rows = self._guideline_height()
-        span_rows = max(0, height - spans - 1 - guideline_rows)
-        return PanelRows(legend, spans, span_rows, spans + span_rows + 1)
+        span_rows = max(0, size.height - spans - 1 - guideline_rows)
+        rows = PanelRows(legend, spans, span_rows, spans + span_rows + 1)
+        self._rows = (size.width, size.height), rows
+        return rows
 
     def _guideline_height(self) -> int:
         """Rows kept for the guideline: as many as the longest guideline needs at this width, so
@@ -159,17 +168,19 @@ class SidePanel(Widget, can_focus=False):
 
     def _refresh_rows(self, first: int, count: int = 1) -> None:
         if count > 0:
+            for row in range(first, first + count):
+                self._fixed_strips.pop(row, None)
             self.refresh(Region(0, first, max(self.content_region.width, 1), count))
 
     def on_resize(self) -> None:
-        self._span_strips.clear()
+        self.styles_changed()
         self._guideline_lines = []
         self._scroll_into_view(self.highlighted)
         self.refresh()
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
+    def styles_changed(self) -> None:
         self._span_strips.clear()
+        self._fixed_strips.clear()
 
     # -- content ------------------------------------------------------------------------------
 
@@ -286,27 +297,30 @@ class SidePanel(Widget, can_focus=False):
     def render_line(self, y: int) -> Strip:
         self.render_count += 1
         width = self.content_region.width
-        base = self.rich_style
         rows = self.rows
-        title = base + self.get_component_rich_style("side-panel--title")
-        if y == rows.legend - 1:
-            return line_strip(Text("Labels"), width, title, self)
-        if rows.legend <= y < rows.legend + len(self.labels):
-            index = y - rows.legend
-            style = base
-            if index == self._hover:
-                style = base + self.get_component_rich_style("side-panel--hover")
-            return line_strip(self._legend[index], width, style, self)
-        if y == rows.spans - 1:
-            return line_strip(Text("Spans"), width, title, self)
         if rows.spans <= y < rows.spans + rows.span_rows:
             return self._span_line(y - rows.spans, rows.span_rows, width)
+        strip = self._fixed_strips.get(y)
+        if strip is None or strip.cell_length != width:
+            strip = self._fixed_line(y, rows, width)
+            self._fixed_strips[y] = strip
+        return strip
+
+    def _fixed_line(self, y: int, rows: PanelRows, width: int) -> Strip:
+        """A row that is not a span: a title, a label of the legend, the guideline or blank."""
+        if y in (rows.legend - 1, rows.spans - 1):
+            title = "Labels" if y == rows.legend - 1 else "Spans"
+            return line_strip(Text(title), width, self.style_of("side-panel--title"), self)
+        if rows.legend <= y < rows.legend + len(self.labels):
+            index = y - rows.legend
+            style = self.style_of("side-panel--hover") if index == self._hover else self.style_of()
+            return line_strip(self._legend[index], width, style, self)
         if rows.guideline <= y < rows.guideline + self._guideline_rows:
             return self._guideline_line(y - rows.guideline, width)
-        return Strip.blank(width, base)
+        return Strip.blank(width, self.style_of())
 
     def _span_line(self, row: int, span_rows: int, width: int) -> Strip:
-        base = self.rich_style
+        base = self.style_of()
         index = self.span_top + row
         track = self._track(row, span_rows)
         text_width = width - (1 if track is not None else 0)
@@ -322,16 +336,14 @@ class SidePanel(Widget, can_focus=False):
             if cached is not None and cached[0] is span and cached[1] is depends:
                 strip = cached[2]
             else:
-                style = base
-                if highlighted:
-                    style = base + self.get_component_rich_style("side-panel--highlighted")
+                style = self.style_of("side-panel--highlighted") if highlighted else base
                 strip = line_strip(self._prompt(span), text_width, style, self)
                 if len(self._span_strips) > 512:
                     self._span_strips.clear()
                 self._span_strips[key] = (span, depends, strip)
         if track is None:
             return strip
-        return Strip([*strip, Segment(" ", base + track)], width)
+        return Strip([*strip, Segment(" ", track)], width)
 
     def _track(self, row: int, span_rows: int) -> Style | None:
         """The scroll indicator's style on span row ``row`` (None: every span fits)."""
@@ -341,7 +353,7 @@ class SidePanel(Widget, can_focus=False):
         thumb = max(1, span_rows * span_rows // total)
         thumb_top = (span_rows - thumb) * self.span_top // max(1, total - span_rows)
         name = "side-panel--thumb" if thumb_top <= row < thumb_top + thumb else "side-panel--track"
-        return self.get_component_rich_style(name)
+        return self.style_of(name)
 
     def _guideline_line(self, row: int, width: int) -> Strip:
         if not self._guideline_lines:
@@ -354,8 +366,8 @@ class SidePanel(Widget, can_focus=False):
                 lines[-1].append("…")
             self._guideline_lines = lines
         if row >= len(self._guideline_lines):
-            return Strip.blank(width, self.rich_style)
-        return line_strip(self._guideline_lines[row], width, self.rich_style, self)
+            return Strip.blank(width, self.style_of())
+        return line_strip(self._guideline_lines[row], width, self.style_of(), self)
 
     # -- mouse --------------------------------------------------------------------------------
 

@@ -16,8 +16,10 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
+from annotator.tui.line_widget import LineWidget
 
-class TextRows(Widget, can_focus=False):
+
+class TextRows(LineWidget, can_focus=False):
     """One-line rows of :class:`rich.text.Text`, cut with an ellipsis at the widget's width."""
 
     ALLOW_SELECT = False
@@ -63,8 +65,7 @@ class TextRows(Widget, can_focus=False):
         rows[index] = text
         self.set_rows(rows)
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
+    def styles_changed(self) -> None:
         self._strips = [None] * len(self._rows)
 
     def on_resize(self) -> None:
@@ -73,7 +74,7 @@ class TextRows(Widget, can_focus=False):
     def render_line(self, y: int) -> Strip:
         self.render_count += 1
         width = self.content_region.width
-        base = self.rich_style
+        base = self.style_of()
         if not 0 <= y < len(self._rows):
             return Strip.blank(width, base)
         strip = self._strips[y]
