@@ -277,6 +277,7 @@ _RELATIONS: TypeAdapter[Any] = TypeAdapter(list[Relation], config=_DEFERRED)
 
 
 _P = TypeVar("_P", bound=AnnotatorError)
+_ID = attrgetter("id")
 _ITEM_FIELD = re.compile(r"^(spans|relations)\[(\d+)\]")
 
 _STATUS_BY_VALUE = {status.value: status for status in Status}
@@ -485,7 +486,7 @@ class AnnotationFile:
     PATCH_MIN_BYTES = 64 * 1024
     """A save given a delta appends a patch line only when the document's full record line is
     at least this long: ordinary records stay one full line each, readable by any JSONL tool."""
-    PATCH_MAX_CHAIN = 256
+    PATCH_MAX_CHAIN = 1024
     """At most this many patch lines follow a full record; the next save writes it whole."""
     PATCH_MAX_SHARE = 4
     """The patch lines of a record total at most 1/``PATCH_MAX_SHARE`` of its full line."""
@@ -978,8 +979,8 @@ class AnnotationFile:
     def _remember_ids(self, record: AnnotationRecord) -> None:
         self._ids = (
             record.doc_id,
-            {span.id for span in record.spans},
-            {relation.id for relation in record.relations},
+            set(map(_ID, record.spans)),
+            set(map(_ID, record.relations)),
         )
 
     def _patch_line(self, record: AnnotationRecord, delta: RecordDelta) -> bytes | None:
