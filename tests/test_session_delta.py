@@ -139,3 +139,26 @@ def test_an_edit_on_a_100k_span_session_touches_a_few_spans() -> None:
     assert session.undo() is not None
     assert session.take_delta().size() == 2
     assert CountingIndex.returned < 20
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.permutations(range(12)))
+def test_spans_loaded_in_any_order_come_out_in_reading_order(order: list[int]) -> None:
+    text = "alpha beta gamma delta"
+    extents = [(0, 5), (0, 10), (6, 10), (6, 16), (11, 16), (17, 22)]
+    spans = [
+        Span(id=f"s{n}", start=start, end=end, label=label, text=text[start:end])
+        for n, ((start, end), label) in enumerate(
+            (extent, label) for extent in extents for label in ("claim", "entity")
+        )
+    ]
+    record = AnnotationRecord(
+        doc_id="d",
+        annotator="tester",
+        text_sha256=text_sha256(text),
+        spans=[spans[index] for index in order],
+    )
+    session = EditingSession(Document(id="d", text=text), CONFIG, "tester", record)
+    expected = sorted(spans, key=lambda s: (s.start, -s.end, s.label, s.id))
+    assert session.spans == expected
+    assert [s.id for s in session.spans_at(7)] == ["s4", "s5", "s2", "s3", "s6", "s7"]

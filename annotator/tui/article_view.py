@@ -220,7 +220,21 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         self._wrap = WrappedText(self._display, width)
         self._strips.clear()
         self._cells.clear()
-        self.virtual_size = Size(width, len(self._wrap))
+        self._sync_virtual_size()
+
+    def _sync_virtual_size(self) -> None:
+        """The scrollable height: the rows wrapped so far plus a guess for the rest (exact once
+        the whole text is wrapped); changed only when the guess moves by more than 1%."""
+        wrapped = self._wrap
+        if wrapped is None:
+            return
+        rows = wrapped.estimated_rows
+        shown = self.virtual_size.height
+        if (
+            rows != shown
+            and (wrapped.complete or abs(rows - shown) * 100 > shown or rows < wrapped.known_rows)
+        ) or self.virtual_size.width != wrapped.width:
+            self.virtual_size = Size(wrapped.width, rows)
 
     def on_mount(self) -> None:
         if self.size.width:
@@ -263,7 +277,7 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
 
     def cells(self, row: int) -> list[Cell]:
         wrapped = self.wrapped
-        start, end = wrapped.starts[row], wrapped.ends[row]
+        start, end = wrapped.row(row)
         key = (start, end, wrapped.width)
         cached = self._cells.get(key)
         if cached is None:
@@ -279,7 +293,7 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _row_range(self, row: int) -> tuple[int, int]:
         wrapped = self.wrapped
-        start, end = wrapped.starts[row], wrapped.ends[row]
+        start, end = wrapped.row(row)
         if end < len(self._text) and self._text[end] == "\n":
             return start, end
         cells = self.cells(row)
@@ -297,7 +311,8 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
     def offset_at_row(self, row: int, x: int) -> int:
         """The cursor offset at column ``x`` of ``row`` (clamped to the row)."""
         wrapped = self.wrapped
-        row = max(0, min(row, len(wrapped) - 1))
+        row = max(0, row)
+        row = row if wrapped.has_row(row) else max(0, wrapped.last_row())
         first, last = self._row_range(row)
         for cell in self.cells(row):
             if cell.x <= x < cell.x + cell.width:
@@ -308,7 +323,8 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         """The offset ``rows`` rows below (negative: above) ``offset``, at column ``goal_x``."""
         row = self.wrapped.row_of(offset)
         x = self.x_of(offset) if goal_x is None else goal_x
-        target = max(0, min(row + rows, len(self.wrapped) - 1))
+        target = max(0, row + rows)
+        target = target if self.wrapped.has_row(target) else max(0, self.wrapped.last_row())
         if target == row:
             return self._row_range(row)[0 if rows < 0 else 1] if rows else offset
         return self.offset_at_row(target, x)
@@ -322,6 +338,7 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         if not self.is_mounted or self._wrap is None:
             return
         row = self._wrap.row_of(offset)
+        self._sync_virtual_size()  # the rows up to ``offset`` may have just been wrapped
         height = self.scrollable_content_region.height
         top = int(self.scroll_offset.y)
         if center:
@@ -339,10 +356,11 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _refresh_extent(self, start: int, end: int) -> None:
         """Repaint the visible rows that show ``[start, end)``."""
-        if not self.is_mounted or self._wrap is None or not len(self._wrap):
-            return
-        first = self._wrap.row_of(max(start, 0))
-        last = self._wrap.row_of(max(end - 1, start, 0))
+        wrapped = self._wrap
+        if not self.is_mounted or wrapped is None or not wrapped.covers(max(start, 0)):
+            return  # rows not wrapped yet have never been drawn
+        first = wrapped.row_of(max(start, 0))
+        last = wrapped.row_of(wrapped.clamp_covered(max(end - 1, start, 0)))
         top = int(self.scroll_offset.y)
         bottom = top + self.scrollable_content_region.height - 1
         first, last = max(first, top), min(last, bottom)
@@ -394,9 +412,14 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         row = y + int(scroll_y)
         width = wrapped.width  # the text width (the region's, looked up once per wrap)
         base = self.base_style
-        if row >= len(wrapped):
+        known = wrapped.known_rows
+        if not wrapped.has_row(row):
+            if not wrapped.complete or known != wrapped.known_rows:
+                self.call_later(self._sync_virtual_size)
             return Strip.blank(width, base)
-        start, end = wrapped.starts[row], wrapped.ends[row]
+        if known != wrapped.known_rows:
+            self.call_later(self._sync_virtual_size)  # scrolled past the rows wrapped before
+        start, end = wrapped.row(row)
         line_end = end < len(self._text) and self._text[end] == "\n"
         visible_end = end + 1 if line_end else end
         spans = self._spans_in(start, end)
@@ -450,7 +473,7 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
                 previous_key = key
             pending.append(cell.text)
         flush()
-        end = self.wrapped.ends[row]
+        end = self.wrapped.row(row)[1]
         if line_end or end == len(self._text):
             in_selection = selection is not None and selection[0] <= end < selection[1]
             if cursor == end or in_selection:
@@ -500,7 +523,7 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _event_offset(self, event: events.MouseEvent) -> int | None:
         where = event.get_content_offset_capture(self)
-        if not len(self.wrapped):
+        if not self.wrapped.has_row(0):
             return None
         return self.offset_at(where.x, where.y)
 

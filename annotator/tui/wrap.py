@@ -67,27 +67,99 @@ def row_cells(text: str, start: int, end: int) -> list[Cell]:
 
 
 class WrappedText:
-    """Row boundaries of a text wrapped at one width (made once per width)."""
+    """Row boundaries of a text wrapped at one width, worked out as far as they are asked for.
+
+    Wrapping a 10 MB article takes a sizeable part of a second, and the first screen needs a few
+    dozen rows: rows are made line by line from the top, a chunk at a time, when a row or an
+    offset past those made so far is asked for (going to the end of the document wraps all of it
+    then, once). :attr:`estimated_rows` guesses the total from the rows made so far, for the
+    scrollbar; :attr:`starts`, :attr:`ends` and ``len()`` wrap everything first.
+    """
+
+    CHUNK = 100_000
+    """At least this many code points are wrapped each time more rows are needed."""
 
     def __init__(self, text: str, width: int) -> None:
         self.text = text
         self.width = max(width, 4)
-        self.starts: list[int] = []
-        self.ends: list[int] = []
-        self._wrap()
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+        self._next_line = 0
+        """Where the first line not wrapped yet starts (past the end: all wrapped)."""
+        self.wrapped_chars = 0
+        """Code points wrapped so far (tests check opening wraps a bounded part)."""
+
+    @property
+    def complete(self) -> bool:
+        return self._next_line > len(self.text)
+
+    @property
+    def starts(self) -> list[int]:
+        self._wrap_through(len(self.text))
+        return self._starts
+
+    @property
+    def ends(self) -> list[int]:
+        self._wrap_through(len(self.text))
+        return self._ends
 
     def __len__(self) -> int:
-        return len(self.starts)
+        self._wrap_through(len(self.text))
+        return len(self._starts)
 
-    def _add(self, start: int, end: int) -> None:
-        self.starts.append(start)
-        self.ends.append(end)
+    @property
+    def known_rows(self) -> int:
+        """Rows made so far (all of them once :attr:`complete`)."""
+        return len(self._starts)
 
-    def _wrap(self) -> None:
+    @property
+    def estimated_rows(self) -> int:
+        """The number of rows: exact once complete, else the rows so far plus the rest of the
+        text at the rate of the part wrapped so far."""
+        if not self._starts:
+            self._wrap_some(self.CHUNK)  # a sample to guess from
+        rows = len(self._starts)
+        if self.complete:
+            return rows
+        rest = len(self.text) - self._next_line
+        done = max(self._next_line, 1)
+        return rows + max(1, -(-rest * max(rows, 1) // done))
+
+    def has_row(self, row: int) -> bool:
+        """Whether ``row`` exists (wrapping on until it is made or the text ends)."""
+        while row >= len(self._starts) and not self.complete:
+            self._wrap_some(self._next_line + self.CHUNK)
+        return 0 <= row < len(self._starts)
+
+    def row(self, row: int) -> tuple[int, int]:
+        """``(start, end)`` of ``row``, which must exist (see :meth:`has_row`)."""
+        self.has_row(row)
+        return self._starts[row], self._ends[row]
+
+    def covers(self, offset: int) -> bool:
+        """Whether the rows showing ``offset`` are made (no wrapping)."""
+        return offset < self._next_line or self.complete
+
+    def clamp_covered(self, offset: int) -> int:
+        """``offset``, or the last offset whose rows are made if it is further on."""
+        return offset if self.covers(offset) else self._next_line - 1
+
+    def last_row(self) -> int:
+        """The index of the last row (wraps everything)."""
+        return len(self) - 1
+
+    def _wrap_through(self, offset: int) -> None:
+        """Make the rows of every line that starts at or before ``offset``."""
+        if offset >= self._next_line and not self.complete:
+            self._wrap_some(max(offset, self._next_line + self.CHUNK))
+
+    def _wrap_some(self, until: int) -> None:
+        """Wrap whole lines from :attr:`_next_line` while they start at or before ``until``."""
         text = self.text
-        line_start = 0
         length = len(text)
-        while line_start <= length:
+        line_start = self._next_line
+        first = line_start
+        while line_start <= length and (line_start <= until or line_start == length):
             line_end = text.find("\n", line_start)
             if line_end < 0:
                 line_end = length
@@ -96,18 +168,26 @@ class WrappedText:
                 self._wrap_ascii(line_start, line_end)
             else:
                 self._wrap_cells(line_start, line_end)
-            if line_end == length:
-                break
             line_start = line_end + 1
+        self._next_line = line_start
+        self.wrapped_chars += min(line_start, length) - first
+
+    def _add(self, start: int, end: int) -> None:
+        self._starts.append(start)
+        self._ends.append(end)
 
     def _wrap_ascii(self, start: int, end: int) -> None:
         text, width = self.text, self.width
+        starts, ends = self._starts, self._ends
+        rfind = text.rfind
         while end - start > width:
-            space = text.rfind(" ", start, start + width)
-            cut = space + 1 if space >= start and space + 1 > start else start + width
-            self._add(start, cut)
+            space = rfind(" ", start, start + width)
+            cut = space + 1 if space >= start else start + width
+            starts.append(start)
+            ends.append(cut)
             start = cut
-        self._add(start, end)
+        starts.append(start)
+        ends.append(end)
 
     def _wrap_cells(self, start: int, end: int) -> None:
         width = self.width
@@ -137,4 +217,5 @@ class WrappedText:
 
     def row_of(self, offset: int) -> int:
         """The row showing ``offset`` (a line's ``\\n`` shows at the end of the line's last row)."""
-        return max(0, bisect_right(self.starts, offset) - 1)
+        self._wrap_through(offset)
+        return max(0, bisect_right(self._starts, offset) - 1)
