@@ -488,8 +488,8 @@ class AnnotationFile:
     at least this long: ordinary records stay one full line each, readable by any JSONL tool."""
     PATCH_MAX_CHAIN = 1024
     """At most this many patch lines follow a full record; the next save writes it whole."""
-    PATCH_MAX_SHARE = 4
-    """The patch lines of a record total at most 1/``PATCH_MAX_SHARE`` of its full line."""
+    PATCH_MAX_SHARE = 0.25
+    """The patch lines of a record total at most this share of its full line."""
 
     def __init__(
         self,
@@ -1027,7 +1027,7 @@ class AnnotationFile:
         patch["span_count"] = len(record.spans)
         patch["relation_count"] = len(record.relations)
         line = orjson.dumps(patch) + b"\n"
-        if sum(patch[2] for patch in patches) + len(line) > entry.length // self.PATCH_MAX_SHARE:
+        if sum(patch[2] for patch in patches) + len(line) > entry.length * self.PATCH_MAX_SHARE:
             return None
         return line
 

@@ -2,7 +2,8 @@
 
 Run as ``python crash_worker.py PROJECT ANNOTATOR SEED``. It opens the annotator's file for
 writing (taking the lock), then performs random edits through the editing session (tag, delete,
-link, unlink, undo, redo, status, document switch). Around every save it prints, flushed:
+link, unlink, undo, redo, status, document switch); alice saves each edit's delta as a patch
+line. Around every save it prints, flushed:
 
     WILL <doc_id> <digest>   before calling save
     ACK <doc_id> <digest>    after save returned (the edit is acknowledged)
@@ -33,6 +34,11 @@ def main(project_dir: str, annotator: str, seed: int) -> None:
     rng = random.Random(seed)
     # Compact often so that kills also land in the middle of a compaction.
     AnnotationFile.COMPACT_MIN_LINES = 1
+    if annotator == "alice":
+        # alice saves every edit as a patch line (small records included) with the session's
+        # delta; bob saves whole records: kills land in both kinds of line.
+        AnnotationFile.PATCH_MIN_BYTES = 0
+        AnnotationFile.PATCH_MAX_SHARE = 1000.0
     project = Project(Path(project_dir))
     annotations = project.annotations(annotator, writable=True)
     if os.environ.get("CRASH_WORKER_SABOTAGE"):
@@ -52,7 +58,7 @@ def main(project_dir: str, annotator: str, seed: int) -> None:
             continue
         mark = digest(record)
         print(f"WILL {record.doc_id} {mark}", flush=True)
-        annotations.save(record)
+        annotations.save(record, session.take_delta())
         print(f"ACK {record.doc_id} {mark}", flush=True)
 
 
@@ -61,7 +67,7 @@ def sabotage(annotations: AnnotationFile) -> None:
     real_save = annotations.save
     held: list[AnnotationRecord] = []
 
-    def late_save(record: AnnotationRecord) -> None:
+    def late_save(record: AnnotationRecord, delta: object = None) -> None:
         held.append(record)
         if len(held) >= 20:
             for item in held:

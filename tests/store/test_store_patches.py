@@ -204,7 +204,7 @@ def test_patch_bytes_are_capped_by_a_share_of_the_full_record(tmp_path: Path) ->
             annotations.save(record, delta)
         entry = annotations.entries["big"]
         patch_bytes = sum(length for _line, _offset, length in entry.patches or [])
-        assert patch_bytes <= entry.length // AnnotationFile.PATCH_MAX_SHARE
+        assert patch_bytes <= entry.length * AnnotationFile.PATCH_MAX_SHARE
         assert path.stat().st_size > 2 * full  # some saves were whole
         assert annotations.get("big") == record
 
