@@ -466,11 +466,27 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
                 segments.append(Segment("".join(pending), base + self._style(previous_key)))
             pending.clear()
 
+        # A cell's look changes only where a span, the selection, the current span or the
+        # cursor starts or ends: its key is worked out once per run of cells, not per cell.
+        bounds = {cursor, cursor + 1}
+        for span in spans:
+            bounds.add(span.start)
+            bounds.add(span.end)
+        for extent in (selection, current):
+            if extent is not None:
+                bounds.update(extent)
+        edges = sorted(bounds)
+        edge = 0
+        next_edge = -1  # the first cell always works its key out
         for cell in self.cells(row):
-            key = self._cell_key(cell.start, spans, cursor, selection, current)
-            if key != previous_key:
-                flush()
-                previous_key = key
+            if cell.start >= next_edge:
+                while edge < len(edges) and edges[edge] <= cell.start:
+                    edge += 1
+                next_edge = edges[edge] if edge < len(edges) else len(self._text) + 1
+                key = self._cell_key(cell.start, spans, cursor, selection, current)
+                if key != previous_key:
+                    flush()
+                    previous_key = key
             pending.append(cell.text)
         flush()
         end = self.wrapped.row(row)[1]

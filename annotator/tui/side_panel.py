@@ -36,6 +36,9 @@ from annotator.model.text import display_safe
 from annotator.tui.line_widget import LineWidget
 from annotator.tui.text_rows import line_strip
 
+EDGE = "▏"
+"""The panel's left edge (drawn here rather than as a CSS border: Textual's border and padding
+cost more per row than the row itself)."""
 GUIDELINE_ROWS = 6
 """At most this many rows of guideline."""
 SCROLL_STEP = 3
@@ -60,6 +63,7 @@ class SidePanel(LineWidget, can_focus=False):
 
     ALLOW_SELECT = False
     COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "side-panel--edge",
         "side-panel--title",
         "side-panel--hover",
         "side-panel--highlighted",
@@ -68,6 +72,9 @@ class SidePanel(LineWidget, can_focus=False):
     }
     DEFAULT_CSS = """
     SidePanel {
+        & > .side-panel--edge {
+            color: $panel-lighten-2;
+        }
         & > .side-panel--title {
             text-style: bold;
             color: $text-muted;
@@ -137,8 +144,13 @@ class SidePanel(LineWidget, can_focus=False):
     # -- geometry -----------------------------------------------------------------------------
 
     @property
+    def text_width(self) -> int:
+        """Cells for text on a row: the widget's width less the edge and a cell either side."""
+        return max(0, self.outer_size.width - 3)
+
+    @property
     def rows(self) -> PanelRows:
-        size = self.content_region.size
+        size = self.outer_size
         cached = self._rows
         if cached is not None and cached[0] == size:
             return cached[1]
@@ -153,7 +165,7 @@ class SidePanel(LineWidget, can_focus=False):
     def _guideline_height(self) -> int:
         """Rows kept for the guideline: as many as the longest guideline needs at this width, so
         moving on and off spans never moves the span list."""
-        width = self.content_region.width
+        width = self.text_width
         if width != self._guideline_width:
             self._guideline_width = width
             if width <= 0:
@@ -170,7 +182,7 @@ class SidePanel(LineWidget, can_focus=False):
         if count > 0:
             for row in range(first, first + count):
                 self._fixed_strips.pop(row, None)
-            self.refresh(Region(0, first, max(self.content_region.width, 1), count))
+            self.refresh(Region(0, first, max(self.outer_size.width, 1), count))
 
     def on_resize(self) -> None:
         self.styles_changed()
@@ -296,15 +308,21 @@ class SidePanel(LineWidget, can_focus=False):
 
     def render_line(self, y: int) -> Strip:
         self.render_count += 1
-        width = self.content_region.width
+        width = self.text_width
         rows = self.rows
         if rows.spans <= y < rows.spans + rows.span_rows:
             return self._span_line(y - rows.spans, rows.span_rows, width)
         strip = self._fixed_strips.get(y)
-        if strip is None or strip.cell_length != width:
-            strip = self._fixed_line(y, rows, width)
+        if strip is None or strip.cell_length != width + 3:
+            strip = self._framed(self._fixed_line(y, rows, width))
             self._fixed_strips[y] = strip
         return strip
+
+    def _framed(self, text: Strip, right: Segment | None = None) -> Strip:
+        """A row of text with the panel's edge and a cell either side (``right``: the last)."""
+        blank = Segment(" ", self.style_of())
+        edge = Segment(EDGE, self.style_of("side-panel--edge"))
+        return Strip([edge, blank, *text, right or blank], text.cell_length + 3)
 
     def _fixed_line(self, y: int, rows: PanelRows, width: int) -> Strip:
         """A row that is not a span: a title, a label of the legend, the guideline or blank."""
@@ -323,7 +341,7 @@ class SidePanel(LineWidget, can_focus=False):
         base = self.style_of()
         index = self.span_top + row
         track = self._track(row, span_rows)
-        text_width = width - (1 if track is not None else 0)
+        text_width = width
         if index >= len(self._spans):
             strip = Strip.blank(text_width, base)
         else:
@@ -341,9 +359,7 @@ class SidePanel(LineWidget, can_focus=False):
                 if len(self._span_strips) > 512:
                     self._span_strips.clear()
                 self._span_strips[key] = (span, depends, strip)
-        if track is None:
-            return strip
-        return Strip([*strip, Segment(" ", track)], width)
+        return self._framed(strip, None if track is None else Segment(" ", track))
 
     def _track(self, row: int, span_rows: int) -> Style | None:
         """The scroll indicator's style on span row ``row`` (None: every span fits)."""
@@ -372,8 +388,10 @@ class SidePanel(LineWidget, can_focus=False):
     # -- mouse --------------------------------------------------------------------------------
 
     def _content_row(self, event: events.MouseEvent) -> tuple[int, int] | None:
+        """``(x, y)`` of the pointer: x in the text (the edge and the cell after it are
+        negative), y the panel row."""
         where = event.get_content_offset(self)
-        return None if where is None else (where.x, where.y)
+        return None if where is None else (where.x - 2, where.y)
 
     def on_click(self, event: events.Click) -> None:
         where = self._content_row(event)
@@ -385,7 +403,7 @@ class SidePanel(LineWidget, can_focus=False):
             self.post_message(self.LabelClicked(self.labels[y - rows.legend].name))
         elif rows.spans <= y < rows.spans + rows.span_rows:
             row = y - rows.spans
-            if self._track(row, rows.span_rows) is not None and x == self.content_region.width - 1:
+            if self._track(row, rows.span_rows) is not None and x == self.text_width:
                 # The scroll indicator: jump there.
                 total = len(self._spans)
                 self.scroll_spans_to(row * total // rows.span_rows - rows.span_rows // 2)
@@ -426,11 +444,11 @@ class SidePanel(LineWidget, can_focus=False):
     def legend_offset(self, label: str) -> Offset:
         """Where the legend row of ``label`` is, relative to the widget (for ``pilot.click``)."""
         index = [item.name for item in self.labels].index(label)
-        return self.content_offset + Offset(3, self.rows.legend + index)
+        return Offset(5, self.rows.legend + index)
 
     def span_offset(self, index: int) -> Offset:
         """Where span ``index`` is drawn, relative to the widget (it must be on screen)."""
         row = index - self.span_top
         if not 0 <= row < self.rows.span_rows:
             raise ValueError(f"span {index} is not on screen")
-        return self.content_offset + Offset(3, self.rows.spans + row)
+        return Offset(5, self.rows.spans + row)
