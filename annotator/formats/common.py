@@ -225,6 +225,8 @@ def iter_items(
     selection: Selection,
     summary: Summary,
     tick: Callable[[int], object] | None = None,
+    *,
+    stored_json: bool = False,
 ) -> Iterator[ExportItem]:
     """Documents in corpus order with their selected records; reads one document at a time.
 
@@ -232,9 +234,13 @@ def iter_items(
     ``tick(n)`` is called now and then with the number of documents gone through since the
     last call.
 
-    Each record line is parsed with orjson and checked by :class:`RecordRules` (the rules of the
-    models and of ``check_record`` at once); a record it cannot vouch for goes through the models
-    and ``check_record``, which decide and word the reason, as they always did.
+    Each record line is parsed with orjson and checked by :class:`RecordRules`: with
+    ``stored_json`` (a format that writes the record's JSON as stored) by
+    :meth:`~RecordRules.still_fits`, what can have changed since the store validated the record
+    (the text, the config, the span texts at their offsets); otherwise by
+    :meth:`~RecordRules.vouch`, the rules of the models and of ``check_record`` at once, since
+    the format builds models from it. A record refused goes through the models and
+    ``check_record``, which decide and word the reason, as they always did.
 
     Memory stays that of one document and its records: nothing is kept from one document to
     the next but counts.
@@ -247,7 +253,8 @@ def iter_items(
                 f"{first} ({len(annotation_file.problems)} bad line(s); run `annotator validate`)"
             )
     wanted = ", ".join(selection.annotators)
-    vouch = RecordRules(project.config).vouch
+    rules = RecordRules(project.config)
+    vouch = rules.still_fits if stored_json else rules.vouch
     statuses = selection.statuses
     labels = selection.labels
     splits = selection.splits

@@ -115,6 +115,10 @@ class ExportFormat:
     """Output is a folder (brat); splits become subfolders instead of file suffixes."""
     several_annotators: bool = False
     """Carries several annotators' records of one document (jsonl, Label Studio)."""
+    stored_json: bool = False
+    """Writes each record's JSON as the store holds it, building no models (jsonl): the export
+    then checks only what can have changed since the store validated the record when saving
+    it (see :meth:`~annotator.formats.fast_records.RecordRules.still_fits`)."""
     sidecars: Callable[[Path, ExportContext], None] | None = None
     """Writes the files that go beside the output (labels.json, a labeling config...)."""
 
@@ -186,7 +190,9 @@ def run_export(
             writers[name] = export_format.writer(path, context)
             summary.documents[name] += 0
         with _progress(len(project.corpus), progress) as tick:
-            for item in iter_items(project, selection, summary, tick):
+            for item in iter_items(
+                project, selection, summary, tick, stored_json=export_format.stored_json
+            ):
                 writers[item.split].write(item)
                 summary.documents[item.split] += 1
                 summary.records += len(item.raw)

@@ -58,6 +58,11 @@ _SPAN_FIELDS = itemgetter("id", "start", "end", "label", "text")
 _RELATION_FIELDS = itemgetter("id", "label", "head", "tail")
 _ID = itemgetter("id")
 _LABEL = itemgetter("label")
+_TEXT = itemgetter("text")
+_START = itemgetter("start")
+_HEAD = itemgetter("head")
+_TAIL = itemgetter("tail")
+_IN_PROGRESS = Status.in_progress.value
 _STR = {str}
 _SPAN_SIZE = {len(SPAN_FIELDS)}
 _RELATION_SIZE = {len(RELATION_FIELDS)}
@@ -138,12 +143,59 @@ class RecordRules:
             tails = frozenset(relation.tail_labels) or self.labels
             allowed.update((relation.name, head, tail) for head in heads for tail in tails)
         self.allowed_relations = frozenset(allowed)
+        self.relation_types = frozenset(relation.name for relation in config.relations)
         """``(relation type, head span label, tail span label)`` of every relation the config
         allows (an empty label list in the config allows every label)."""
 
     def vouch(self, value: Any, text: str, digest: str) -> bool:
         """True when the parsed record ``value`` is certainly valid for the document ``text``
         whose sha256 is ``digest`` (the model path would accept it and find no problem)."""
+        if not self._fields_valid(value, digest):
+            return False
+        get = value.get
+        span_labels = _spans_valid(get("spans", []), text, self.labels)
+        if span_labels is None:
+            return False
+        if not self._relations_valid(get("relations", []), span_labels):
+            return False
+        rejected = get("rejected")
+        if rejected is not None and not _rejected_valid(rejected, text):
+            return False
+        provenance = get("provenance")
+        return provenance is None or self._provenance_valid(provenance, span_labels)
+
+    def still_fits(self, value: Any, text: str, digest: str) -> bool:
+        """True when a record *as our store wrote it* still fits the document ``text`` (whose
+        sha256 is ``digest``) and the config: the text is the one it was annotated on, each
+        span's text is still at its offsets, span labels and relation types are still in the
+        config, and the record's own fields are well formed.
+
+        The spans' and relations' own structure, which the models checked when the record was
+        saved (their fields and types, offsets in order, each span's length, ids and the spans
+        relations point to), is not checked again, nor are ``rejected`` and ``provenance``,
+        which the ``jsonl`` export does not write: that costs three times this whole check,
+        and :meth:`vouch` does it for the formats that build models from the record. A record
+        refused here goes through the models and ``check_record``, which word the reason.
+        """
+        if not self._fields_valid(value, digest):
+            return False
+        spans = value.get("spans", ())
+        relations = value.get("relations", ())
+        try:
+            # in C: one pass per field, no Python code per span
+            return (
+                self.labels.issuperset(map(_LABEL, spans))
+                and all(map(text.startswith, map(_TEXT, spans), map(_START, spans)))
+                and self.relation_types.issuperset(map(_LABEL, relations))
+            )
+        except (KeyError, TypeError):
+            # not a list of objects, a missing field, an unhashable label, a start that is
+            # not a whole number...
+            return False
+
+    @staticmethod
+    def _fields_valid(value: Any, digest: str) -> bool:
+        """The record's own fields (all but its lists) well formed, its hash ``digest``."""
         if type(value) is not dict or not value.keys() <= RECORD_FIELDS:
             return False
         get = value.get
@@ -156,7 +208,7 @@ class RecordRules:
         version = get("schema_version", SCHEMA_VERSION)
         if type(version) is not int or version > SCHEMA_VERSION:
             return False
-        status = get("status", Status.in_progress.value)
+        status = get("status", _IN_PROGRESS)
         if type(status) is not str or status not in STATUS_VALUES:
             return False
         if type(get("note", "")) is not str:
@@ -167,18 +219,7 @@ class RecordRules:
         if type(seconds) not in (int, float) or not (0 <= seconds < math.inf):
             return False
         cursor = get("cursor")
-        if cursor is not None and (type(cursor) is not int or cursor < 0):
-            return False
-        span_labels = _spans_valid(get("spans", []), text, self.labels)
-        if span_labels is None:
-            return False
-        if not self._relations_valid(get("relations", []), span_labels):
-            return False
-        rejected = get("rejected")
-        if rejected is not None and not _rejected_valid(rejected, text):
-            return False
-        provenance = get("provenance")
-        return provenance is None or self._provenance_valid(provenance, span_labels)
+        return cursor is None or (type(cursor) is int and cursor >= 0)
 
     def _relations_valid(self, relations: object, span_labels: dict[str, str]) -> bool:
         if type(relations) is not list:

@@ -79,7 +79,9 @@ _IN_PROGRESS = Status.in_progress.value
 _label = itemgetter("label")
 
 
-EXPORT = ExportFormat("jsonl", JsonlWriter, suffix=".jsonl", several_annotators=True)
+EXPORT = ExportFormat(
+    "jsonl", JsonlWriter, suffix=".jsonl", several_annotators=True, stored_json=True
+)
 
 
 def _status(fields: Fields) -> Status:

@@ -205,6 +205,72 @@ def test_most_mutations_are_invalid_and_valid_ones_mostly_stay_fast() -> None:
     assert verdicts["float cursor"] == (True, False)
 
 
+def _still_fits(value: dict[str, Any]) -> bool:
+    parsed = orjson.loads(orjson.dumps(value))
+    return RecordRules(CONFIG).still_fits(parsed, TEXT, text_sha256(TEXT))
+
+
+CHANGED_SINCE_SAVING = {
+    "other hash",
+    "upper-case hash",
+    "text not at the offsets",
+    "unknown label",
+    "relation unknown type",
+}
+"""What can go wrong with a record our store wrote: the document text or the config changed."""
+CHECKED_BY_THE_MODELS_AT_SAVING = {
+    "span extra field",
+    "relation extra field",
+    "provenance extra field",
+    "span without id",
+    "empty span id",
+    "numeric span id",
+    "duplicate span id",
+    "end before start",
+    "end past the text",
+    "text of other length",
+    "empty span text",
+    "relation without head",
+    "relation to a missing span",
+    "relation to an empty id",
+    "relation wrong head label",
+    "relation wrong tail label",
+    "relation numeric head",
+    "duplicate relation id",
+    "empty relation id",
+    "provenance of a missing span",
+    "provenance not an object",
+    "provenance annotators text",
+    "provenance decision number",
+    "rejected not matching",
+    "rejected end before start",
+    "rejected not a list",
+}
+"""The structure of spans, relations, provenance and rejected spans: the only things the
+``jsonl`` export's check (:meth:`RecordRules.still_fits`) takes on trust from the store."""
+
+
+def test_the_stored_record_check_refuses_a_changed_text_or_config() -> None:
+    assert _still_fits(BASE)
+    for name in sorted(CHANGED_SINCE_SAVING):
+        value = copy.deepcopy(BASE)
+        MUTATIONS[name](value)
+        assert not _still_fits(value), name
+
+
+def test_the_stored_record_check_trusts_only_the_structure_the_models_checked() -> None:
+    trusted = set()
+    for name, mutate in MUTATIONS.items():
+        value = copy.deepcopy(BASE)
+        mutate(value)
+        if _still_fits(value) and not _models_accept(value):
+            trusted.add(name)
+    assert trusted <= CHECKED_BY_THE_MODELS_AT_SAVING
+    # the record's own fields are still checked: a bad status or time is not written out
+    for name in ("unknown status", "status null", "bad time", "extra field", "future schema"):
+        assert name not in trusted and name in MUTATIONS
+
+
 def _append_raw(root: Path, annotator: str, value: dict[str, Any]) -> None:
     path = root / "annotations" / f"{annotator}.jsonl"
     with path.open("ab") as handle:
@@ -249,3 +315,23 @@ def test_export_keeps_what_the_models_accept_and_skips_invalid_records(tmp_path:
     reasons = "\n".join(summary.lines())
     assert "invalid record (text 'Maria Gomez' does not match the document there" in reasons
     assert "text changed since it was annotated" in reasons
+
+
+def test_export_skips_records_whose_label_left_the_config(tmp_path: Path) -> None:
+    """A record saved when ``event`` was a label, exported after it was removed from the
+    config: skipped with the reason, in jsonl (which trusts the stored structure) as in conll."""
+    root = make_project(tmp_path / "p")
+    config = root / "annotator.toml"
+    text = config.read_text(encoding="utf-8")
+    start = text.index('[[labels]]\nname = "event"')
+    end = text.index("[[relations]]")
+    config.write_text(text[:start] + text[end:], encoding="utf-8")
+    for name in ("jsonl", "conll"):
+        out = tmp_path / f"out.{name}"
+        summary = run_export(
+            Project(root), name, out, Selection(annotators=("alice",)), ExportOptions()
+        )
+        reasons = "\n".join(summary.lines())
+        assert "invalid record (unknown label 'event'" in reasons, reasons
+        assert "'wire/001'" in reasons
+        assert "summit" not in out.read_text(encoding="utf-8")
