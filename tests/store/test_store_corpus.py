@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
 
 from annotator.model.errors import AnnotatorError
@@ -102,3 +103,23 @@ def test_jsonl_changed_after_opening_is_detected(tmp_path: Path) -> None:
     path.write_text('{"id": "z", "text": "first version"}\n', encoding="utf-8")
     with pytest.raises(AnnotatorError, match="changed on disk"):
         corpus.get("a")
+
+
+def test_every_id_is_found_at_its_place_and_no_other(tmp_path: Path) -> None:
+    ids = [f"doc-{number}" for number in range(3000)] + ["é", "日本/記事", "12", "a b"]
+    lines = [f'{{"id": {orjson.dumps(doc_id).decode()}, "text": "t"}}' for doc_id in ids]
+    (tmp_path / "set.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "z.txt").write_text("last", encoding="utf-8")
+    corpus = Corpus(tmp_path)
+    assert corpus.ids() == [*ids, "z"]
+    for position, doc_id in enumerate(corpus.ids()):
+        assert corpus.index_of(doc_id) == position
+        assert doc_id in corpus
+        assert corpus.shared_id(str(doc_id)) is corpus.ids()[position]
+    assert corpus.entry("日本/記事").line == 3002
+    for missing in ("doc-3000", "doc-", "", "Z", "z.txt", 12):
+        assert missing not in corpus
+    with pytest.raises(AnnotatorError, match="no document with id 'doc-3000'"):
+        corpus.entry("doc-3000")
+    with pytest.raises(KeyError):
+        corpus.index_of("nope")
