@@ -134,6 +134,10 @@ class SidePanel(LineWidget, can_focus=False):
         self._counted: tuple[object, ...] | None = None
         self._rows: tuple[tuple[int, int], PanelRows] | None = None
         """The panel's rows for a content size."""
+        self._drawn: dict[int, tuple[object, ...]] = {}
+        """What each span row showed when last drawn (see :meth:`_row_state`)."""
+        self._drawn_width = 0
+        """The text width the cached rows were drawn for."""
         self._fixed_strips: dict[int, Strip] = {}
         """Drawn rows other than spans (titles, legend, guideline), by row."""
         self.render_count = 0
@@ -185,10 +189,13 @@ class SidePanel(LineWidget, can_focus=False):
             self.refresh(Region(0, first, max(self.outer_size.width, 1), count))
 
     def on_resize(self) -> None:
-        self.styles_changed()
-        self._guideline_lines = []
+        # Textual repaints a widget whose size changed: only what was drawn for another width
+        # is dropped here (a refresh would draw the whole panel a second time).
+        if self.text_width != self._drawn_width:
+            self._drawn_width = self.text_width
+            self.styles_changed()
+            self._guideline_lines = []
         self._scroll_into_view(self.highlighted)
-        self.refresh()
 
     def styles_changed(self) -> None:
         self._span_strips.clear()
@@ -247,12 +254,26 @@ class SidePanel(LineWidget, can_focus=False):
         """Show ``spans`` (kept by reference); a row is drawn again only when its span or what
         ``depends`` returns for it (the linked span) changed."""
         self._spans, self._prompt, self._depends = spans, prompt, depends
+        rows = self.rows
         if reset:
             self.span_top = 0
             self.highlighted = None
-        self.span_top = max(0, min(self.span_top, len(spans) - self.rows.span_rows))
-        rows = self.rows
-        self._refresh_rows(rows.spans, rows.span_rows)
+            self._drawn.clear()
+        self.span_top = max(0, min(self.span_top, len(spans) - rows.span_rows))
+        # An edit inserts or removes a row or two: repaint only the rows that now show
+        # something else (the rows below an inserted span move down; those above stay).
+        for row in range(rows.span_rows):
+            if self._drawn.get(row) != self._row_state(row, rows.span_rows):
+                self._refresh_rows(rows.spans + row)
+
+    def _row_state(self, row: int, span_rows: int) -> tuple[object, ...]:
+        """What span row ``row`` shows: the span, what it depends on, highlight, scroll mark."""
+        index = self.span_top + row
+        track = self._track(row, span_rows)
+        if index >= len(self._spans):
+            return (None, None, False, track)
+        span = self._spans[index]
+        return (span, self._depends(span), index == self.highlighted, track)
 
     @property
     def spans(self) -> Sequence[Span]:
@@ -339,17 +360,16 @@ class SidePanel(LineWidget, can_focus=False):
 
     def _span_line(self, row: int, span_rows: int, width: int) -> Strip:
         base = self.style_of()
-        index = self.span_top + row
-        track = self._track(row, span_rows)
+        state = self._row_state(row, span_rows)
+        self._drawn[row] = state
+        span_or_none, depends, highlighted, track = state
         text_width = width
-        if index >= len(self._spans):
+        if not isinstance(span_or_none, Span):
             strip = Strip.blank(text_width, base)
         else:
             self.span_render_count += 1
-            span = self._spans[index]
-            highlighted = index == self.highlighted
-            depends = self._depends(span)
-            key = (id(span), highlighted)
+            span = span_or_none
+            key = (id(span), bool(highlighted))
             cached = self._span_strips.get(key)
             if cached is not None and cached[0] is span and cached[1] is depends:
                 strip = cached[2]
@@ -359,7 +379,7 @@ class SidePanel(LineWidget, can_focus=False):
                 if len(self._span_strips) > 512:
                     self._span_strips.clear()
                 self._span_strips[key] = (span, depends, strip)
-        return self._framed(strip, None if track is None else Segment(" ", track))
+        return self._framed(strip, Segment(" ", track) if isinstance(track, Style) else None)
 
     def _track(self, row: int, span_rows: int) -> Style | None:
         """The scroll indicator's style on span row ``row`` (None: every span fits)."""
