@@ -1,0 +1,84 @@
+"""A key repaints only the rows it changes: counted in render_line calls, not timed.
+
+Every widget of the annotate screen draws rows with ``render_line``; Textual calls it again
+only for rows marked dirty. These counts keep a cursor move from repainting the whole article,
+the side panel, the title or the key bar (each of which once cost a share of every key).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+from unittest.mock import patch
+
+from textual.pilot import Pilot
+from textual.strip import Strip
+from textual.widget import Widget
+
+from annotator.tui.app import AnnotateApp
+from annotator.tui.side_panel import GUIDELINE_ROWS
+
+from .conftest import screen_of
+from .test_annotate_keys import DOC, run, search
+
+Drawn = Counter[str]
+
+
+async def rows_drawn(pilot: Pilot[None], app: AnnotateApp, key: str) -> Drawn:
+    """Press ``key`` and count the rows each widget of the screen draws for it."""
+    counts: Drawn = Counter()
+    with ExitStack() as patches:
+        patched: set[type] = set()
+        for widget in [app.screen, *app.screen.walk_children(Widget)]:
+            cls = next(c for c in type(widget).__mro__ if "render_line" in c.__dict__)
+            if cls in patched:
+                continue
+            patched.add(cls)
+            original = cls.__dict__["render_line"]
+
+            def render_line(self: Widget, y: int, _original: Any = original) -> Strip:
+                counts[self.id or type(self).__name__] += 1
+                result: Strip = _original(self, y)
+                return result
+
+            patches.enter_context(patch.object(cls, "render_line", render_line))
+        await pilot.pause()
+        counts.clear()
+        await pilot.press(key)
+        await pilot.pause()
+    return counts
+
+
+def test_a_cursor_move_repaints_only_the_rows_it_changes(project_root: Path) -> None:
+    async def scenario(pilot: Pilot[None], app: AnnotateApp) -> None:
+        # Right within the first word: its row of the article and the status line.
+        counts = await rows_drawn(pilot, app, "l")
+        assert counts == Counter({"article": 1, "status": 1})
+        # Down: the old and the new cursor row.
+        counts = await rows_drawn(pilot, app, "j")
+        assert counts == Counter({"article": 2, "status": 1})
+
+    run(project_root, scenario, doc_id=DOC)
+
+
+def test_tagging_repaints_the_span_the_counts_and_the_new_list_row(project_root: Path) -> None:
+    async def scenario(pilot: Pilot[None], app: AnnotateApp) -> None:
+        await search(pilot, "Viktor Halloran")
+        counts = await rows_drawn(pilot, app, "1")
+        # The span's row of the article, the status line; in the panel the speaker count, the
+        # new row of the span list and the guideline (now the speaker's); nothing else.
+        assert counts["article"] == 1
+        assert counts["status"] == 1
+        assert counts["side"] <= 1 + 1 + GUIDELINE_ROWS
+        assert set(counts) == {"article", "status", "side"}
+        # Moving along inside the span repaints no panel row.
+        session = screen_of(app).session
+        span = session.current_span()
+        assert span is not None and span.end - span.start > 2
+        counts = await rows_drawn(pilot, app, "h" if session.cursor > span.start else "l")
+        assert span.start <= session.cursor < span.end
+        assert counts == Counter({"article": 1, "status": 1})
+
+    run(project_root, scenario, doc_id=DOC)
