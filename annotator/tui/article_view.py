@@ -20,7 +20,8 @@ selection and the cursor are drawn on top.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from itertools import pairwise
 from operator import attrgetter, itemgetter
 from typing import Literal, NamedTuple
 
@@ -476,6 +477,19 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
             if extent is not None:
                 bounds.update(extent)
         edges = sorted(bounds)
+        start, end = self.wrapped.row(row)
+        piece = self._display[start:end]
+        if piece.isascii() and "\t" not in piece:
+            # One cell per character: draw the runs as slices of the text, no cell map needed.
+            points = [start, *(e for e in edges if start < e < end), end]
+            for a, b in pairwise(points):
+                if a < b:
+                    key = self._cell_key(a, spans, cursor, selection, current)
+                    if key != previous_key:
+                        flush()
+                        previous_key = key
+                    pending.append(self._display[a:b])
+            return self._row_end(row, segments, flush, cursor, selection, line_end)
         edge = 0
         next_edge = -1  # the first cell always works its key out
         for cell in self.cells(row):
@@ -488,13 +502,26 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
                     flush()
                     previous_key = key
             pending.append(cell.text)
+        return self._row_end(row, segments, flush, cursor, selection, line_end)
+
+    def _row_end(
+        self,
+        row: int,
+        segments: list[Segment],
+        flush: Callable[[], None],
+        cursor: int,
+        selection: tuple[int, int] | None,
+        line_end: bool,
+    ) -> Strip:
+        """The row's last run, and the cell after a line's end when the cursor or the
+        selection is there."""
         flush()
         end = self.wrapped.row(row)[1]
         if line_end or end == len(self._text):
             in_selection = selection is not None and selection[0] <= end < selection[1]
             if cursor == end or in_selection:
                 key = (None, None, None, False, False, in_selection, cursor == end)
-                segments.append(Segment(" ", base + self._style(key)))
+                segments.append(Segment(" ", self.base_style + self._style(key)))
         return Strip(segments)
 
     def _cell_key(
