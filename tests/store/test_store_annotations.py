@@ -217,3 +217,23 @@ def test_project_annotation_paths(tmp_path: Path) -> None:
         alice.save(article_record())
     (tmp_path / "p" / "annotations" / ".hidden.jsonl").write_text("", encoding="utf-8")
     assert project.annotators() == ["alice"]
+
+
+def test_index_of_many_documents_holds_no_object_per_document(tmp_path: Path) -> None:
+    """Memory: the index keeps parallel arrays; entries are made when asked for."""
+    import gc
+
+    from annotator.store.annotations import RecordEntry
+
+    path = tmp_path / "alice.jsonl"
+    path.write_bytes(lines_of(3000))
+    reader = AnnotationFile(path, "alice")
+    gc.collect()
+    assert sum(isinstance(item, RecordEntry) for item in gc.get_objects()) == 0
+    assert len(reader.entries) == 3000 and "d2999" in reader.entries
+    entry = reader.entries.get("d1234")
+    assert entry is not None and entry.line == 1235 and entry.patches is None
+    assert reader.read_line(entry) == encode_record(article_record(doc_id="d1234"))[:-1]
+    assert reader.entries.get("nope") is None and reader.status("d7") is not None
+    assert list(reader.entries)[:3] == ["d0", "d1", "d2"]
+    assert {doc_id: e.status for doc_id, e in reader.entries.items()}["d5"] == reader.status("d5")
