@@ -1032,7 +1032,9 @@ class AnnotationFile:
             self._size += 1
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.lines - len(self.entries) > max(self.COMPACT_MIN_LINES, len(self.entries)):
-            with contextlib.suppress(OSError):  # tidying only: a full disk must not block saving
+            # Tidying only: a full disk, or a patch line that does not fit (reported when its
+            # record is read), must not block saving the other documents.
+            with contextlib.suppress(OSError, AnnotatorError):
                 self.compact()
         existed = self.path.exists()
         self._handle = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -1154,6 +1156,9 @@ class AnnotationFile:
             )
         patch = None if delta is None else self._patch_line(record, delta)
         line = encode_record(record) if patch is None else patch
+        # Until this save succeeds, the document's next save is whole: the caller's next delta
+        # may not cover what this one carried.
+        self._needs_full.add(record.doc_id)
         try:
             self._check_unchanged(self._handle)
         except OSError as error:
@@ -1168,13 +1173,13 @@ class AnnotationFile:
         except OSError as error:
             # Whatever reached the file is not acknowledged: cut it back (now, or before the
             # next write if that fails too) so the file stays readable.
-            self._needs_full.add(record.doc_id)
             self._dirty = True
             with contextlib.suppress(OSError):
                 os.ftruncate(self._handle, self._size)
                 self._dirty = False
             raise _write_error("could not save", error, self.path) from error
         self.lines += 1
+        self._needs_full.discard(record.doc_id)
         row = self.entries.row(record.doc_id)
         if patch is not None and row is not None and self._ids is not None:
             assert delta is not None
@@ -1183,7 +1188,6 @@ class AnnotationFile:
             _update_ids(self._ids[2], delta.relations_set, delta.relations_removed)
         else:
             self.entries.put(record.doc_id, self.lines, self._size, len(line) - 1, record.status)
-            self._needs_full.discard(record.doc_id)
             if len(line) > self.PATCH_MIN_BYTES:
                 self._remember_ids(record)  # the next edit's delta is checked against them
             elif self._ids is not None and self._ids[0] == record.doc_id:

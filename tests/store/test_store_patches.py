@@ -21,7 +21,7 @@ from annotator.model.errors import AnnotatorError
 from annotator.model.records import AnnotationRecord, Relation, Span, Status
 from annotator.model.session import EditingSession
 from annotator.model.text import text_sha256
-from annotator.store.annotations import AnnotationFile, encode_record
+from annotator.store.annotations import AnnotationFile, StoreWriteError, encode_record
 from annotator.store.index_cache import IndexCache
 from annotator.store.project import Project, init_project
 
@@ -570,3 +570,48 @@ def test_editing_session_deltas_fold_to_what_it_saved(tmp_path: Path) -> None:
     assert AnnotationFile(path, "alice").get("big") == record
     annotations.close()
     assert AnnotationFile(path, "alice").get("big") == record
+
+
+def test_after_a_refused_save_the_next_save_is_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Refused before writing (the file looked changed): the next delta may not cover it."""
+    path = tmp_path / "alice.jsonl"
+    record = big_record()
+    with AnnotationFile(path, "alice", writable=True) as annotations:
+        annotations.save(record)
+        first = RecordDelta(spans_removed=("s5",))
+        record = edit(record, first)
+        original = AnnotationFile._check_unchanged
+
+        def refuse(self: AnnotationFile, handle: int) -> None:
+            raise StoreWriteError("was replaced", file=path, error_number=None)
+
+        monkeypatch.setattr(AnnotationFile, "_check_unchanged", refuse)
+        with pytest.raises(StoreWriteError):
+            annotations.save(record, first)
+        monkeypatch.setattr(AnnotationFile, "_check_unchanged", original)
+        second = RecordDelta(spans_removed=("s6",))
+        record = edit(record, second)
+        annotations.save(record, second)
+        assert [line.get("patch") for line in file_lines(path)] == [None, None]
+        assert AnnotationFile(path, "alice").get("big") == record
+
+
+def test_a_bad_patch_does_not_block_the_other_documents_and_a_whole_save_mends_it(
+    tmp_path: Path,
+) -> None:
+    other = small_record()
+    lines = [encode_record(big_record()), patch_line(spans_removed=["nope"])]
+    lines += [encode_record(other)] * 300  # enough superseded lines to compact on opening
+    path = write_project(tmp_path / "p", lines)
+    with AnnotationFile(path, "alice", writable=True) as annotations:
+        with pytest.raises(AnnotatorError, match=":2: spans_removed"):
+            annotations.get("big")
+        annotations.save(other.model_copy(update={"note": "still saved"}))
+        mended = big_record()
+        annotations.save(mended)
+    reader = AnnotationFile(path, "alice")
+    assert reader.get("big") == mended
+    small = reader.get("small")
+    assert small is not None and small.note == "still saved"
