@@ -286,17 +286,15 @@ def iter_items(
             if not found:
                 skip(reason, doc_id)
                 continue
-            values: list[Any] = []
-            for annotation_file, record_entry in found:
-                try:
-                    values.append(loads(annotation_file.read_line(record_entry)))
-                except orjson.JSONDecodeError:
-                    values.append(None)  # the model path below decides (and words the error)
             document = load(entry_at(position))
             text = document.text
             digest = text_sha256(text)
             usable: list[dict[str, Any]] = []
-            for (annotation_file, record_entry), value in zip(found, values, strict=True):
+            for annotation_file, record_entry in found:
+                try:
+                    value = loads(annotation_file.read_line(record_entry))
+                except orjson.JSONDecodeError:
+                    value = None  # the model path below decides (and words the error)
                 if vouch(value, text, digest):
                     usable.append(value if labels is None else filter_raw_labels(value, labels))
                     continue

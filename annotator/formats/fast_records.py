@@ -168,29 +168,33 @@ class RecordRules:
         """True when a record *as our store wrote it* still fits the document ``text`` (whose
         sha256 is ``digest``) and the config: the text is the one it was annotated on, each
         span's text is still at its offsets, span labels and relation types are still in the
-        config, and the record's own fields are well formed.
+        config, and its status and schema version are ones this program knows.
 
-        The spans' and relations' own structure, which the models checked when the record was
-        saved (their fields and types, offsets in order, each span's length, ids and the spans
-        relations point to), is not checked again, nor are ``rejected`` and ``provenance``,
-        which the ``jsonl`` export does not write: that costs three times this whole check,
-        and :meth:`vouch` does it for the formats that build models from the record. A record
-        refused here goes through the models and ``check_record``, which word the reason.
+        What the models checked when the record was saved (the fields and their types, offsets
+        in order, each span's length, ids and the spans relations point to) is not checked
+        again: that costs three times this whole check, and :meth:`vouch` does it for the
+        formats that build models from the record. A record refused here goes through the
+        models and ``check_record``, which word the reason.
         """
-        if not self._fields_valid(value, digest):
+        if type(value) is not dict or value.get("text_sha256") != digest:
             return False
-        spans = value.get("spans", ())
-        relations = value.get("relations", ())
+        get = value.get
         try:
+            if (
+                get("status", _IN_PROGRESS) not in STATUS_VALUES
+                or get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION
+            ):
+                return False
             # in C: one pass per field, no Python code per span
+            spans = get("spans", ())
             return (
                 self.labels.issuperset(map(_LABEL, spans))
                 and all(map(text.startswith, map(_TEXT, spans), map(_START, spans)))
-                and self.relation_types.issuperset(map(_LABEL, relations))
+                and self.relation_types.issuperset(map(_LABEL, get("relations", ())))
             )
         except (KeyError, TypeError):
-            # not a list of objects, a missing field, an unhashable label, a start that is
-            # not a whole number...
+            # not a list of objects, a missing field, an unhashable label or status, a start
+            # that is not a whole number...
             return False
 
     @staticmethod
