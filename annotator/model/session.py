@@ -101,7 +101,12 @@ class EditingSession:
         record: AnnotationRecord | None = None,
         *,
         read_only: bool = False,
+        snapshots: bool = True,
     ) -> None:
+        """``snapshots=False``: the records the edits return share the session's span list
+        instead of copying it (100,000 spans: a copy per edit, and the garbage collector
+        walking each copy), so each must be used (saved) before the next change; the annotate
+        screen saves every record at once, and its saver copies one it has to keep."""
         self.document = document
         self.text = document.text
         self.config = config
@@ -110,6 +115,7 @@ class EditingSession:
         self.stale = record is not None and record.text_sha256 != self.text_sha256
         """The saved record was made on a different text: shown read-only, never re-saved."""
         self.read_only = read_only or self.stale
+        self.snapshots = snapshots
         self.tokens = LazyTokenIndex(self.text, config.tokenizer)
         self.snap: Snap = config.tokenizer.snap
         self.revision = 0
@@ -875,7 +881,7 @@ class EditingSession:
             doc_id=self.document.id,
             annotator=self.annotator,
             text_sha256=self.text_sha256,
-            spans=list(self.spans),
+            spans=list(self.spans) if self.snapshots else self.spans,
             relations=self.relations,  # never changed in place
             status=self.status,
             note=self.note,

@@ -118,7 +118,12 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
             self._record_error = str(error)
             read_only = True
         return EditingSession(
-            document, self.config, self.annotations.annotator, record, read_only=read_only
+            document,
+            self.config,
+            self.annotations.annotator,
+            record,
+            read_only=read_only,
+            snapshots=False,  # every record is saved at once (the saver copies one it keeps)
         )
 
     def _view_spans(self) -> list[Span]:

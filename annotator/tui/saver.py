@@ -110,6 +110,8 @@ class Saver:
                 self._write(record, self._deltas.get(doc_id))
             except (OSError, AnnotatorError) as error:
                 self._deltas[doc_id] = None  # the next attempt writes the record whole
+                if self.pending.get(doc_id) is record:
+                    self.pending[doc_id] = _snapshot(record)
                 self.error = error
                 self.failures += 1
                 return False
@@ -178,6 +180,14 @@ class Saver:
         """Close a file this object reopened (the caller closes the one it passed in)."""
         if self.annotations is not self.original:
             self.annotations.close()
+
+
+def _snapshot(record: AnnotationRecord) -> AnnotationRecord:
+    """``record`` with lists of its own: a record kept for a retry must not follow later edits
+    of the session that made it (which may share its span list, see ``EditingSession``)."""
+    return record.model_copy(
+        update={"spans": list(record.spans), "relations": list(record.relations)}
+    )
 
 
 def _difference(record: AnnotationRecord, on_disk: AnnotationRecord | None) -> str:

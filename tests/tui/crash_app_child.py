@@ -58,7 +58,9 @@ def digest(record: AnnotationRecord) -> str:
 SABOTAGE = bool(os.environ.get("CRASH_APP_SABOTAGE"))
 """Test the test: a store that acknowledges too early, and a pause after the first ACK."""
 
-completed: list[AnnotationRecord] = []
+completed: list[tuple[str, str]] = []
+"""(doc_id, digest) of each save that returned: digests taken then, as the screen's records
+share the session's span list (see ``EditingSession(snapshots=False)``)."""
 """Records the store accepted since the last ACK."""
 
 
@@ -70,14 +72,16 @@ def instrument_saves() -> None:
     def save(
         self: AnnotationFile, record: AnnotationRecord, delta: RecordDelta | None = None
     ) -> None:
-        say(f"WILL {record.doc_id} {digest(record)}")
+        summary = (record.doc_id, digest(record))
+        say(f"WILL {summary[0]} {summary[1]}")
         if SABOTAGE:  # a broken store: each record reaches the file one save late
             if held:
                 real_save(self, *held.pop())
-            held.append((record, delta))
+            kept = record.model_copy(update={"spans": list(record.spans)})
+            held.append((kept, delta))
         else:
             real_save(self, record, delta)
-        completed.append(record)
+        completed.append(summary)
 
     AnnotationFile.save = save  # type: ignore[method-assign]
 
@@ -109,8 +113,8 @@ async def drive(project_dir: Path, annotator: str, seed: int) -> None:
                 await pilot.pause()
             status = status_line(app)
             if completed and status.rstrip().endswith("saved") and "NOT SAVED" not in status:
-                for record in completed:
-                    say(f"ACK {record.doc_id} {digest(record)}")
+                for doc_id, record_digest in completed:
+                    say(f"ACK {doc_id} {record_digest}")
                 completed.clear()
                 if SABOTAGE:
                     say("HOLD")

@@ -48,7 +48,7 @@ def _spans(record: AnnotationRecord | None) -> set[tuple[int, int, str]]:
 def test_a_delta_refused_by_the_disk_is_not_lost_the_retry_writes_the_record_whole() -> None:
     file = FlakyFile()
     saver = Saver(file)  # type: ignore[arg-type]
-    session = EditingSession(Document(id="d", text=TEXT), ProjectConfig(), "me")
+    session = EditingSession(Document(id="d", text=TEXT), ProjectConfig(), "me", snapshots=False)
 
     def edit(word: str, label: str) -> bool:
         session.move_to(TEXT.index(word))
@@ -62,13 +62,17 @@ def test_a_delta_refused_by_the_disk_is_not_lost_the_retry_writes_the_record_who
     file.refuse = True
     assert not edit("ceasefire", "event")  # refused: kept in memory
     assert not edit("Monday", "event")  # still refused; the edit before it is not on disk
+    refused = _spans(session.to_record())
+    session.move_to(TEXT.index("Prime"))
+    session.tag("speaker")  # not handed to the saver: the kept record must not follow it
+    assert saver.pending["d"].spans is not session.spans
     assert saver.reason == "disk full"
     file.refuse = False
     assert saver.flush()
     assert file.calls[-1] is None  # the retry wrote the record whole
-    assert _spans(file.records["d"]) == _spans(session.to_record())
-    assert len(_spans(file.records["d"])) == 4
-    assert edit("Kell", "speaker")  # and patches again from there
+    assert _spans(file.records["d"]) == refused
+    assert len(refused) == 4
+    assert edit("Kell", "speaker")  # and patches again from there (with the untold edit)
     assert file.calls[-1] is not None
     assert _spans(file.records["d"]) == _spans(session.to_record())
 
