@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.cli.common import add_project_argument, open_project, split_list
-from annotator.formats import EXPORT_FORMATS, IMPORT_FORMATS, SHARD_SIZE
+from annotator.formats import EXPORT_FORMATS, IMPORT_FORMATS, SHARD_SIZE, SHARD_TOKENS
 from annotator.model.errors import AnnotatorError
 
 
@@ -74,8 +74,9 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         type=_positive,
         default=SHARD_SIZE,
         metavar="N",
-        help="spacy: documents per .spacy file; a larger export writes PATH as a folder of "
-        f"part-0001.spacy, part-0002.spacy... (default {SHARD_SIZE:,})",
+        help=f"spacy: documents per .spacy file (default {SHARD_SIZE:,}; a file also holds "
+        f"at most {SHARD_TOKENS:,} tokens); a larger export writes PATH as a folder of "
+        "part-0001.spacy, part-0002.spacy...",
     )
     export.add_argument("--force", action="store_true", help="overwrite existing output")
     export.add_argument(

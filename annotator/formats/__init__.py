@@ -11,3 +11,6 @@ EXPORT_FORMATS = ("jsonl", "spacy", "conll", "hf", "doccano", "label-studio", "b
 IMPORT_FORMATS = ("jsonl", "doccano", "label-studio", "brat", "prodigy")
 SHARD_SIZE = 1_000
 """``spacy``: documents per ``.spacy`` file by default (see :mod:`annotator.formats.spacy`)."""
+SHARD_TOKENS = 100_000
+"""``spacy``: tokens per ``.spacy`` file at most, so the memory of an export stays that of
+~2.5 MB of token arrays (~10 MB while spaCy serializes them), however long the documents."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from annotator.formats import SHARD_SIZE
+from annotator.formats import SHARD_SIZE, SHARD_TOKENS
 from annotator.formats.common import (
     AtomicOutput,
     ExportItem,
@@ -50,6 +50,8 @@ class ExportOptions:
     """Overwrite existing output files."""
     shard_size: int = SHARD_SIZE
     """``spacy``: documents per ``.spacy`` file; a larger export becomes a folder of parts."""
+    shard_tokens: int = SHARD_TOKENS
+    """``spacy``: tokens per ``.spacy`` file at most (the same folder of parts beyond)."""
 
 
 @dataclass

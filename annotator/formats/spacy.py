@@ -10,12 +10,14 @@ training does not learn them as outside, and the spans left out of ``doc.ents`` 
 ``{"label", "head", "tail"}`` where head and tail index ``doc.spans["sc"]``, plus their
 character offsets as ``head_span``/``tail_span``.
 
-A ``DocBin`` is one serialized object held in memory until written, so a large export is cut
-into shards: up to ``--shard-size`` documents (default :data:`annotator.formats.SHARD_SIZE`)
-the output is one ``.spacy`` file; beyond that the output path becomes a folder of
-``part-0001.spacy``, ``part-0002.spacy``... of that many documents each, which ``spacy train``
-reads as one corpus (``--paths.train corpus.spacy/``). Memory stays that of one shard, whatever
-the corpus size.
+A ``DocBin`` is one serialized object held in memory until written (and copied about three
+times over while spaCy writes it), so a large export is cut into shards: a shard holds up to
+``--shard-size`` documents (default :data:`annotator.formats.SHARD_SIZE`) and up to
+:data:`annotator.formats.SHARD_TOKENS` tokens, whichever comes first. An export that fits one
+shard is one ``.spacy`` file; beyond that the output path becomes a folder of
+``part-0001.spacy``, ``part-0002.spacy``..., which ``spacy train`` reads as one corpus
+(``--paths.train corpus.spacy/``). Memory stays that of one shard, whatever the corpus size and
+however long its documents.
 
 spaCy is an optional extra: ``pip install 'annotator[spacy]'``.
 """
@@ -42,11 +44,11 @@ MISSING = (
 
 def _spacy() -> Any:
     try:
-        import spacy
         from spacy.tokens import DocBin
+        from spacy.vocab import Vocab
     except ImportError:
         raise AnnotatorError(MISSING) from None
-    return spacy, DocBin
+    return Vocab, DocBin
 
 
 def words_and_spaces(text: str, tokens: list[tuple[int, int]]) -> tuple[list[str], list[bool]]:
@@ -85,17 +87,21 @@ def part_name(number: int) -> str:
 class SpacyWriter(Writer):
     def __init__(self, path: Path, context: ExportContext) -> None:
         super().__init__(path, context)
-        self.spacy, self.doc_bin_class = _spacy()
+        self.vocab_class, self.doc_bin_class = _spacy()
         self.shard_size = max(1, context.options.shard_size)
+        self.shard_tokens_limit = max(1, context.options.shard_tokens)
         self.parts: Path | None = None
         """The temporary folder of the parts, once there is more than one shard."""
         self.written = 0
         self._new_shard()
 
     def _new_shard(self) -> None:
-        # A fresh vocabulary per shard too: its string store grows with every new word.
-        self.nlp = self.spacy.blank("xx")
+        # A fresh vocabulary per shard too: its string store grows with every new word. A bare
+        # Vocab is all a Doc needs (the DocBin keeps strings and hashes, not lexeme flags), and
+        # costs microseconds where a blank pipeline costs tens of milliseconds.
+        self.vocab = self.vocab_class()
         self.doc_bin = self.doc_bin_class(attrs=list(ATTRIBUTES), store_user_data=True)
+        self.shard_tokens = 0
 
     def _flush_shard(self) -> None:
         """Write the documents held so far as the next part and start a new shard."""
@@ -123,9 +129,13 @@ class SpacyWriter(Writer):
         text = document.text
         index = TokenIndex.of(text, self.context.config.tokenizer)
         words, spaces = words_and_spaces(text, index.tokens)
-        if len(self.doc_bin) >= self.shard_size:
+        if len(self.doc_bin) and (
+            len(self.doc_bin) >= self.shard_size
+            or self.shard_tokens + len(words) > self.shard_tokens_limit
+        ):
             self._flush_shard()
-        doc = Doc(self.nlp.vocab, words=words, spaces=spaces)
+        self.shard_tokens += len(words)
+        doc = Doc(self.vocab, words=words, spaces=spaces)
         if doc.text != text:  # pragma: no cover - guarded by tests
             raise AnnotatorError(f"document {document.id!r}: spaCy tokens do not rebuild the text")
         placed = align_spans(record.spans, index, summary, document.id)
@@ -199,7 +209,8 @@ class SpacyWriter(Writer):
         self.context.files.append(self.path)
         self.context.summary.notes.append(
             f"{self.path} is a folder of {self.written} .spacy files of up to "
-            f"{self.shard_size} documents each (spacy train reads the folder as one corpus)"
+            f"{self.shard_size} documents and {self.shard_tokens_limit:,} tokens each "
+            "(spacy train reads the folder as one corpus)"
         )
 
     def abort(self) -> None:

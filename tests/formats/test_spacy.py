@@ -127,3 +127,30 @@ def test_shard_size_must_be_positive(tmp_path: Path) -> None:
     with pytest.raises(SystemExit):
         main(["export", str(root), "--format", "spacy", "--out", str(out), "--shard-size", "0"])
     assert not out.exists()
+
+
+def test_a_shard_ends_at_its_token_budget_so_long_documents_do_not_pile_up(
+    tmp_path: Path,
+) -> None:
+    from annotator.formats.common import Selection
+    from annotator.formats.exporting import ExportOptions, run_export
+
+    root = make_project(tmp_path / "p")
+    out = tmp_path / "corpus.spacy"
+    budget = 40
+    summary = run_export(
+        Project(root),
+        "spacy",
+        out,
+        Selection(annotators=("alice",)),
+        ExportOptions(shard_tokens=budget),  # far fewer documents than --shard-size
+    )
+    assert out.is_dir()
+    shards = [load(path) for path in sorted(out.iterdir())]
+    assert len(shards) > 1
+    for docs in shards:
+        # a shard stays within the budget, unless one document alone is longer
+        assert len(docs) == 1 or sum(len(doc) for doc in docs) <= budget  # type: ignore[arg-type]
+    exported = [doc.user_data["doc_id"] for docs in shards for doc in docs]  # type: ignore[attr-defined]
+    assert len(exported) == len(set(exported)) == sum(summary.documents.values())
+    assert f"up to 1000 documents and {budget} tokens each" in summary.render()
