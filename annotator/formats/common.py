@@ -267,7 +267,10 @@ def iter_items(
     pending = 0
     with corpus.reader() as reader:
         load = reader.load
-        for position, doc_id in enumerate(corpus.ids()):
+        # by position, not over corpus.ids(): no list of every id held for the whole export
+        for position in range(len(corpus)):
+            document_entry = entry_at(position)
+            doc_id = document_entry.id
             pending += 1
             if pending >= TICK_EVERY and tick is not None:
                 tick(pending)
@@ -286,7 +289,7 @@ def iter_items(
             if not found:
                 skip(reason, doc_id)
                 continue
-            document = load(entry_at(position))
+            document = load(document_entry)
             text = document.text
             digest = text_sha256(text)
             usable: list[dict[str, Any]] = []
