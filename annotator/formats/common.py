@@ -265,7 +265,9 @@ def iter_items(
     loads = orjson.loads
     skip = summary.skip
     pending = 0
-    with corpus.reader() as reader:
+    with contextlib.ExitStack() as open_files, corpus.reader() as reader:
+        for annotation_file in files:
+            open_files.callback(annotation_file.close)
         load = reader.load
         # by position, not over corpus.ids(): no list of every id held for the whole export
         for position in range(len(corpus)):
