@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from inspect import isawaitable
 
 from rich.text import Text
 from textual import events
+from textual.actions import parse as parse_action
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.timer import Timer
@@ -69,6 +71,8 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
             for key in binding.key.split(",")
         }
         """The search line is open and takes the keys."""
+        self._key_calls: dict[str, tuple[Callable[..., object] | None, tuple[object, ...]]] = {}
+        """Each key action's method and arguments, once looked up."""
         self.search_query = ""
         self._search_line: Text | None = None
         """The search line while it is open (drawn above the status line)."""
@@ -448,7 +452,7 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
             if action is not None:
                 event.stop()
                 event.prevent_default()
-                await self.run_action(action)
+                await self._run_key_action(action)
             return
         event.stop()
         event.prevent_default()
@@ -467,6 +471,24 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         elif event.is_printable and event.character:
             self.search_query += event.character
             self._show_search(True)
+
+    async def _run_key_action(self, action: str) -> None:
+        """Run a key's action. An action of this screen is called directly (``run_action``
+        parses the action string and looks the method up again on every key); anything else,
+        e.g. ``app.command_palette``, goes through ``run_action``."""
+        call = self._key_calls.get(action)
+        if call is None:
+            namespace, name, params = parse_action(action)
+            method = None if namespace else getattr(self, f"action_{name}", None)
+            call = (method, params) if callable(method) else (None, ())
+            self._key_calls[action] = call
+        method, params = call
+        if method is None:
+            await self.run_action(action)
+            return
+        result = method(*params)
+        if isawaitable(result):
+            await result
 
     def on_paste(self, event: events.Paste) -> None:
         if self.searching:
