@@ -27,6 +27,7 @@ from annotator.model.text import display_safe
 from annotator.store.annotations import AnnotationFile
 from annotator.store.project import Project
 from annotator.tui.article_view import ArticleView
+from annotator.tui.collector import BIG, paused_then_kept
 from annotator.tui.key_bar import KeyBar
 from annotator.tui.keys import bindings_for
 from annotator.tui.saver import Saver
@@ -116,19 +117,26 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         read_only = not self.annotations.writable
         record: AnnotationRecord | None = None
         self._record_error = ""
-        try:
-            record = self.saver.get(doc_id)
-        except AnnotatorError as error:
-            self._record_error = str(error)
-            read_only = True
-        return EditingSession(
-            document,
-            self.config,
-            self.annotations.annotator,
-            record,
-            read_only=read_only,
-            snapshots=False,  # every record is saved at once (the saver copies one it keeps)
-        )
+        session: EditingSession | None = None
+
+        def big() -> bool:
+            return session is not None and len(session.spans) + len(session.relations) >= BIG
+
+        with paused_then_kept(big):  # a big record's objects: built, then never walked by gc
+            try:
+                record = self.saver.get(doc_id)
+            except AnnotatorError as error:
+                self._record_error = str(error)
+                read_only = True
+            session = EditingSession(
+                document,
+                self.config,
+                self.annotations.annotator,
+                record,
+                read_only=read_only,
+                snapshots=False,  # every record is saved at once (the saver copies one it keeps)
+            )
+        return session
 
     def _view_spans(self) -> list[Span]:
         return [] if self.session.stale else self.session.spans

@@ -40,6 +40,7 @@ from annotator.model.config import LabelConfig
 from annotator.model.records import Span
 from annotator.model.span_index import SpanIndex
 from annotator.model.text import display_safe
+from annotator.tui.collector import BIG, paused_then_kept
 from annotator.tui.wrap import Cell, WrappedText, row_cells
 
 Channel = Literal["fg", "bg", "underline"]
@@ -150,8 +151,9 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
             self.refresh()
 
     def _store_spans(self, spans: Iterable[Span]) -> None:
-        self._span_counts = Counter(map(_span_key, spans))
-        self._spans = _key_index(self._span_counts)
+        with paused_then_kept(lambda: len(self._span_counts) >= BIG):
+            self._span_counts = Counter(map(_span_key, spans))
+            self._spans = _key_index(self._span_counts)
 
     def set_spans(self, spans: Sequence[Span]) -> None:
         """Replace the spans; repaints only the rows where spans appeared or disappeared."""
