@@ -22,6 +22,7 @@ from annotator.formats.fast_records import (
     RecordRules,
 )
 from annotator.model.config import ProjectConfig
+from annotator.model.errors import AnnotatorError
 from annotator.model.records import AnnotationRecord, Relation, Span, SpanProvenance
 from annotator.model.text import text_sha256
 from annotator.model.validate import check_record
@@ -347,3 +348,23 @@ def test_export_skips_records_whose_label_left_the_config(tmp_path: Path) -> Non
         assert "invalid record (unknown label 'event'" in reasons, reasons
         assert "'wire/001'" in reasons
         assert "summit" not in out.read_text(encoding="utf-8")
+
+
+def test_a_label_filtered_jsonl_export_checks_the_structure_it_reads(tmp_path: Path) -> None:
+    """``--labels`` reads each relation's head and tail: a hand-edited record without them
+    stops the export with the models' message naming file and line, not a KeyError."""
+    root = make_project(tmp_path / "p")
+    project = Project(root)
+    alice = project.annotations("alice")
+    record = alice.get("wire/001")
+    lines = alice.lines
+    alice.close()
+    assert record is not None and record.relations
+    value = record.model_dump(mode="json", exclude_none=True)
+    del value["relations"][0]["head"]
+    _append_raw(root, "alice", value)
+    out = tmp_path / "out.jsonl"
+    selection = Selection(annotators=("alice",), labels=frozenset({"speaker", "claim"}))
+    with pytest.raises(AnnotatorError, match=rf"alice.jsonl:{lines + 1}: relations\[0\].head"):
+        run_export(Project(root), "jsonl", out, selection, ExportOptions())
+    assert not out.exists()
