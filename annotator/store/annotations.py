@@ -198,6 +198,10 @@ class RecordIndex(Mapping[str, RecordEntry]):
     def row(self, doc_id: str) -> int | None:
         return self._rows.get(doc_id)
 
+    def statuses(self) -> dict[str, Status]:
+        """Every document's status, in C passes (no entry made per document)."""
+        return dict(zip(self._rows, map(_STATUSES.__getitem__, self.codes), strict=True))
+
     def status_of(self, doc_id: str) -> Status | None:
         row = self._rows.get(doc_id)
         return None if row is None else _STATUSES[self.codes[row]]

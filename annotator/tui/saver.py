@@ -157,7 +157,7 @@ class Saver:
 
     def statuses(self, doc_ids: Sequence[str]) -> list[Status | None]:
         """:meth:`status` of each document (one pass: the document list of a big corpus)."""
-        by_id = {doc_id: entry.status for doc_id, entry in self.annotations.entries.items()}
+        by_id = self.annotations.entries.statuses()
         by_id.update((doc_id, record.status) for doc_id, record in self.pending.items())
         return list(map(by_id.get, doc_ids))
 
