@@ -8,6 +8,10 @@ certainly passes them all. On False (anything unusual) the caller takes the mode
 gives the precise message. So this check may refuse what the models accept (a cursor written
 as ``3.0``, a field it does not know), but must never accept what they reject; the tests compare
 the two on mutated records.
+
+The ``jsonl`` export, which writes the stored JSON and builds no models, uses the lighter
+:meth:`RecordRules.still_fits`: only what can have changed since the store validated the record
+when saving it (the document text, the config), plus each span's text at its offsets.
 """
 
 from __future__ import annotations
@@ -60,10 +64,7 @@ _ID = itemgetter("id")
 _LABEL = itemgetter("label")
 _TEXT = itemgetter("text")
 _START = itemgetter("start")
-_HEAD = itemgetter("head")
-_TAIL = itemgetter("tail")
 _IN_PROGRESS = Status.in_progress.value
-_STR = {str}
 _SPAN_SIZE = {len(SPAN_FIELDS)}
 _RELATION_SIZE = {len(RELATION_FIELDS)}
 
@@ -143,9 +144,9 @@ class RecordRules:
             tails = frozenset(relation.tail_labels) or self.labels
             allowed.update((relation.name, head, tail) for head in heads for tail in tails)
         self.allowed_relations = frozenset(allowed)
-        self.relation_types = frozenset(relation.name for relation in config.relations)
         """``(relation type, head span label, tail span label)`` of every relation the config
         allows (an empty label list in the config allows every label)."""
+        self.relation_types = frozenset(relation.name for relation in config.relations)
 
     def vouch(self, value: Any, text: str, digest: str) -> bool:
         """True when the parsed record ``value`` is certainly valid for the document ``text``
