@@ -108,3 +108,17 @@ def test_a_bad_line_among_good_ones_is_still_reported_with_its_line(tmp_path: Pa
     ]
     assert list(annotations.entries) == ["a1", "a3"]
     assert annotations.status("a3") is Status.in_progress
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"doc_id":"a","annotator":"x","doc\\u005fid":"b"}',  # an escaped key, given twice
+        b'{"doc_id":"a","annotator":"x","status":"d\\u006fne","status":"flagged"}',
+        b'{"doc_id":"a","annotator":"x","p\\u0061tch":1}',  # an escaped patch key
+        b'{"doc_id":"a","annotator":"x","status":null}',
+        b'{"doc_id":"a","annotator":"y"}',  # another annotator: the caller decides
+    ],
+)
+def test_keys_are_read_as_the_careful_path_reads_them(data: bytes) -> None:
+    assert record_head(data) == careful_head(data)
