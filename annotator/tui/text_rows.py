@@ -86,13 +86,19 @@ class TextRows(LineWidget, can_focus=False):
 
 def line_strip(text: Text, width: int, base: Style, widget: Widget) -> Strip:
     """``text`` on one row of ``width`` cells (cut with an ellipsis), over the ``base`` style."""
-    if text.cell_len > width or "\n" in text.plain:
+    cells = text.cell_len
+    if cells > width or "\n" in text.plain:
         text = text.copy()
         text.plain = text.plain.replace("\n", " ")
         text.truncate(width, overflow="ellipsis")
+        cells = text.cell_len
     segments = [
         Segment(segment.text, base + segment.style if segment.style else base)
         for segment in text.render(widget.app.console, end="")
         if segment.text
     ]
-    return Strip(segments).extend_cell_length(width, base).crop(0, width)
+    if cells < width:
+        segments.append(Segment(" " * (width - cells), base))
+    elif cells > width:  # a wide character cut at the edge
+        return Strip(segments).crop_extend(0, width, base)
+    return Strip(segments, width)
