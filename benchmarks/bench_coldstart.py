@@ -66,8 +66,9 @@ def run(settings: Settings) -> Suite:
         suite.notes.append(
             "each figure is a new Python process, timed by the parent from spawn to the child's "
             "FRAME line (interpreter start and imports included); the index cache is warm after "
-            "the warm-up run, as on every start after the first; our package's bytecode is compiled "
-            "first (as pip does on install), since the peer's Textual bytecode is already cached"
+            "the warm-up run, as on every start after the first; our package's bytecode is "
+            "compiled first (as pip does on install), since the peer's Textual bytecode is "
+            "already cached"
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
