@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 from array import array
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from itertools import accumulate
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import accumulate, repeat
 from pathlib import Path
-from typing import BinaryIO, overload
+from typing import BinaryIO, NamedTuple, overload
 
 import orjson
 
@@ -21,9 +21,11 @@ from annotator.store.jsonl import RawLine, RawLineStream, decode_utf8, parse_jso
 DOCUMENT_SUFFIXES = (".txt", ".jsonl")
 
 
-@dataclass(frozen=True, slots=True)
-class DocumentEntry:
-    """Where one document lives; the text itself is read when needed."""
+class DocumentEntry(NamedTuple):
+    """Where one document lives; the text itself is read when needed.
+
+    A named tuple: made in C, twice as fast as a frozen dataclass, which counts when a caller
+    walks 100,000 of them (finding the first document not done, an export)."""
 
     id: str
     path: Path
@@ -539,6 +541,37 @@ class _Entries(Sequence[DocumentEntry]):
         return self._corpus._entry(index)
 
     def __iter__(self) -> Iterator[DocumentEntry]:
-        entry = self._corpus._entry
-        for index in range(len(self)):
-            yield entry(index)
+        """File by file, each file's entries made by C loops over the index columns (the
+        entries of one file are consecutive, so its rows are a slice of every column)."""
+        corpus = self._corpus
+        corpus._flush_titles()
+        path_of = corpus._path_of
+        make = DocumentEntry._make
+        for file, path in enumerate(corpus._paths):
+            start = bisect_left(path_of, file)
+            end = bisect_left(path_of, file + 1, start)
+            if start == end:
+                continue
+            lines = corpus._lines[start:end]
+            if 0 in lines:  # a .txt file: its one entry has no line
+                yield from map(corpus._entry, range(start, end))
+                continue
+            starts = corpus._title_starts[start:end]
+            untitled = starts.count(-1)
+            titles: Iterable[str | None]
+            if untitled == len(starts):
+                titles = repeat(None)
+            elif untitled:
+                titles = map(corpus._title, range(start, end))
+            else:
+                blob = corpus._title_blobs[file]
+                titles = map(blob.__getitem__, map(slice, starts, corpus._title_ends[start:end]))
+            rows = zip(
+                corpus._ids[start:end],
+                repeat(path),
+                lines,
+                corpus._offsets[start:end],
+                corpus._lengths[start:end],
+                titles,
+            )
+            yield from map(make, rows)

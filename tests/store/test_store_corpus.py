@@ -123,3 +123,38 @@ def test_every_id_is_found_at_its_place_and_no_other(tmp_path: Path) -> None:
         corpus.entry("doc-3000")
     with pytest.raises(KeyError):
         corpus.index_of("nope")
+
+
+def test_walking_the_entries_gives_each_entry_as_asked_one_by_one(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("alpha", encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text(
+        '{"id": "t1", "title": "One", "text": "x"}\n\n{"id": "t2", "title": "Twö", "text": "y"}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "c.jsonl").write_text('{"id": "u1", "text": "x"}\n{"id": "u2", "text": "y"}\n')
+    (tmp_path / "d.jsonl").write_text(
+        '{"id": "m1", "text": "x"}\r\n{"id": "t1", "text": "dup"}\r\n'
+        '{"id": "m2", "title": "T", "text": "y"}\r\n'
+    )
+    (tmp_path / "e.jsonl").write_text("")
+    (tmp_path / "f.jsonl").write_text(
+        '{"id": "bad", "text": 1}\n{"id": "ok", "title": "K", "text": "z"}\n'
+    )
+    corpus = Corpus(tmp_path)
+    walked = list(corpus.entries)
+    assert walked == [corpus.entry_at(index) for index in range(len(corpus))]
+    assert [(entry.id, entry.line, entry.title) for entry in walked] == [
+        ("a", None, None),
+        ("t1", 1, "One"),
+        ("t2", 3, "Twö"),
+        ("u1", 1, None),
+        ("u2", 2, None),
+        ("m1", 1, None),
+        ("m2", 3, "T"),
+        ("ok", 2, "K"),
+    ]
+    texts = [corpus.load(entry).text for entry in walked]
+    assert texts == ["alpha", "x", "y", "x", "y", "x", "y", "z"]
+    assert walked[2].path == tmp_path / "b.jsonl" and walked[6].length == len(
+        '{"id": "m2", "title": "T", "text": "y"}'
+    )
