@@ -164,7 +164,12 @@ class EditingSession:
         self._undo: list[_Edit] = []
         self._redo: list[_Edit] = []
         self._edit: _Edit | None = None
-        self._relation_ids: tuple[list[Relation], int, set[str]] | None = None
+        self._relation_ids: tuple[list[Relation], int, set[str]] | None = (
+            self.relations,
+            len(self.relations),
+            set(map(_ID_OF, self.relations)),
+        )
+        """Made with the rest of the loaded record (the first new id then costs no pass)."""
         self._tails: tuple[list[Relation], int, dict[str, str]] | None = None
         self._linked: tuple[list[Relation], int, set[str]] | None = None
         """Caches over :attr:`relations`, valid while it is the same list of the same length
