@@ -4,6 +4,7 @@ valid record (the models then decide), but it must never let through one they re
 from __future__ import annotations
 
 import copy
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -368,3 +369,17 @@ def test_a_label_filtered_jsonl_export_checks_the_structure_it_reads(tmp_path: P
     with pytest.raises(AnnotatorError, match=rf"alice.jsonl:{lines + 1}: relations\[0\].head"):
         run_export(Project(root), "jsonl", out, selection, ExportOptions())
     assert not out.exists()
+
+
+def test_the_jsonl_summary_counts_the_spans_and_relations_written(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p", annotators=("alice", "bob"))
+    out = tmp_path / "out.jsonl"
+    summary = run_export(
+        Project(root), "jsonl", out, Selection(annotators=("alice", "bob")), ExportOptions()
+    )
+    lines = [orjson.loads(line) for line in out.read_bytes().splitlines()]
+    assert {line["annotator"] for line in lines} == {"alice", "bob"}
+    spans = Counter(span["label"] for line in lines for span in line["spans"])
+    relations = Counter(relation["label"] for line in lines for relation in line["relations"])
+    assert sum(spans.values()) > 10 and sum(relations.values()) > 1
+    assert summary.spans == spans and summary.relations == relations
