@@ -671,26 +671,11 @@ class AnnotationFile:
         A writer in another process may compact (replace) the file at any moment; reading a
         record later by path would then take bytes of the new file at offsets of the old one.
         """
-        for _attempt in range(10):
-            before = file_stamp(self.path)
-            self._scan()
-            reader = self._open_reader()
-            if reader is None and before is None:
-                return
-            if reader is not None:
-                info = os.fstat(reader)
-                if (
-                    before is not None
-                    and (info.st_ino, info.st_dev) == (before[2], before[3])
-                    and info.st_size >= self._size
-                ):
-                    self._reader = reader
-                    return
-                os.close(reader)
-            # replaced while it was being read: index the new file
-            self.entries, self.problems, self.warnings = RecordIndex(), [], []
-            self.lines, self._size, self._torn = 0, 0, None
-        raise AnnotatorError("keeps being replaced while it is read; try again", file=self.path)
+        reader = self._open_reader()
+        if reader is None:
+            return  # no file yet: nothing to index
+        self._reader = reader  # closed by close(), on failure too
+        self._scan(reader)
 
     def _open_reader(self) -> int | None:
         try:
@@ -707,12 +692,12 @@ class AnnotationFile:
                 raise AnnotatorError("no longer exists", file=self.path)
         return os.pread(self._reader, length, offset)
 
-    def _scan(self) -> None:
-        stamp = file_stamp(self.path)
-        if self._cache is not None and self._load_cached(stamp):
+    def _scan(self, reader: int) -> None:
+        stamp = file_stamp(self.path, reader)
+        if self._cache is not None and self._load_cached(stamp, reader):
             self._cached_stamp = stamp
             return
-        lines = RawLineStream(self.path)
+        lines = RawLineStream(self.path, reader)
         try:
             for raw in lines:
                 self._scan_line(raw)
@@ -759,9 +744,9 @@ class AnnotationFile:
             },
         )
 
-    def _load_cached(self, stamp: Stamp | None) -> bool:
+    def _load_cached(self, stamp: Stamp | None, reader: int) -> bool:
         assert self._cache is not None
-        cached = self._cache.load("annotations", self.path, stamp)
+        cached = self._cache.load("annotations", self.path, stamp, reader)
         if cached is None:
             return False
         meta, columns = cached

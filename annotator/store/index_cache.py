@@ -44,19 +44,21 @@ _SAMPLES = 32
 _SAMPLE = 1 << 12
 
 
-def file_stamp(path: Path) -> Stamp | None:
+def file_stamp(path: Path, descriptor: int | None = None) -> Stamp | None:
     """What identifies one version of a file; None when it cannot be read.
 
     Taken before a file is read for indexing (or, by a writer, after its final fsync), so the
-    index describes the content the stamp vouches for.
+    index describes the content the stamp vouches for. With ``descriptor`` (the file already
+    open for the reading to come) the stamp is that of the open file, not of whatever the path
+    names by then: a file replaced by rename may get the inode number of the one it replaced.
     """
     try:
-        info = os.stat(path)
+        info = os.stat(path) if descriptor is None else os.fstat(descriptor)
     except OSError:
         return None
     check = 0
     if _racy(info.st_mtime_ns, info.st_ctime_ns):
-        found = content_check(path, info.st_size)
+        found = content_check(path, info.st_size, descriptor)
         if found is None:
             return None
         check = found
@@ -67,27 +69,33 @@ def _racy(mtime_ns: int, ctime_ns: int) -> bool:
     return time.time_ns() - max(mtime_ns, ctime_ns) < RACY_SECONDS * 1_000_000_000
 
 
-def content_check(path: Path, size: int) -> int | None:
+def content_check(path: Path, size: int, descriptor: int | None = None) -> int | None:
     """A hash of the first and last 64 KB of ``path`` and of 4 KB samples spread between them
     (all of a file up to ~260 KB), never 0; None when it cannot be read. A handful of reads,
     whatever the size. Appending, truncating, or rewriting a record at either end or at any
     sample changes it."""
     digest = hashlib.blake2b(size.to_bytes(8, "little"), digest_size=8)
     try:
-        with open(path, "rb", buffering=0) as handle:
-            descriptor = handle.fileno()
-            if size <= 2 * _EDGE + _SAMPLES * _SAMPLE:
-                digest.update(os.pread(descriptor, size, 0))
-            else:
-                digest.update(os.pread(descriptor, _EDGE, 0))
-                middle = size - 2 * _EDGE - _SAMPLE
-                for index in range(_SAMPLES):
-                    offset = _EDGE + middle * index // (_SAMPLES - 1)
-                    digest.update(os.pread(descriptor, _SAMPLE, offset))
-                digest.update(os.pread(descriptor, _EDGE, size - _EDGE))
+        if descriptor is not None:
+            _hash_parts(digest, descriptor, size)
+        else:
+            with open(path, "rb", buffering=0) as handle:
+                _hash_parts(digest, handle.fileno(), size)
     except OSError:
         return None
     return int.from_bytes(digest.digest(), "little") >> 1 or 1  # fits a signed 64-bit int
+
+
+def _hash_parts(digest: hashlib.blake2b, descriptor: int, size: int) -> None:
+    if size <= 2 * _EDGE + _SAMPLES * _SAMPLE:
+        digest.update(os.pread(descriptor, size, 0))
+    else:
+        digest.update(os.pread(descriptor, _EDGE, 0))
+        middle = size - 2 * _EDGE - _SAMPLE
+        for index in range(_SAMPLES):
+            offset = _EDGE + middle * index // (_SAMPLES - 1)
+            digest.update(os.pread(descriptor, _SAMPLE, offset))
+        digest.update(os.pread(descriptor, _EDGE, size - _EDGE))
 
 
 Column: TypeAlias = "array[int] | list[Any]"
@@ -112,7 +120,7 @@ class IndexCache:
         return self.directory / f"{kind}-{key[:20]}.idx"
 
     def load(
-        self, kind: str, path: Path, stamp: Stamp | None
+        self, kind: str, path: Path, stamp: Stamp | None, descriptor: int | None = None
     ) -> tuple[dict[str, Any], dict[str, Column]] | None:
         """``(metadata, columns)`` stored for this exact version of ``path``, else None."""
         if stamp is None:
@@ -129,7 +137,7 @@ class IndexCache:
                 or header.get("version") != FORMAT_VERSION
                 or header.get("byteorder") != sys.byteorder
                 or header.get("path") != os.path.abspath(path)
-                or not _same_version(path, tuple(header.get("stamp") or ()), stamp)
+                or not _same_version(path, tuple(header.get("stamp") or ()), stamp, descriptor)
             ):
                 return None
             body = memoryview(data)[start + size :]
@@ -207,7 +215,9 @@ class IndexCache:
                 raise
 
 
-def _same_version(path: Path, stored: tuple[Any, ...], current: Stamp) -> bool:
+def _same_version(
+    path: Path, stored: tuple[Any, ...], current: Stamp, descriptor: int | None = None
+) -> bool:
     """Whether the cached ``stored`` stamp describes the file that ``current`` (just taken)
     describes. Equal times and sizes are not enough when the file was fresh at caching time:
     its content check is then read again from the file."""
@@ -216,5 +226,5 @@ def _same_version(path: Path, stored: tuple[Any, ...], current: Stamp) -> bool:
     expected = stored[5]
     if not expected:
         return True
-    found = current[5] or content_check(path, current[0])
+    found = current[5] or content_check(path, current[0], descriptor)
     return bool(found == expected)

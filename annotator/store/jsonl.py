@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import orjson
 
@@ -56,12 +57,21 @@ class RawLineStream:
     :attr:`size` is the number of bytes read.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, descriptor: int | None = None) -> None:
         self.path = path
+        self.descriptor = descriptor
+        """Read this open file (from its start, left open) rather than open ``path``."""
         self.size = 0
 
+    def _open(self) -> BinaryIO:
+        if self.descriptor is None:
+            return self.path.open("rb", buffering=1 << 20)
+        handle = open(self.descriptor, "rb", buffering=1 << 20, closefd=False)  # noqa: SIM115
+        handle.seek(0)
+        return handle
+
     def __iter__(self) -> Iterator[RawLine]:
-        with self.path.open("rb", buffering=1 << 20) as handle:
+        with self._open() as handle:
             # Read only what the file held when opened: a writer appending meanwhile must not
             # make the rest of a line it is writing look like a line of its own.
             limit = os.fstat(handle.fileno()).st_size
