@@ -54,6 +54,8 @@ def main() -> None:
         import annotator.tui.app  # imports are the cold-start benchmark's business, not this
 
         _ = annotator.tui.app
+        if mode != "doclist":
+            tui_driver.reset_annotations(root)  # start where a fresh project starts
     if mode == "open":
         value = tui_driver.time_to_first_frame(_factory(side, root))
     elif mode == "keys":
