@@ -74,9 +74,16 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         type=_positive,
         default=SHARD_SIZE,
         metavar="N",
-        help=f"spacy: documents per .spacy file (default {SHARD_SIZE:,}; a file also holds "
-        f"at most {SHARD_TOKENS:,} tokens); a larger export writes PATH as a folder of "
-        "part-0001.spacy, part-0002.spacy...",
+        help=f"spacy: documents per .spacy file (default {SHARD_SIZE:,}); a larger export "
+        "writes PATH as a folder of part-0001.spacy, part-0002.spacy...",
+    )
+    export.add_argument(
+        "--shard-tokens",
+        type=_positive,
+        default=SHARD_TOKENS,
+        metavar="N",
+        help=f"spacy: tokens per .spacy file at most (default {SHARD_TOKENS:,}), so memory stays "
+        "that of one small file however long the documents",
     )
     export.add_argument("--force", action="store_true", help="overwrite existing output")
     export.add_argument(
@@ -147,6 +154,7 @@ def run_export(args: argparse.Namespace) -> int:
         offsets=args.offsets,
         force=args.force,
         shard_size=args.shard_size,
+        shard_tokens=args.shard_tokens,
     )
     summary = export(project, args.format, args.out, selection, options, progress=args.progress)
     print(summary.render(), file=sys.stderr)

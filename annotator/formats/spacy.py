@@ -192,6 +192,9 @@ class SpacyWriter(Writer):
             output = AtomicOutput(self.path, binary=True)
             try:
                 output.data.write(self.doc_bin.to_bytes())
+                if self.path.is_dir() and not self.path.is_symlink():
+                    # a sharded export of before, replaced (refused earlier unless --force)
+                    shutil.rmtree(self.path)
                 self.context.files.append(output.commit())
             except BaseException:
                 output.abort()

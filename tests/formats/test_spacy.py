@@ -154,3 +154,14 @@ def test_a_shard_ends_at_its_token_budget_so_long_documents_do_not_pile_up(
     exported = [doc.user_data["doc_id"] for docs in shards for doc in docs]  # type: ignore[attr-defined]
     assert len(exported) == len(set(exported)) == sum(summary.documents.values())
     assert f"up to 1000 documents and {budget} tokens each" in summary.render()
+
+
+def test_large_enough_shard_limits_give_one_file(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p")
+    out = tmp_path / "corpus.spacy"
+    args = ["export", str(root), "--format", "spacy", "--out", str(out)]
+    assert main([*args, "--shard-tokens", "5"]) == 0 and out.is_dir()
+    limits = ["--shard-size", "1000000", "--shard-tokens", "1000000"]
+    assert main([*args, *limits, "--force"]) == 0
+    assert out.is_file()
+    assert len(load(out)) == len(DOCS)
