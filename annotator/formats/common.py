@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
 
+import msgspec
 import orjson
 
-from annotator.formats.fast_records import RecordRules
+from annotator.formats.fast_records import RecordRules, StoredRecord
 from annotator.formats.summary import Summary
 from annotator.model.config import ProjectConfig
 from annotator.model.errors import AnnotatorError
@@ -49,8 +50,9 @@ class Selection:
 class ExportItem:
     """One document with the selected records of it (one per annotator, label-filtered).
 
-    The records come as the JSON objects of their lines (:attr:`raw`, already checked), which is
-    all the ``jsonl`` export needs; :attr:`records` builds the models on first use.
+    The records come as the JSON objects of their lines, or as :class:`StoredRecord` objects
+    for a format that writes them as stored (:attr:`raw`, already checked), which is all the
+    ``jsonl`` export needs; :attr:`records` builds the models on first use.
     """
 
     __slots__ = ("_records", "document", "raw", "split")
@@ -58,20 +60,26 @@ class ExportItem:
     def __init__(
         self,
         document: Document,
-        raw: Sequence[dict[str, Any]],
+        raw: Sequence[dict[str, Any] | StoredRecord],
         split: str = "",
         records: tuple[AnnotationRecord, ...] | None = None,
     ) -> None:
         self.document = document
         self.raw = tuple(raw)
-        """Each record as a JSON object (field names and values as in the record's line)."""
+        """Each record as a JSON object (field names and values as in the record's line) or, for
+        a format that writes records as stored, as a :class:`StoredRecord`."""
         self.split = split
         self._records = records
 
     @property
     def records(self) -> tuple[AnnotationRecord, ...]:
         if self._records is None:
-            self._records = tuple(AnnotationRecord.model_validate(value) for value in self.raw)
+            self._records = tuple(
+                AnnotationRecord.model_validate(
+                    msgspec.to_builtins(value) if isinstance(value, StoredRecord) else value
+                )
+                for value in self.raw
+            )
         return self._records
 
 
@@ -234,12 +242,11 @@ def iter_items(
     ``tick(n)`` is called now and then with the number of documents gone through since the
     last call.
 
-    Each record line is parsed with orjson and checked by :class:`RecordRules`: with
-    ``stored_json`` (a format that writes the record's JSON as stored) by
-    :meth:`~RecordRules.still_fits`, what can have changed since the store validated the record
-    (the text, the config, the span texts at their offsets); otherwise by
-    :meth:`~RecordRules.vouch`, the rules of the models and of ``check_record`` at once, since
-    the format builds models from it. A record refused goes through the models and
+    Each record line is checked by :class:`RecordRules` against the rules of the models and of
+    ``check_record`` at once: parsed with orjson and checked by :meth:`~RecordRules.vouch`, or,
+    with ``stored_json`` (a format that writes each record as stored, without building models)
+    and no label filter, parsed and checked by :meth:`~RecordRules.stored` into
+    :class:`StoredRecord` objects. A record refused goes through the models and
     ``check_record``, which decide and word the reason, as they always did.
 
     Memory stays that of one document and its records: nothing is kept from one document to
@@ -256,8 +263,11 @@ def iter_items(
     rules = RecordRules(project.config)
     statuses = selection.statuses
     labels = selection.labels
-    # filtering by label reads the spans' and relations' fields: the full check then
-    vouch = rules.still_fits if stored_json and labels is None else rules.vouch
+    vouch = rules.vouch
+    # records parsed into StoredRecord (checked as they are parsed) when the format writes
+    # them as stored; a label filter works on the JSON objects
+    as_stored = stored_json and labels is None
+    check_stored = rules.stored
     splits = selection.splits
     not_annotated = f"not annotated by {wanted}"
     lookups = [(annotation_file, annotation_file.entries.get) for annotation_file in files]
@@ -295,22 +305,28 @@ def iter_items(
             document = load(document_entry)
             text = document.text
             digest = text_sha256(text)
-            usable: list[dict[str, Any]] = []
+            usable: list[Any] = []
             for annotation_file, record_entry in found:
-                try:
-                    value = loads(annotation_file.read_line(record_entry))
-                except orjson.JSONDecodeError:
-                    value = None  # the model path below decides (and words the error)
-                if vouch(value, text, digest):
-                    usable.append(value if labels is None else filter_raw_labels(value, labels))
-                    continue
+                line = annotation_file.read_line(record_entry)
+                if as_stored:
+                    stored = check_stored(line, text, digest)
+                    if stored is not None:
+                        usable.append(stored)
+                        continue
+                else:
+                    try:
+                        value = loads(line)
+                    except orjson.JSONDecodeError:
+                        value = None  # the model path below decides (and words the error)
+                    if vouch(value, text, digest):
+                        usable.append(value if labels is None else filter_raw_labels(value, labels))
+                        continue
                 checked = _checked_record(annotation_file, record_entry, text, digest, project)
                 if isinstance(checked, str):
                     skip(checked, doc_id)
                     continue
-                usable.append(
-                    filter_labels(checked, labels).model_dump(mode="json", exclude_none=True)
-                )
+                dump = filter_labels(checked, labels).model_dump(mode="json", exclude_none=True)
+                usable.append(msgspec.convert(dump, StoredRecord) if as_stored else dump)
             if usable:
                 split = split_of(doc_id, selection.seed, splits) if splits else ""
                 yield ExportItem(document, usable, split)

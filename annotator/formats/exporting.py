@@ -118,9 +118,10 @@ class ExportFormat:
     several_annotators: bool = False
     """Carries several annotators' records of one document (jsonl, Label Studio)."""
     stored_json: bool = False
-    """Writes each record's JSON as the store holds it, building no models (jsonl): the export
-    then checks only what can have changed since the store validated the record when saving
-    it (see :meth:`~annotator.formats.fast_records.RecordRules.still_fits`)."""
+    """Writes each record as stored, building no models (jsonl): records then come as
+    :class:`~annotator.formats.fast_records.StoredRecord` objects (see
+    :meth:`~annotator.formats.fast_records.RecordRules.stored`), unless a label filter needs
+    their JSON objects."""
     sidecars: Callable[[Path, ExportContext], None] | None = None
     """Writes the files that go beside the output (labels.json, a labeling config...)."""
 

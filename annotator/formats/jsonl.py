@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import collections
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import orjson
 
 from annotator.formats.common import ExportItem
 from annotator.formats.exporting import ExportFormat, FileWriter
+from annotator.formats.fast_records import StoredRecord, StoredRelation, StoredSpan
 from annotator.formats.importing import (
     Fields,
     RawAnnotation,
@@ -30,9 +32,10 @@ from annotator.model.records import Status
 
 
 class JsonlWriter(FileWriter):
-    """Each line is built straight from the record's JSON object (already checked by the
-    export, see :func:`~annotator.formats.common.iter_items`) in the field order of
-    :class:`~annotator.formats.export_record.ExportRecord`: the bytes its
+    """Each line is built straight from the record as the export checked it (see
+    :func:`~annotator.formats.common.iter_items`; a :class:`StoredRecord`, or its JSON object
+    after a label filter), in the field order of
+    :class:`~annotator.formats.export_record.ExportRecord`: the JSON its
     ``model_dump(mode="json", exclude_none=True)`` gave, without building the models."""
 
     binary = True
@@ -41,23 +44,59 @@ class JsonlWriter(FileWriter):
         # Straight into the summary's counters, in C: one pass over each record's labels.
         self._span_counts = self.context.summary.spans
         self._relation_counts = self.context.summary.relations
+        self._encode = msgspec.json.Encoder().encode
 
     def write(self, item: ExportItem) -> None:
         document = item.document
         write = self.output.data.write
-        head: dict[str, Any] = {"id": document.id, "text": document.text}
-        if document.title is not None:
-            head["title"] = document.title
-        head["meta"] = document.meta
         for record in item.raw:
-            line = head.copy()
+            if isinstance(record, StoredRecord):
+                spans, relations = record.spans, record.relations
+                write(
+                    self._encode(
+                        _Line(
+                            id=document.id,
+                            text=document.text,
+                            title=document.title,
+                            meta=document.meta,
+                            annotator=record.annotator,
+                            status=record.status,
+                            spans=spans,
+                            relations=relations,
+                        )
+                    )
+                )
+                write(b"\n")
+                _count_into(self._span_counts, map(_label_of, spans))
+                _count_into(self._relation_counts, map(_label_of, relations))
+                continue
+            line: dict[str, Any] = {"id": document.id, "text": document.text}
+            if document.title is not None:
+                line["title"] = document.title
+            line["meta"] = document.meta
             line["annotator"] = record["annotator"]
             line["status"] = record.get("status", _IN_PROGRESS)
-            spans = line["spans"] = record.get("spans", [])
-            relations = line["relations"] = record.get("relations", [])
+            spans_json = line["spans"] = record.get("spans", [])
+            relations_json = line["relations"] = record.get("relations", [])
             write(orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE))
-            _count_into(self._span_counts, map(_label, spans))
-            _count_into(self._relation_counts, map(_label, relations))
+            _count_into(self._span_counts, map(_label, spans_json))
+            _count_into(self._relation_counts, map(_label, relations_json))
+
+
+class _Line(msgspec.Struct, omit_defaults=True, kw_only=True):
+    """An :class:`~annotator.formats.export_record.ExportRecord` line, fields in its order."""
+
+    id: str
+    text: str
+    title: str | None = None
+    meta: dict[str, Any]
+    annotator: str
+    status: Status
+    spans: list[StoredSpan]
+    relations: list[StoredRelation]
+
+
+_label_of = attrgetter("label")
 
 
 def _count_each(counts: MutableMapping[str, int], labels: Iterable[str]) -> None:
