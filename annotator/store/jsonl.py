@@ -8,7 +8,6 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 import orjson
 
@@ -50,6 +49,45 @@ def iter_raw_lines(path: Path, data: bytes | None = None) -> Iterator[RawLine]:
         position = end + 1
 
 
+@dataclass(frozen=True, slots=True)
+class LineBlock:
+    """Consecutive whole lines of a JSONL file, read in one go (:meth:`RawLineStream.blocks`)."""
+
+    data: bytes
+    """The lines with their newlines; only the file's final line may lack one."""
+    offset: int
+    """Byte offset of ``data[0]`` in the file."""
+    number: int
+    """1-based line number of the first line."""
+
+    def lines(self) -> Iterator[RawLine]:
+        """Every non-blank line of the block, as :class:`RawLineStream` gives it."""
+        data, base, number = self.data, self.offset, self.number
+        position, size, find = 0, len(data), data.find
+        while position < size:
+            newline = find(b"\n", position)
+            terminated = newline != -1
+            end = newline if terminated else size
+            line = data[position:end]
+            if line.endswith(b"\r"):
+                line = line[:-1]
+            if line.strip():
+                yield RawLine(number, base + position, line, terminated)
+            number += 1
+            position = end + 1
+
+    def line_ends(self) -> list[int]:
+        """The position in :attr:`data` of each newline (a C search per line)."""
+        data = self.data
+        ends: list[int] = []
+        append, find = ends.append, data.find
+        newline = find(b"\n")
+        while newline != -1:
+            append(newline)
+            newline = find(b"\n", newline + 1)
+        return ends
+
+
 class RawLineStream:
     """Like :func:`iter_raw_lines`, reading the file as it goes (memory stays flat).
 
@@ -57,44 +95,66 @@ class RawLineStream:
     :attr:`size` is the number of bytes read.
     """
 
+    BLOCK_SIZE = 1 << 22
+    """Bytes read at a time (a longer line is read whole)."""
+
     def __init__(self, path: Path, descriptor: int | None = None) -> None:
         self.path = path
         self.descriptor = descriptor
         """Read this open file (from its start, left open) rather than open ``path``."""
         self.size = 0
 
-    def _open(self) -> BinaryIO:
-        if self.descriptor is None:
-            return self.path.open("rb", buffering=1 << 20)
-        handle = open(self.descriptor, "rb", buffering=1 << 20, closefd=False)  # noqa: SIM115
-        handle.seek(0)
-        return handle
-
     def __iter__(self) -> Iterator[RawLine]:
-        with self._open() as handle:
+        for block in self.blocks():
+            yield from block.lines()
+
+    def blocks(self) -> Iterator[LineBlock]:
+        """The file as blocks of whole lines, read with a few large reads: what
+        :meth:`__iter__` gives, for a reader that can take many lines in one call."""
+        descriptor = self.descriptor
+        if descriptor is None:
+            descriptor = os.open(self.path, os.O_RDONLY)
+        try:
             # Read only what the file held when opened: a writer appending meanwhile must not
             # make the rest of a line it is writing look like a line of its own.
-            limit = os.fstat(handle.fileno()).st_size
-            position = 0
-            for number, chunk in enumerate(handle, start=1):
-                if position >= limit:
-                    break
-                if position + len(chunk) > limit:
-                    chunk = chunk[: limit - position]
-                size = len(chunk)
-                if number == 1 and chunk.startswith(b"\xef\xbb\xbf"):
+            limit = os.fstat(descriptor).st_size
+            position = 0  # of the next read
+            start = 0  # offset of the first byte of ``pending``
+            number = 1
+            pending = b""
+            first = True
+            while position < limit:
+                data = os.pread(descriptor, min(self.BLOCK_SIZE, limit - position), position)
+                if not data:
+                    break  # the file shrank
+                position += len(data)
+                if pending:
+                    data = pending + data
+                    pending = b""
+                if first and data.startswith(b"\xef\xbb\xbf"):
                     # A UTF-8 BOM at the start of the file is not part of the first line.
-                    chunk = chunk[3:]
-                    position = 3
-                    size -= 3
-                terminated = chunk.endswith(b"\n")
-                line = chunk[:-1] if terminated else chunk
-                if line.endswith(b"\r"):
-                    line = line[:-1]
-                if line.strip():
-                    yield RawLine(number, position, line, terminated)
-                position += size
-                self.size = position
+                    data = data[3:]
+                    start = 3
+                first = False
+                if position < limit:
+                    cut = data.rfind(b"\n") + 1
+                    if cut < len(data):
+                        pending = data[cut:]
+                        data = data[:cut]
+                    if not data:
+                        continue
+                block = LineBlock(data, start, number)
+                yield block
+                start += len(data)
+                number += data.count(b"\n")
+                self.size = start
+            if pending:
+                block = LineBlock(pending, start, number)
+                yield block
+                self.size = start + len(pending)
+        finally:
+            if self.descriptor is None:
+                os.close(descriptor)
 
 
 def decode_utf8(data: bytes, *, file: Path | str, line: int | None) -> str:
