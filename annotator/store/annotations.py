@@ -24,8 +24,8 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import compress, count, islice, repeat
-from operator import attrgetter, eq, ge, is_, itemgetter, le
+from itertools import repeat
+from operator import attrgetter, is_, itemgetter
 from pathlib import Path
 from typing import Any, TypeVar, cast, overload
 
@@ -275,27 +275,6 @@ def _places(
     if len({index for index, _ in found}) != len(found):
         return None  # the same item twice
     return [(item, items[index - 1].id if index else None) for index, item in found]
-
-
-def _in_span_order(spans: list[Span]) -> bool:
-    """Whether ``spans`` are in :func:`span_order`, in C passes over integers (no object the
-    garbage collector tracks, no Python call per span): starts, then ends where starts are
-    equal, then the full key where both are."""
-    starts = list(map(attrgetter("start"), spans))
-    if not all(map(le, starts, islice(starts, 1, None))):
-        return False
-    ties = list(compress(count(), map(eq, starts, islice(starts, 1, None))))
-    if not ties:
-        return True
-    ends = list(map(attrgetter("end"), spans))
-    these = list(map(ends.__getitem__, ties))
-    nexts = list(map(ends.__getitem__, map((1).__add__, ties)))
-    if not all(map(ge, these, nexts)):
-        return False
-    for index in compress(ties, map(eq, these, nexts)):
-        if span_order(spans[index]) > span_order(spans[index + 1]):
-            return False
-    return True
 
 
 def _update_ids(
@@ -926,9 +905,9 @@ class AnnotationFile:
             record = _validate_json(data)
         except ValidationError as error:
             raise self._locate(entry, error)[0] from None
-        if self.writable and entry.length >= self.PATCH_MIN_BYTES and _in_span_order(record.spans):
-            # The editing session keeps spans in span_order: a record in another order is
-            # saved whole once (in the session's order) before patches can follow it.
+        if self.writable and entry.length >= self.PATCH_MIN_BYTES:
+            # Patches name items by id, so they fold onto a record in any order (one written by
+            # another tool, say): the record is never rewritten whole just to reorder it.
             self._remember_ids(record)
         return record
 

@@ -615,3 +615,32 @@ def test_a_bad_patch_does_not_block_the_other_documents_and_a_whole_save_mends_i
     assert reader.get("big") == mended
     small = reader.get("small")
     assert small is not None and small.note == "still saved"
+
+
+def test_record_in_another_order_takes_patch_lines_without_a_whole_rewrite(
+    tmp_path: Path,
+) -> None:
+    """A large record whose spans are not in the session's order (written by another tool, or
+    imported) is edited with patch lines from the first edit on; the fold keeps every span."""
+    path = tmp_path / "alice.jsonl"
+    base = big_record()
+    with AnnotationFile(path, "alice", writable=True) as annotations:
+        annotations.save(base.model_copy(update={"spans": list(reversed(base.spans))}))
+    annotations = AnnotationFile(path, "alice", writable=True)
+    loaded = annotations.get("big")
+    assert loaded is not None
+    # the editing session keeps the spans sorted
+    record = loaded.model_copy(update={"spans": sorted(loaded.spans, key=span_order)})
+    for step in range(5):
+        delta = RecordDelta(spans_set=(word(step * 7, "entity", f"n{step}"),))
+        record = sorted_edit(record, delta, 0).model_copy(update={"note": f"edit {step}"})
+        before = path.stat().st_size
+        annotations.save(record, delta)
+        assert path.stat().st_size - before < 600  # a patch line, not the 100 KB record
+    folded = annotations.get("big")
+    assert folded is not None
+    assert sorted(folded.spans, key=span_order) == record.spans
+    assert folded.model_copy(update={"spans": record.spans}) == record
+    annotations.close()
+    reopened = AnnotationFile(path, "alice").get("big")
+    assert reopened is not None and sorted(reopened.spans, key=span_order) == record.spans
