@@ -326,7 +326,9 @@ def iter_items(
                     skip(checked, doc_id)
                     continue
                 dump = filter_labels(checked, labels).model_dump(mode="json", exclude_none=True)
-                usable.append(msgspec.convert(dump, StoredRecord) if as_stored else dump)
+                usable.append(
+                    msgspec.convert(dump, StoredRecord, strict=False) if as_stored else dump
+                )
             if usable:
                 split = split_of(doc_id, selection.seed, splits) if splits else ""
                 yield ExportItem(document, usable, split)
