@@ -30,6 +30,7 @@ from annotator.tui.article_view import ArticleView
 from annotator.tui.collector import BIG, paused_then_kept
 from annotator.tui.key_bar import KeyBar
 from annotator.tui.keys import bindings_for
+from annotator.tui.line_widget import keep_lines
 from annotator.tui.saver import Saver
 from annotator.tui.side_panel import SidePanel
 from annotator.tui.text_rows import TextRows
@@ -50,6 +51,7 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
+        keep_lines(self)  # the screen's background is drawn on every frame
         self.project = project
         self.config = project.config
         self.saver = Saver(
@@ -95,7 +97,9 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         yield KeyBar(id="keys")
         yield self._status
         yield self._side
-        yield Static("", id="title", markup=False)
+        title = Static("", id="title", markup=False)
+        keep_lines(title)
+        yield title
         # The spans come with the document (on mount): indexing them once is enough.
         yield self._view
 

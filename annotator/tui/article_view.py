@@ -41,6 +41,7 @@ from annotator.model.records import Span
 from annotator.model.span_index import SpanIndex
 from annotator.model.text import display_safe
 from annotator.tui.collector import BIG, paused_then_kept
+from annotator.tui.line_widget import keep_lines
 from annotator.tui.wrap import Cell, WrappedText, row_cells
 
 Channel = Literal["fg", "bg", "underline"]
@@ -103,6 +104,7 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
+        keep_lines(self)
         self.labels = list(labels)
         self._channel: dict[str, Channel] = {
             label.name: _CHANNELS[index % len(_CHANNELS)] for index, label in enumerate(labels)
@@ -240,6 +242,7 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
             self.virtual_size = Size(wrapped.width, rows)
 
     def on_mount(self) -> None:
+        keep_lines(self.vertical_scrollbar)  # it is drawn on every frame that reaches it
         if self.size.width:
             self._rewrap()
 

@@ -82,3 +82,44 @@ def test_tagging_repaints_the_span_the_counts_and_the_new_list_row(project_root:
         assert counts == Counter({"article": 1, "status": 1})
 
     run(project_root, scenario, doc_id=DOC)
+
+
+def test_kept_rows_are_the_rows_textual_draws(project_root: Path) -> None:
+    """The screen's widgets keep their finished rows and draw plain rows themselves
+    (KeptLinesCache): every widget, scrollbar and padding included, must look exactly as
+    Textual's own styles cache draws it, after moves, a tag and a page down."""
+    from textual._styles_cache import StylesCache
+
+    from annotator.tui.line_widget import KeptLinesCache
+
+    def compare(app: AnnotateApp) -> set[str]:
+        screen = app.screen
+        widgets = [screen, *screen.walk_children(Widget)]
+        view = screen_of(app).view
+        widgets.append(view.vertical_scrollbar)
+        checked = set()
+        for widget in widgets:
+            kept = widget._styles_cache
+            if not isinstance(kept, KeptLinesCache) or not widget.size:
+                continue
+            region = widget.size.region
+            ours = widget.render_lines(region)
+            assert widget.render_lines(region) is ours  # nothing changed: the same rows
+            widget._styles_cache = StylesCache()
+            try:
+                theirs = widget.render_lines(region)
+            finally:
+                widget._styles_cache = kept
+            assert ours == theirs, widget
+            checked.add(widget.id or type(widget).__name__)
+        return checked
+
+    async def scenario(pilot: Pilot[None], app: AnnotateApp) -> None:
+        checked = compare(app)
+        assert {"article", "side", "status", "keys", "title", "ScrollBar"} <= checked
+        for key in ("l", "j", "w", "pagedown", "shift+right", "1", "pagedown"):
+            await pilot.press(key)
+            await pilot.pause()
+            compare(app)
+
+    run(project_root, scenario, doc_id=DOC, size=(80, 24))  # small: the article scrolls
