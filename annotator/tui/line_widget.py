@@ -34,22 +34,47 @@ _Label = tuple[Content, Color, Color, VisualStyle] | None
 class KeptLinesCache(StylesCache):
     """Textual's styles cache that also keeps the last rows it returned.
 
-    While no row was marked dirty and nothing was cleared since, the same call gives the same
-    rows (each comes from the row cache, which only ``set_dirty`` and ``clear`` change), so
-    the list made last time is returned as it is.
+    The same call gives the same rows while no row was marked dirty and nothing was cleared
+    (each row comes from the row cache, which only ``set_dirty`` and ``clear`` change), so
+    the list made last time is handed back as it is, or with only its dirty rows made again.
+    Rows of a plain widget (no border, outline, hatch, tint or opacity: every widget of the
+    annotate screen) are made here, as Textual's row code makes them, without its per-row
+    checks of every effect.
     """
 
     def __init__(self) -> None:
         super().__init__()
         self._kept: list[Strip] | None = None
         self._kept_key: tuple[object, ...] = ()
+        self._kept_crop: Region | None = None
+        self._kept_background: tuple[Color, Color] | None = None
+        self._kept_filters: tuple[int, ...] = ()
+        self._plain: bool | None = None
+        """The widget's styles ask for no effect (worked out again after each clear)."""
 
-    def set_dirty(self, *regions: Region) -> None:
-        self._kept = None
-        super().set_dirty(*regions)
+    def render_widget(self, widget: Widget, crop: Region) -> list[Strip]:
+        # The rows kept are handed back before Textual gathers every argument of ``render``
+        # (the ones that can change without a refresh: the crop, the background colours
+        # under the widget, the app's line filters, a link under the mouse).
+        kept = self._kept
+        background = widget.background_colors
+        filters = tuple(map(id, widget.get_line_filters()))
+        if (
+            kept is not None
+            and not self._dirty_lines
+            and crop == self._kept_crop
+            and background == self._kept_background
+            and filters == self._kept_filters
+            and not (widget.auto_links and widget.hover_style._link_id)
+        ):
+            return kept
+        strips = super().render_widget(widget, crop)
+        self._kept_crop, self._kept_background, self._kept_filters = crop, background, filters
+        return strips
 
     def clear(self) -> None:
         self._kept = None
+        self._plain = None
         super().clear()
 
     def render(
@@ -86,23 +111,13 @@ class KeptLinesCache(StylesCache):
             native_ansi,
         )
         kept = self._kept
-        if kept is not None and not self._dirty_lines and key == self._kept_key:
+        same = kept is not None and key == self._kept_key
+        if same and not self._dirty_lines:
+            assert kept is not None
             return kept
-        if _plain(styles, opacity):
-            strips = self._render_plain(
-                styles,
-                size,
-                base_background,
-                background,
-                render_content_line,
-                filters,
-                content_size or size,
-                padding or styles.padding,
-                crop or size.region,
-                ansi_theme,
-                native_ansi,
-            )
-        else:
+        if self._plain is None:
+            self._plain = _plain(styles)
+        if not self._plain or opacity != 1.0:
             strips = super().render(
                 styles,
                 size,
@@ -119,84 +134,124 @@ class KeptLinesCache(StylesCache):
                 ansi_theme,
                 native_ansi,
             )
-        self._kept, self._kept_key = strips, key
-        return strips
-
-    def _render_plain(
-        self,
-        styles: StylesBase,
-        size: Size,
-        base_background: Color,
-        background: Color,
-        render_content_line: Callable[[int], Strip],
-        filters: Sequence[LineFilter],
-        content_size: Size,
-        padding: Spacing,
-        crop: Region,
-        ansi_theme: TerminalTheme,
-        native_ansi: bool,
-    ) -> list[Strip]:
-        """``render`` for a widget with no border, outline, hatch, tint or opacity: a content
-        row is the widget's row, cut or filled to the content width and padded left and right
-        in the background colour, as Textual's row code makes it, without its per-row checks
-        of every effect. Rows of top or bottom padding are made by Textual's code."""
-        width, height = size
+            self._kept, self._kept_key = strips, key
+            return strips
+        width = size.width
         if width != self._width:
             self.clear()
             self._width = width
-        content_width, content_height = content_size
-        pad_top, pad_right, pad_bottom, pad_left = padding
-        inner = self.get_inner_outer(base_background, background)[0].rich_style
+            same = False
+        crop = crop or size.region
+        row = _RowMaker(
+            self,
+            styles,
+            size,
+            content_size or size,
+            padding or styles.padding,
+            base_background,
+            background,
+            render_content_line,
+            ansi_theme,
+            native_ansi,
+        )
         cache = self._cache
         dirty = self._dirty_lines
-        strips: list[Strip] = []
-        add_strip = strips.append
-        for y in crop.line_range:
-            strip = cache.get(y)
-            if strip is None or y in dirty:
-                if y < pad_top or y >= height - pad_bottom:
-                    strip = self.render_line(
-                        styles,
-                        y,
-                        size,
-                        content_size,
-                        padding,
-                        base_background,
-                        background,
-                        render_content_line,
-                        None,
-                        None,
-                        1.0,
-                        ansi_theme,
-                        native_ansi,
-                    )
-                else:
-                    content_y = y - pad_top
-                    if content_y < content_height:
-                        line = render_content_line(content_y).adjust_cell_length(
-                            content_width, inner
-                        )
-                    else:
-                        line = Strip.blank(content_width, inner)
-                    if pad_left or pad_right:
-                        line = Strip(line_pad(line, pad_left, pad_right, inner), width)
-                    strip = line
+        x1, x2 = crop.column_span
+        cut = (x1, x2) != (0, width)
+        if same:
+            # Only the dirty rows change: the rest of the list is the one kept.
+            assert kept is not None
+            strips = list(kept)
+            top = crop.y
+            for y in sorted(dirty.intersection(crop.line_range)):
+                strip = row.make(y)
                 cache[y] = strip
-            for line_filter in filters:
-                strip = strip.apply_filter(line_filter, background)
-            add_strip(strip)
+                for line_filter in filters:
+                    strip = strip.apply_filter(line_filter, background)
+                strips[y - top] = strip.crop(x1, x2) if cut else strip
+        else:
+            strips = []
+            add_strip = strips.append
+            for y in crop.line_range:
+                cached = cache.get(y)
+                if cached is None or y in dirty:
+                    cached = cache[y] = row.make(y)
+                strip = cached
+                for line_filter in filters:
+                    strip = strip.apply_filter(line_filter, background)
+                add_strip(strip)
+            if cut:
+                strips = [strip.crop(x1, x2) for strip in strips]
         dirty.difference_update(crop.line_range)
-        if crop.column_span != (0, width):
-            x1, x2 = crop.column_span
-            strips = [strip.crop(x1, x2) for strip in strips]
+        self._kept, self._kept_key = strips, key
         return strips
 
 
-def _plain(styles: StylesBase, opacity: float) -> bool:
-    """No border, outline, hatch, tint or opacity (what the screen's widgets use)."""
+class _RowMaker:
+    """One row of a plain widget: its content row, cut or filled to the content width and
+    padded left and right in the background colour. Rows of top or bottom padding are made
+    by Textual's code."""
+
+    def __init__(
+        self,
+        cache: StylesCache,
+        styles: StylesBase,
+        size: Size,
+        content_size: Size,
+        padding: Spacing,
+        base_background: Color,
+        background: Color,
+        render_content_line: Callable[[int], Strip],
+        ansi_theme: TerminalTheme,
+        native_ansi: bool,
+    ) -> None:
+        self.cache = cache
+        self.styles = styles
+        self.size = size
+        self.content_size = content_size
+        self.padding = padding
+        self.base_background = base_background
+        self.background = background
+        self.render_content_line = render_content_line
+        self.ansi_theme = ansi_theme
+        self.native_ansi = native_ansi
+        self.inner = cache.get_inner_outer(base_background, background)[0].rich_style
+
+    def make(self, y: int) -> Strip:
+        pad_top, pad_right, pad_bottom, pad_left = self.padding
+        width, height = self.size
+        if y < pad_top or y >= height - pad_bottom:
+            return self.cache.render_line(
+                self.styles,
+                y,
+                self.size,
+                self.content_size,
+                self.padding,
+                self.base_background,
+                self.background,
+                self.render_content_line,
+                None,
+                None,
+                1.0,
+                self.ansi_theme,
+                self.native_ansi,
+            )
+        inner = self.inner
+        content_width, content_height = self.content_size
+        content_y = y - pad_top
+        if content_y < content_height:
+            line = self.render_content_line(content_y).adjust_cell_length(content_width, inner)
+        else:
+            line = Strip.blank(content_width, inner)
+        if pad_left or pad_right:
+            line = Strip(line_pad(line, pad_left, pad_right, inner), width)
+        return line
+
+
+def _plain(styles: StylesBase) -> bool:
+    """No border, outline, hatch, tint or text opacity (what the screen's widgets use)."""
     return (
-        opacity == 1.0
-        and not any(edge for edge, _ in styles.border)
+        not any(edge for edge, _ in styles.border)
         and not any(edge for edge, _ in styles.outline)
         and not styles.tint.a
         and styles.text_opacity == 1.0

@@ -7,8 +7,9 @@ number of rows changes only when a row is added or removed (e.g. the search line
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
+from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -94,7 +95,7 @@ def line_strip(text: Text, width: int, base: Style, widget: Widget) -> Strip:
         cells = text.cell_len
     segments = [
         Segment(segment.text, base + segment.style if segment.style else base)
-        for segment in text.render(widget.app.console, end="")
+        for segment in text_segments(text, widget.app.console)
         if segment.text
     ]
     if cells < width:
@@ -102,3 +103,35 @@ def line_strip(text: Text, width: int, base: Style, widget: Widget) -> Strip:
     elif cells > width:  # a wide character cut at the edge
         return Strip(segments).crop_extend(0, width, base)
     return Strip(segments, width)
+
+
+def text_segments(text: Text, console: Console) -> Iterable[Segment]:
+    """``text.render(console)``; a text whose spans follow one another without overlapping
+    (a status line built by appending) is cut straight at its span edges, each piece in the
+    text's style plus its span's, as Rich's render would style it."""
+    plain = text.plain
+    spans = text.spans
+    if not spans:
+        return [Segment(plain)]  # as Rich renders it: the text's own style is not applied
+    position = 0
+    for span in spans:
+        if span.start < position or span.end < span.start:
+            return text.render(console, end="")
+        position = span.end
+    if position > len(plain):
+        return text.render(console, end="")
+    null = Style.null()
+    style = console.get_style(text.style, default=null)
+    segments: list[Segment] = []
+    position = 0
+    for start, end, span_style in spans:
+        if start > position:
+            segments.append(Segment(plain[position:start], style))
+        if end > start:
+            segments.append(
+                Segment(plain[start:end], style + console.get_style(span_style, default=null))
+            )
+        position = end
+    if position < len(plain):
+        segments.append(Segment(plain[position:], style))
+    return segments

@@ -123,3 +123,34 @@ def test_kept_rows_are_the_rows_textual_draws(project_root: Path) -> None:
             compare(app)
 
     run(project_root, scenario, doc_id=DOC, size=(80, 24))  # small: the article scrolls
+
+
+def test_status_text_is_cut_as_rich_renders_it() -> None:
+    """The status row's quick cut at span edges gives Rich's segments for every kind of
+    text: none, one or appended spans, a styled text, gaps, overlapping and nested spans."""
+    from rich.console import Console
+    from rich.text import Text
+
+    from annotator.tui.text_rows import text_segments
+
+    console = Console()
+    texts = [Text(""), Text("plain"), Text("styled", style="bold")]
+    status = Text(no_wrap=True, overflow="ellipsis")
+    status.append("doc-1 ", style="bold")
+    status.append("3/10  ")
+    status.append("in progress  ", style="italic")
+    status.append("PER", style="bold #ff0000")
+    status.append(" ⊂ ", style="dim")
+    status.append("saved", style="bold white on red")
+    texts.append(status)
+    gaps = Text("a gap and another", style="underline")
+    gaps.stylize("bold", 2, 5)
+    gaps.stylize("green", 10, 17)
+    gaps.stylize("red", 12, 12)
+    texts.append(gaps)
+    nested = Text("nested spans here")
+    nested.stylize("bold", 0, 12)
+    nested.stylize("italic", 3, 6)
+    texts.append(nested)
+    for text in texts:
+        assert list(text_segments(text, console)) == list(text.render(console, end="")), text
