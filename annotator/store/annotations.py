@@ -38,6 +38,7 @@ from annotator.model.records import AnnotationRecord, Relation, Span, Status
 from annotator.model.validate import problems_from_validation_error
 from annotator.store.index_cache import IndexCache, Stamp, file_stamp
 from annotator.store.jsonl import (
+    LineBlock,
     RawLine,
     RawLineStream,
     atomic_write,
@@ -45,7 +46,7 @@ from annotator.store.jsonl import (
     parse_json_object,
 )
 from annotator.store.lock import FileLock
-from annotator.store.scan import record_head
+from annotator.store.scan import is_patch, record_head, record_heads
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _RESERVED = frozenset(
@@ -678,8 +679,8 @@ class AnnotationFile:
             return
         lines = RawLineStream(self.path, reader)
         try:
-            for raw in lines:
-                self._scan_line(raw)
+            for block in lines.blocks():
+                self._scan_block(block)
         except FileNotFoundError:
             return
         except OSError as error:
@@ -762,6 +763,39 @@ class AnnotationFile:
             return False
         self.entries, self.lines, self._size = entries, lines, size
         return True
+
+    def _scan_block(self, block: LineBlock) -> None:
+        """Index the lines of ``block``: all their heads decoded in one C call when each line
+        is one JSON object (:func:`record_heads`), each line on its own otherwise. A line whose
+        head is not that of a plain record of this annotator (a patch line, a wrong field) is
+        read by :meth:`_scan_line`, which words its problem."""
+        heads = record_heads(block)
+        if heads is None:
+            for raw in block.lines():
+                self._scan_line(raw)
+            return
+        data, base, number = block.data, block.offset, block.number
+        annotator = self.annotator
+        put = self.entries.put
+        status_of = _STATUS_BY_VALUE.get
+        in_progress = Status.in_progress
+        start = 0
+        for head, end in zip(heads, block.ends, strict=True):
+            doc_id = head.doc_id
+            if (
+                type(doc_id) is str
+                and doc_id
+                and head.annotator == annotator
+                and not is_patch(head)
+            ):
+                status = head.status
+                code = status_of(status, in_progress) if type(status) is str else in_progress
+                put(doc_id, number, base + start, end - start, code)
+                self.lines += 1
+            else:
+                self._scan_line(RawLine(number, base + start, data[start:end], True))
+            start = end + 1
+            number += 1
 
     def _scan_line(self, raw: RawLine) -> None:
         self.lines += 1

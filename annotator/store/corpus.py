@@ -7,6 +7,7 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate, repeat
+from operator import sub
 from pathlib import Path
 from typing import BinaryIO, NamedTuple, overload
 
@@ -16,7 +17,14 @@ from annotator.model.errors import AnnotatorError
 from annotator.model.records import Document
 from annotator.model.text import normalize_text
 from annotator.store.index_cache import Column, IndexCache, Stamp, file_stamp
-from annotator.store.jsonl import RawLine, RawLineStream, decode_utf8, parse_json_object
+from annotator.store.jsonl import (
+    LineBlock,
+    RawLine,
+    RawLineStream,
+    decode_utf8,
+    parse_json_object,
+)
+from annotator.store.scan import document_heads
 
 DOCUMENT_SUFFIXES = (".txt", ".jsonl")
 
@@ -417,63 +425,70 @@ class Corpus:
 
 def _scan_columns(path: Path) -> dict[str, Column] | None:
     """The index columns of a ``.jsonl`` corpus file in one quick pass, or None as soon as a
-    line is anything but a well-formed document (bad UTF-8 or JSON, no id or text, a BOM...):
+    line is anything but a well-formed document (bad UTF-8 or JSON, no id or text...):
     :meth:`Corpus._scan_lines` then reads the file again and words each problem.
 
     Each line is parsed whole (a problem inside a text must be found now, not when the document
-    is opened), straight from the read buffer: no copy of the line and no object per line
-    besides the parsed one, which is dropped at once.
+    is opened). The file is read in blocks of whole lines, each decoded in one C call when every
+    line of it is a plain document (:func:`document_heads`), else line by line with orjson.
     """
     ids: list[str] = []
     titles: list[str | None] = []
     lines = array("I")
     offsets = array("q")
     lengths = array("q")
-    loads = orjson.loads
-    with path.open("rb", buffering=1 << 20) as handle:
-        # Only what the file held when opened (see RawLineStream).
-        limit = os.fstat(handle.fileno()).st_size
-        position = 0
-        number = 0
-        for chunk in handle:
-            number += 1
-            size = len(chunk)
-            if position + size > limit:
-                if position >= limit:
-                    break
-                chunk = chunk[: limit - position]
-                size = len(chunk)
-            try:
-                value = loads(chunk)  # a trailing "\r\n" or "\n" is JSON whitespace
-            except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
-                if chunk.strip():
-                    return None
-                position += size  # a blank line
-                continue
-            if type(value) is not dict:
+    for block in RawLineStream(path).blocks():
+        heads = document_heads(block)
+        if heads is None:
+            if not _scan_block_lines(block, ids, titles, lines, offsets, lengths):
                 return None
-            doc_id = value.get("id")
-            if type(doc_id) is int:
-                doc_id = str(doc_id)
-            if type(doc_id) is not str or not doc_id or type(value.get("text")) is not str:
-                return None
-            title = value.get("title")
-            if title is not None and type(title) is not str:
-                return None
-            if number == 1 and chunk.startswith(b"\xef\xbb\xbf"):
-                return None  # orjson took the BOM; the careful scan counts offsets past it
-            length = size
-            if chunk.endswith(b"\n"):
-                length -= 1
-            if length and chunk[length - 1] == 0x0D:  # "\r"
-                length -= 1
-            ids.append(doc_id)
-            titles.append(title)
-            lines.append(number)
-            offsets.append(position)
-            lengths.append(length)
-            position += size
+            continue
+        ids += heads[0]
+        titles += heads[1]
+        ends = block.ends
+        starts = [0]
+        starts += map(_ONE.__add__, ends[:-1])
+        lines.extend(range(block.number, block.number + len(ends)))
+        offsets.extend(map(block.offset.__add__, starts))
+        lengths.extend(map(sub, ends, starts))
     return {"ids": ids, "titles": titles, "lines": lines, "offsets": offsets, "lengths": lengths}
+
+
+_ONE = 1
+
+
+def _scan_block_lines(
+    block: LineBlock,
+    ids: list[str],
+    titles: list[str | None],
+    lines: array[int],
+    offsets: array[int],
+    lengths: array[int],
+) -> bool:
+    """:func:`_scan_columns` for one block, line by line; False at a line that is not a
+    well-formed document."""
+    loads = orjson.loads
+    for raw in block.lines():
+        try:
+            value = loads(raw.data)
+        except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
+            return False
+        if type(value) is not dict:
+            return False
+        doc_id = value.get("id")
+        if type(doc_id) is int:
+            doc_id = str(doc_id)
+        if type(doc_id) is not str or not doc_id or type(value.get("text")) is not str:
+            return False
+        title = value.get("title")
+        if title is not None and type(title) is not str:
+            return False
+        ids.append(doc_id)
+        titles.append(title)
+        lines.append(raw.number)
+        offsets.append(raw.offset)
+        lengths.append(len(raw.data))
+    return True
 
 
 class DocumentReader:

@@ -54,38 +54,51 @@ class LineBlock:
     """Consecutive whole lines of a JSONL file, read in one go (:meth:`RawLineStream.blocks`)."""
 
     data: bytes
-    """The lines with their newlines; only the file's final line may lack one."""
+    """What was read: the lines, then possibly the start of a line of the next block."""
     offset: int
     """Byte offset of ``data[0]`` in the file."""
     number: int
     """1-based line number of the first line."""
+    end: int
+    """Where the block's lines end in :attr:`data`: after a newline, or at the end of the file
+    (after the file's final line, which has no newline)."""
+    ends: list[int]
+    """The position in :attr:`data` of each newline before :attr:`end`."""
 
     def lines(self) -> Iterator[RawLine]:
         """Every non-blank line of the block, as :class:`RawLineStream` gives it."""
         data, base, number = self.data, self.offset, self.number
-        position, size, find = 0, len(data), data.find
-        while position < size:
-            newline = find(b"\n", position)
-            terminated = newline != -1
-            end = newline if terminated else size
-            line = data[position:end]
+        position = 0
+        for newline in self.ends:
+            line = data[position:newline]
             if line.endswith(b"\r"):
                 line = line[:-1]
             if line.strip():
-                yield RawLine(number, base + position, line, terminated)
+                yield RawLine(number, base + position, line, True)
             number += 1
-            position = end + 1
+            position = newline + 1
+        if position < self.end:
+            line = data[position : self.end]
+            if line.endswith(b"\r"):
+                line = line[:-1]
+            if line.strip():
+                yield RawLine(number, base + position, line, False)
 
-    def line_ends(self) -> list[int]:
-        """The position in :attr:`data` of each newline (a C search per line)."""
+    def view(self) -> bytes | memoryview:
+        """The bytes of the block's lines (no copy)."""
         data = self.data
-        ends: list[int] = []
-        append, find = ends.append, data.find
-        newline = find(b"\n")
-        while newline != -1:
-            append(newline)
-            newline = find(b"\n", newline + 1)
-        return ends
+        return data if self.end == len(data) else memoryview(data)[: self.end]
+
+
+def _newlines(data: bytes) -> list[int]:
+    """The position of each newline in ``data`` (a C search per line)."""
+    ends: list[int] = []
+    append, find = ends.append, data.find
+    newline = find(b"\n")
+    while newline != -1:
+        append(newline)
+        newline = find(b"\n", newline + 1)
+    return ends
 
 
 class RawLineStream:
@@ -109,8 +122,9 @@ class RawLineStream:
             yield from block.lines()
 
     def blocks(self) -> Iterator[LineBlock]:
-        """The file as blocks of whole lines, read with a few large reads: what
-        :meth:`__iter__` gives, for a reader that can take many lines in one call."""
+        """The file as blocks of whole lines, read with a few large reads (no copy made of
+        what was read): what :meth:`__iter__` gives, for a reader that can take many lines in
+        one call."""
         descriptor = self.descriptor
         if descriptor is None:
             descriptor = os.open(self.path, os.O_RDONLY)
@@ -118,40 +132,32 @@ class RawLineStream:
             # Read only what the file held when opened: a writer appending meanwhile must not
             # make the rest of a line it is writing look like a line of its own.
             limit = os.fstat(descriptor).st_size
-            position = 0  # of the next read
-            start = 0  # offset of the first byte of ``pending``
+            start = 0
             number = 1
-            pending = b""
-            first = True
-            while position < limit:
-                data = os.pread(descriptor, min(self.BLOCK_SIZE, limit - position), position)
+            size = self.BLOCK_SIZE
+            while start < limit:
+                wanted = min(size, limit - start)
+                data = os.pread(descriptor, wanted, start)
                 if not data:
                     break  # the file shrank
-                position += len(data)
-                if pending:
-                    data = pending + data
-                    pending = b""
-                if first and data.startswith(b"\xef\xbb\xbf"):
+                if start == 0 and data.startswith(b"\xef\xbb\xbf"):
                     # A UTF-8 BOM at the start of the file is not part of the first line.
-                    data = data[3:]
                     start = 3
-                first = False
-                if position < limit:
-                    cut = data.rfind(b"\n") + 1
-                    if cut < len(data):
-                        pending = data[cut:]
-                        data = data[:cut]
-                    if not data:
+                    continue
+                ends = _newlines(data)
+                if len(data) == wanted < limit - start:
+                    if not ends:
+                        size *= 2  # a line longer than a block: read it whole
                         continue
-                block = LineBlock(data, start, number)
-                yield block
-                start += len(data)
-                number += data.count(b"\n")
+                    end = ends[-1] + 1
+                else:
+                    end = len(data)  # the end of the file: its final line may have no newline
+                yield LineBlock(data, start, number, end, ends)
+                start += end
+                number += len(ends)
                 self.size = start
-            if pending:
-                block = LineBlock(pending, start, number)
-                yield block
-                self.size = start + len(pending)
+                if end == len(data) and len(data) < wanted:
+                    break  # the file shrank
         finally:
             if self.descriptor is None:
                 os.close(descriptor)

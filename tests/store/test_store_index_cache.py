@@ -130,6 +130,7 @@ def test_the_file_saved_just_before_closing_is_not_scanned_again(
         raise AssertionError(f"{self.path} was scanned again")
 
     monkeypatch.setattr(RawLineStream, "__iter__", no_scan)
+    monkeypatch.setattr(RawLineStream, "blocks", no_scan)
     reopened = Project(root).annotations("alice")  # right away: the file is seconds old
     assert reopened.status("a1") is Status.done
     record = reopened.get("a1")
