@@ -22,10 +22,10 @@ import re
 import time
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
-from operator import attrgetter, is_, itemgetter
+from operator import attrgetter, is_, itemgetter, sub
 from pathlib import Path
 from typing import Any, TypeVar, cast, overload
 
@@ -222,6 +222,31 @@ class RecordIndex(Mapping[str, RecordEntry]):
         self.codes[row] = code
         self.patches.pop(row, None)
 
+    def extend(
+        self,
+        doc_ids: list[str],
+        line_numbers: Iterable[int],
+        offsets: Iterable[int],
+        lengths: Iterable[int],
+        codes: Iterable[int],
+    ) -> bool:
+        """:meth:`put` of full record lines of documents new to the index, each column filled
+        in one C call; False, and nothing added, when an id is already there or repeated."""
+        rows = self._rows
+        if not rows.keys().isdisjoint(doc_ids):
+            return False
+        first = len(self.line_numbers)
+        rows.update(zip(doc_ids, range(first, first + len(doc_ids)), strict=True))
+        if len(rows) != first + len(doc_ids):  # an id repeated: undo
+            for doc_id in doc_ids:
+                rows.pop(doc_id, None)
+            return False
+        self.line_numbers.extend(line_numbers)
+        self.offsets.extend(offsets)
+        self.lengths.extend(lengths)
+        self.codes.extend(codes)
+        return True
+
     def add_patch(self, row: int, patch: PatchRef, status: Status) -> None:
         self.patches.setdefault(row, []).append(patch)
         self.codes[row] = _STATUS_CODES[status]
@@ -385,6 +410,8 @@ _ITEM_FIELD = re.compile(r"^(spans|relations)\[(\d+)\]")
 _STATUS_BY_VALUE = {status.value: status for status in Status}
 _STATUSES = tuple(Status)
 _STATUS_CODES = {status: code for code, status in enumerate(_STATUSES)}
+_CODE_BY_VALUE = {status.value: code for code, status in enumerate(_STATUSES)}
+_ONE = 1
 
 
 def _status_of(value: dict[str, object]) -> Status:
@@ -774,6 +801,8 @@ class AnnotationFile:
             for raw in block.lines():
                 self._scan_line(raw)
             return
+        if self._extend(block, heads):
+            return
         data, base, number = block.data, block.offset, block.number
         annotator = self.annotator
         put = self.entries.put
@@ -796,6 +825,31 @@ class AnnotationFile:
                 self._scan_line(RawLine(number, base + start, data[start:end], True))
             start = end + 1
             number += 1
+
+    def _extend(self, block: LineBlock, heads: list[Any]) -> bool:
+        """The usual block: full records of this annotator for documents not seen before,
+        added column by column with C loops; False (nothing added) for any other block."""
+        doc_ids = [head.doc_id for head in heads]
+        if set(map(type, doc_ids)) != {str} or "" in doc_ids:
+            return False
+        if [head.annotator for head in heads].count(self.annotator) != len(heads):
+            return False
+        if any(map(is_patch, heads)):
+            return False
+        statuses = [head.status for head in heads]
+        if not set(map(type, statuses)) <= {str, type(None)}:
+            return False  # read one by one: the careful path knows what a non-string means
+        codes = map(_CODE_BY_VALUE.get, statuses, repeat(_STATUS_CODES[Status.in_progress]))
+        ends = block.ends
+        starts = [0]
+        starts += map(_ONE.__add__, ends[:-1])
+        offsets = map(block.offset.__add__, starts)
+        lengths = map(sub, ends, starts)
+        numbers = range(block.number, block.number + len(ends))
+        if not self.entries.extend(doc_ids, numbers, offsets, lengths, codes):
+            return False
+        self.lines += len(heads)
+        return True
 
     def _scan_line(self, raw: RawLine) -> None:
         self.lines += 1

@@ -142,7 +142,7 @@ class RawLineStream:
                     break  # the file shrank
                 if start == 0 and data.startswith(b"\xef\xbb\xbf"):
                     # A UTF-8 BOM at the start of the file is not part of the first line.
-                    start = 3
+                    start = self.size = 3
                     continue
                 ends = _newlines(data)
                 if len(data) == wanted < limit - start:

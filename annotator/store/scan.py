@@ -33,7 +33,7 @@ def _decoder(kind: str) -> Any:
         return decoder
     import msgspec
 
-    class RecordHead(msgspec.Struct):
+    class RecordHead(msgspec.Struct, gc=False):  # no cycles: not tracked by the collector
         """The fields of a record line that its index keeps; the rest is only checked."""
 
         doc_id: Any = None
@@ -54,6 +54,7 @@ def _decoder(kind: str) -> Any:
             ("meta", msgspec.Raw, msgspec.Raw(b"{}")),
         ],
         forbid_unknown_fields=True,
+        gc=False,
     )
 
     _decoders["record"] = msgspec.json.Decoder(RecordHead)

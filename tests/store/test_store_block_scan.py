@@ -13,7 +13,7 @@ import annotator.store.annotations as annotations_module
 import annotator.store.corpus as corpus_module
 from annotator.store.annotations import AnnotationFile
 from annotator.store.corpus import Corpus
-from annotator.store.jsonl import RawLineStream
+from annotator.store.jsonl import RawLineStream, iter_raw_lines
 
 DOCUMENT_LINES = [
     b'{"id":"d1","title":"One","text":"Alpha beta."}',
@@ -217,3 +217,30 @@ def test_a_plain_annotation_file_is_not_read_line_by_line(
     annotations = AnnotationFile(path, "alice")
     assert list(annotations.entries) == ["a", "b", "c", "d", "e"]
     assert annotations.lines == 7
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.lists(st.sampled_from([b"\n", b"\r\n", b"{}", b" ", b"\xef\xbb\xbf", b"ab"])).map(
+        b"".join
+    ),
+    block_size=st.sampled_from([1, 2, 5, 1 << 22]),
+)
+def test_the_stream_gives_the_lines_of_the_whole_file(data: bytes, block_size: int) -> None:
+    import os
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "f.jsonl"
+        path.write_bytes(data)
+        stream = RawLineStream(path)
+        stream.BLOCK_SIZE = block_size
+        assert list(stream) == list(iter_raw_lines(path))
+        assert stream.size == len(data)
+        descriptor = os.open(path, os.O_RDONLY)
+        try:
+            again = RawLineStream(path, descriptor)
+            again.BLOCK_SIZE = block_size
+            assert list(again) == list(iter_raw_lines(path))
+        finally:
+            os.close(descriptor)
