@@ -33,6 +33,7 @@ from textual.color import Color
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.timer import Timer
 
@@ -41,7 +42,7 @@ from annotator.model.records import Span
 from annotator.model.span_index import SpanIndex
 from annotator.model.text import display_safe
 from annotator.tui.collector import BIG, paused_then_kept
-from annotator.tui.line_widget import keep_lines
+from annotator.tui.line_widget import RowScrollBar, keep_lines
 from annotator.tui.wrap import Cell, WrappedText, row_cells
 
 Channel = Literal["fg", "bg", "underline"]
@@ -241,8 +242,19 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         ) or self.virtual_size.width != wrapped.width:
             self.virtual_size = Size(wrapped.width, rows)
 
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        """The article's scrollbar: a :class:`RowScrollBar` (made when first asked for, as
+        Textual makes its own)."""
+        bar = self._vertical_scrollbar
+        if bar is None:
+            bar = RowScrollBar(thickness=self.scrollbar_size_vertical)
+            bar.display = False
+            self._vertical_scrollbar = bar
+            self.app._start_widget(self, bar)
+        return bar
+
     def on_mount(self) -> None:
-        keep_lines(self.vertical_scrollbar)  # it is drawn on every frame that reaches it
         if self.size.width:
             self._rewrap()
 

@@ -116,7 +116,7 @@ def test_kept_rows_are_the_rows_textual_draws(project_root: Path) -> None:
 
     async def scenario(pilot: Pilot[None], app: AnnotateApp) -> None:
         checked = compare(app)
-        assert {"article", "side", "status", "keys", "title", "ScrollBar"} <= checked
+        assert {"article", "side", "status", "keys", "title", "RowScrollBar"} <= checked
         for key in ("l", "j", "w", "pagedown", "shift+right", "1", "pagedown"):
             await pilot.press(key)
             await pilot.pause()
@@ -154,3 +154,30 @@ def test_status_text_is_cut_as_rich_renders_it() -> None:
     texts.append(nested)
     for text in texts:
         assert list(text_segments(text, console)) == list(text.render(console, end="")), text
+
+
+def test_the_article_scrollbar_rows_are_the_rows_textual_draws(project_root: Path) -> None:
+    """The article's scrollbar makes its rows from the bar's segments: at every scroll
+    position, and hovered or dragged, they are the rows Textual's own path renders."""
+    from annotator.tui.line_widget import RowScrollBar
+
+    def rows(bar: Widget, render_line: Any) -> list[Strip]:
+        bar.refresh()
+        return [render_line(bar, y) for y in range(bar.size.height)]
+
+    async def scenario(pilot: Pilot[None], app: AnnotateApp) -> None:
+        view = screen_of(app).view
+        bar = view.vertical_scrollbar
+        assert isinstance(bar, RowScrollBar) and bar.size.height > 3
+        bottom = int(view.max_scroll_y)
+        assert bottom > 5
+        for top in sorted({0, 1, 2, bottom // 3, bottom // 2, bottom - 1, bottom}):
+            view.scroll_to(y=top, animate=False, immediate=True)
+            await pilot.pause()
+            for hover, grabbed in ((False, False), (True, False), (False, True)):
+                bar.mouse_over, bar.grabbed = hover, grabbed
+                ours = rows(bar, RowScrollBar.render_line)
+                assert ours == rows(bar, Widget.render_line), (top, hover, grabbed)
+        bar.mouse_over, bar.grabbed = False, None
+
+    run(project_root, scenario, doc_id=DOC, size=(80, 24))
