@@ -162,8 +162,7 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         """Replace the spans; repaints only the rows where spans appeared or disappeared."""
         old = self._span_counts.keys()
         self._store_spans(spans)
-        for start, end, _ in old ^ self._span_counts.keys():
-            self._refresh_extent(start, end)
+        self._refresh_extents((start, end) for start, end, _ in old ^ self._span_counts.keys())
 
     def change_spans(self, added: Iterable[Span], removed: Iterable[Span]) -> None:
         """Add and remove a few spans (an edit); repaints only the rows they cover."""
@@ -191,22 +190,19 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         current_extent = (current.start, current.end) if current is not None else None
         old_cursor, old_selection, old_current = self.cursor, self.selection, self.current
         self.cursor, self.selection, self.current = cursor, selection, current_extent
+        extents: list[tuple[int, int]] = []
         if old_cursor != cursor:
-            self._refresh_extent(old_cursor, old_cursor + 1)
-            self._refresh_extent(cursor, cursor + 1)
+            extents += ((old_cursor, old_cursor + 1), (cursor, cursor + 1))
         if old_selection != selection:
             if old_selection is None or selection is None:
-                for extent in (old_selection, selection):
-                    if extent is not None:
-                        self._refresh_extent(*extent)
+                extents += (extent for extent in (old_selection, selection) if extent is not None)
             else:
                 for a, b in ((old_selection[0], selection[0]), (old_selection[1], selection[1])):
                     if a != b:
-                        self._refresh_extent(min(a, b) - 1, max(a, b) + 1)
+                        extents.append((min(a, b) - 1, max(a, b) + 1))
         if old_current != current_extent:
-            for extent in (old_current, current_extent):
-                if extent is not None:
-                    self._refresh_extent(*extent)
+            extents += (extent for extent in (old_current, current_extent) if extent is not None)
+        self._refresh_extents(extents)
         self.scroll_to_offset(cursor)
 
     # -- layout -------------------------------------------------------------------------------
@@ -374,15 +370,32 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _refresh_extent(self, start: int, end: int) -> None:
         """Repaint the visible rows that show ``[start, end)``."""
+        self._refresh_extents([(start, end)])
+
+    def _refresh_extents(self, extents: Iterable[tuple[int, int]]) -> None:
+        """Repaint the visible rows that show any of ``extents``: one refresh per run of
+        rows (a cursor move within a row repaints that row once, not twice)."""
         wrapped = self._wrap
-        if not self.is_mounted or wrapped is None or not wrapped.covers(max(start, 0)):
-            return  # rows not wrapped yet have never been drawn
-        first = wrapped.row_of(max(start, 0))
-        last = wrapped.row_of(wrapped.clamp_covered(max(end - 1, start, 0)))
+        if not self.is_mounted or wrapped is None:
+            return
         top = int(self.scroll_offset.y)
         bottom = top + self.scrollable_content_region.height - 1
-        first, last = max(first, top), min(last, bottom)
-        if first <= last:
+        runs: list[tuple[int, int]] = []
+        for start, end in extents:
+            if not wrapped.covers(max(start, 0)):
+                continue  # rows not wrapped yet have never been drawn
+            first = max(wrapped.row_of(max(start, 0)), top)
+            last = min(wrapped.row_of(wrapped.clamp_covered(max(end - 1, start, 0))), bottom)
+            if first <= last:
+                runs.append((first, last))
+        runs.sort()
+        merged: list[list[int]] = []
+        for first, last in runs:
+            if merged and first <= merged[-1][1] + 1:
+                merged[-1][1] = max(merged[-1][1], last)
+            else:
+                merged.append([first, last])
+        for first, last in merged:
             self.refresh_lines(first, last - first + 1)
 
     # -- drawing ------------------------------------------------------------------------------
