@@ -108,8 +108,10 @@ class RawLineStream:
     :attr:`size` is the number of bytes read.
     """
 
-    BLOCK_SIZE = 1 << 22
-    """Bytes read at a time (a longer line is read whole)."""
+    BLOCK_SIZE = 1 << 19
+    """Bytes read at a time (a longer line is read whole). Half a megabyte: blocks of several
+    megabytes cost more in a fresh process (each one new memory for the allocator to map and
+    fault in), smaller ones more calls."""
 
     def __init__(self, path: Path, descriptor: int | None = None) -> None:
         self.path = path
