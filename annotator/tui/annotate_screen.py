@@ -83,6 +83,7 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         """The notices above the article (read-only banner, save warning), mounted when first
         shown: most sessions never need them, and every widget costs a little on each key."""
         self._view = ArticleView(self.session.text, [], self.config.labels, id="article")
+        self._view.key_handler = self.on_key  # the article has the focus: keys arrive there
         self._side = SidePanel(self.config, id="side")
         self._status = TextRows(id="status")
 
@@ -457,7 +458,9 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
 
         Textual runs bindings after the key has bubbled to the app, so a key typed right after
         ``/`` would already be on its way as a command before the search line opened. Handling
-        the screen's own keys as they bubble through the screen keeps their order.
+        the screen's own keys as they bubble through the screen keeps their order. The
+        article, which has the focus, calls this as a key arrives there; a key it does not
+        stop comes here again as it bubbles (an unbound key: nothing happens either time).
         """
         if not self.searching:
             action = self._key_actions.get(event.key)

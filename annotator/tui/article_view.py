@@ -20,7 +20,7 @@ selection and the cursor are drawn on top.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from itertools import pairwise
 from operator import attrgetter, itemgetter
 from typing import Literal, NamedTuple
@@ -131,6 +131,10 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         self._sized = False
         self.render_count = 0
         """render_line calls so far (tests check a keystroke repaints only changed rows)."""
+        self.key_handler: Callable[[events.Key], Awaitable[None]] | None = None
+        """The owner's key handler, called here, where a key arrives first (the view has the
+        focus): a key it stops goes no further (no default key dispatch here, no second
+        message for the screen)."""
         self.set_text(text, spans)
 
     # -- content ------------------------------------------------------------------------------
@@ -587,6 +591,12 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
             selection is not None and selection[0] <= offset < selection[1],
             offset == cursor,
         )
+
+    # -- keys -------------------------------------------------------------------------------
+
+    async def on_key(self, event: events.Key) -> None:
+        if self.key_handler is not None:
+            await self.key_handler(event)
 
     # -- mouse --------------------------------------------------------------------------------
 
