@@ -122,7 +122,7 @@ class SidePanel(LineWidget, can_focus=False):
         """Index of the highlighted span (the one under the cursor)."""
         self.span_top = 0
         """Index of the first span on screen."""
-        self._span_strips: dict[tuple[int, bool], tuple[Span, object, Strip]] = {}
+        self._span_strips: dict[tuple[int, bool, object], tuple[Span, object, Strip]] = {}
         self._guideline_label: LabelConfig | Literal[False] | None = False
         """The label whose guideline is shown (None: no span under the cursor; False: none yet)."""
         self._guideline_lines: list[Text] = []
@@ -363,23 +363,23 @@ class SidePanel(LineWidget, can_focus=False):
         state = self._row_state(row, span_rows)
         self._drawn[row] = state
         span_or_none, depends, highlighted, track = state
-        text_width = width
+        right = Segment(" ", track) if isinstance(track, Style) else None
         if not isinstance(span_or_none, Span):
-            strip = Strip.blank(text_width, base)
-        else:
-            self.span_render_count += 1
-            span = span_or_none
-            key = (id(span), bool(highlighted))
-            cached = self._span_strips.get(key)
-            if cached is not None and cached[0] is span and cached[1] is depends:
-                strip = cached[2]
-            else:
-                style = self.style_of("side-panel--highlighted") if highlighted else base
-                strip = line_strip(self._prompt(span), text_width, style, self)
-                if len(self._span_strips) > 512:
-                    self._span_strips.clear()
-                self._span_strips[key] = (span, depends, strip)
-        return self._framed(strip, Segment(" ", track) if isinstance(track, Style) else None)
+            return self._framed(Strip.blank(width, base), right)
+        self.span_render_count += 1
+        span = span_or_none
+        # The finished row is kept (framed, scroll mark included): a row that moves up or
+        # down a line after an edit is the same Strip, which Textual filters only once.
+        key = (id(span), bool(highlighted), track)
+        cached = self._span_strips.get(key)
+        if cached is not None and cached[0] is span and cached[1] is depends:
+            return cached[2]
+        style = self.style_of("side-panel--highlighted") if highlighted else base
+        strip = self._framed(line_strip(self._prompt(span), width, style, self), right)
+        if len(self._span_strips) > 512:
+            self._span_strips.clear()
+        self._span_strips[key] = (span, depends, strip)
+        return strip
 
     def _track(self, row: int, span_rows: int) -> Style | None:
         """The scroll indicator's style on span row ``row`` (None: every span fits)."""
