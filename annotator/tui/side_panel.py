@@ -17,7 +17,7 @@ of a container with a widget per label. Its rows, top to bottom::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import ClassVar, Literal, NamedTuple
 
 from rich.segment import Segment
@@ -188,6 +188,18 @@ class SidePanel(LineWidget, can_focus=False):
                 self._fixed_strips.pop(row, None)
             self.refresh(Region(0, first, max(self.outer_size.width, 1), count))
 
+    def _refresh_each(self, rows: Iterable[int]) -> None:
+        """Repaint ``rows``: one refresh per run of consecutive rows (after an edit most span
+        rows move a line: one refresh, not one per row)."""
+        runs: list[list[int]] = []
+        for row in sorted(rows):
+            if runs and row == runs[-1][1] + 1:
+                runs[-1][1] = row
+            else:
+                runs.append([row, row])
+        for first, last in runs:
+            self._refresh_rows(first, last - first + 1)
+
     def on_resize(self) -> None:
         # Textual repaints a widget whose size changed: only what was drawn for another width
         # is dropped here (a refresh would draw the whole panel a second time).
@@ -262,9 +274,11 @@ class SidePanel(LineWidget, can_focus=False):
         self.span_top = max(0, min(self.span_top, len(spans) - rows.span_rows))
         # An edit inserts or removes a row or two: repaint only the rows that now show
         # something else (the rows below an inserted span move down; those above stay).
-        for row in range(rows.span_rows):
-            if self._drawn.get(row) != self._row_state(row, rows.span_rows):
-                self._refresh_rows(rows.spans + row)
+        self._refresh_each(
+            rows.spans + row
+            for row in range(rows.span_rows)
+            if self._drawn.get(row) != self._row_state(row, rows.span_rows)
+        )
 
     def _row_state(self, row: int, span_rows: int) -> tuple[object, ...]:
         """What span row ``row`` shows: the span, what it depends on, highlight, scroll mark."""
