@@ -121,6 +121,13 @@ def test_kept_rows_are_the_rows_textual_draws(project_root: Path) -> None:
             await pilot.press(key)
             await pilot.pause()
             compare(app)
+        # Another theme: every kept row is made again in the new colours.
+        before = [line.text for line in app.screen._compositor.render_strips()]
+        app.theme = "textual-light" if app.theme != "textual-light" else "nord"
+        await pilot.pause()
+        compare(app)
+        after = app.screen._compositor.render_strips()
+        assert [line.text for line in after] == before
 
     run(project_root, scenario, doc_id=DOC, size=(80, 24))  # small: the article scrolls
 
