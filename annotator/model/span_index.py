@@ -12,7 +12,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from itertools import compress, repeat
-from operator import attrgetter, eq, sub
+from operator import attrgetter, eq, le, not_, sub
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -56,16 +56,25 @@ class SpanIndex(Generic[T]):
             return
         starts = list(map(start, ordered))
         lengths = list(map(sub, map(end, ordered), starts))
-        tiers = list(map(bisect_left, repeat(_LIMITS), lengths))
-        self._grow(max(tiers))
-        if not any(tiers):
-            self._starts[0], self._items[0] = starts, ordered
-        else:
-            for tier in set(tiers):
-                chosen = list(map(eq, tiers, repeat(tier)))
-                self._starts[tier] = list(compress(starts, chosen))
-                self._items[tier] = list(compress(ordered, chosen))
         self._size = len(ordered)
+        self._grow(0)
+        # Most spans are short: the first tier's are picked out in one pass, and the tiers of
+        # the rest (usually a few) are worked out on those alone.
+        short = list(map(le, lengths, repeat(_SMALLEST)))
+        if all(short):
+            self._starts[0], self._items[0] = starts, ordered
+            return
+        self._starts[0] = list(compress(starts, short))
+        self._items[0] = list(compress(ordered, short))
+        longer = list(map(not_, short))
+        starts = list(compress(starts, longer))
+        ordered = list(compress(ordered, longer))
+        tiers = list(map(bisect_left, repeat(_LIMITS), compress(lengths, longer)))
+        self._grow(max(tiers))
+        for tier in set(tiers):
+            chosen = list(map(eq, tiers, repeat(tier)))
+            self._starts[tier] = list(compress(starts, chosen))
+            self._items[tier] = list(compress(ordered, chosen))
 
     def __len__(self) -> int:
         return self._size
