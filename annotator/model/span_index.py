@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
-from itertools import compress, repeat
+from itertools import compress, islice, repeat
 from operator import attrgetter, eq, le, not_, sub
 from typing import Generic, TypeVar
 
@@ -51,10 +51,13 @@ class SpanIndex(Generic[T]):
         self._size = 0
         # Every step below runs in C (one Python step per tier, not per span): building the
         # index of a 10 MB document's 125,000 spans is on the way to its first frame.
-        ordered = list(items) if presorted else sorted(items, key=start)
+        ordered = list(items)
         if not ordered:
             return
         starts = list(map(start, ordered))
+        if not presorted and not all(map(le, starts, islice(starts, 1, None))):
+            ordered.sort(key=start)  # items usually come in order: the check is all it costs
+            starts = list(map(start, ordered))
         lengths = list(map(sub, map(end, ordered), starts))
         self._size = len(ordered)
         self._grow(0)
