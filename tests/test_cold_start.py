@@ -9,6 +9,7 @@ stay out: each of them costs start time the annotator waits for every morning.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -107,3 +108,32 @@ def test_the_defaults_taken_without_validation_are_valid() -> None:
     assert ProjectConfig.model_validate(defaults.model_dump()) == defaults
     assert ProjectConfig() == defaults
     assert [label.name for label in defaults.labels] == ["speaker", "claim", "entity", "event"]
+
+
+def test_the_library_leaves_the_environment_alone_and_the_program_skips_plugins() -> None:
+    """Importing annotator's modules (as a library) changes nothing in the process; its own
+    programs tell pydantic not to look for plugins, unless the user chose otherwise."""
+    code = (
+        "import os\n"
+        "import annotator.store.project, annotator.formats.exporting, annotator.cli\n"
+        "assert 'PYDANTIC_DISABLE_PLUGINS' not in os.environ, 'set on import'\n"
+        "import annotator.tui.app\n"
+        "print(os.environ['PYDANTIC_DISABLE_PLUGINS'])\n"
+    )
+    environment = {
+        key: value for key, value in os.environ.items() if key != "PYDANTIC_DISABLE_PLUGINS"
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=environment, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "__all__"
+    environment["PYDANTIC_DISABLE_PLUGINS"] = "logfire"
+    done = subprocess.run(
+        [sys.executable, "-c", code.replace("assert 'PYDANTIC", "assert 'X")],
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=False,
+    )
+    assert done.stdout.strip() == "logfire", done.stderr

@@ -12,7 +12,7 @@ import contextlib
 import sys
 from collections.abc import Sequence
 
-from annotator import __version__
+from annotator import __version__, skip_pydantic_plugins
 from annotator.model.errors import AnnotatorError
 
 COMMAND_MODULES = (
@@ -56,6 +56,7 @@ def _tolerant_output() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     _tolerant_output()
+    skip_pydantic_plugins()
     arguments = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(FAST_COMMANDS.get(arguments[0]) if arguments else None)
     args = parser.parse_args(arguments)

@@ -11,6 +11,7 @@ from textual.app import App
 from textual.command import Hit, Hits, Provider
 from textual.screen import Screen
 
+from annotator import skip_pydantic_plugins
 from annotator.model.errors import AnnotatorError
 from annotator.model.keymap import all_actions, display_keys
 from annotator.model.records import Status
@@ -128,3 +129,4 @@ class AnnotateApp(App[None]):
 # way to the first frame). Done once, at import: freezing costs nothing, and nothing built later
 # (documents, screens) is frozen here.
 gc.freeze()
+skip_pydantic_plugins()  # the app's validators are built later, when it opens a project
