@@ -24,9 +24,22 @@ COMMAND_MODULES = (
 )
 
 
-FAST_COMMANDS = {"annotate": "annotator.cli.annotate"}
-"""Commands whose start time counts (the TUI): their parser is built without importing the
-other command modules (same options, same messages; ``--help`` at the top still lists all)."""
+COMMAND_MODULE = {
+    "init": "annotator.cli.project",
+    "validate": "annotator.cli.project",
+    "stats": "annotator.cli.project",
+    "schema": "annotator.cli.project",
+    "annotate": "annotator.cli.annotate",
+    "agreement": "annotator.cli.agreement",
+    "adjudicate": "annotator.cli.agreement",
+    "review": "annotator.cli.agreement",
+    "export": "annotator.cli.transfer",
+    "import": "annotator.cli.transfer",
+    "reanchor": "annotator.cli.drift",
+}
+"""The module of each command: a command line naming one builds only that module's parsers,
+without importing the others (same options, same messages; ``annotator --help`` and an unknown
+command still see them all). A test checks the table against what the modules register."""
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -58,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _tolerant_output()
     skip_pydantic_plugins()
     arguments = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(FAST_COMMANDS.get(arguments[0]) if arguments else None)
+    parser = build_parser(COMMAND_MODULE.get(arguments[0]) if arguments else None)
     args = parser.parse_args(arguments)
     handler = getattr(args, "handler", None)
     try:
