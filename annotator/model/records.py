@@ -45,6 +45,34 @@ class Document(BaseModel):
     """Free metadata carried through to exports (source, date, url...)."""
 
 
+_new_object = object.__new__
+_set_attribute = object.__setattr__
+_ALL_DOCUMENT_FIELDS = frozenset({"id", "text", "title", "meta"})
+
+
+def checked_document(
+    doc_id: str, text: str, title: str | None = None, meta: dict[str, Any] | None = None
+) -> Document:
+    """A :class:`Document` from fields the caller has already checked one by one: the same
+    object ``Document.model_construct`` makes (tested equal, fields set included), in a quarter
+    of its time. Exports and agreement make one per document of the corpus."""
+    document: Document = _new_object(Document)
+    given = meta is not None
+    _set_attribute(
+        document,
+        "__dict__",
+        {"id": doc_id, "text": text, "title": title, "meta": meta if given else {}},
+    )
+    _set_attribute(
+        document,
+        "__pydantic_fields_set__",
+        set(_ALL_DOCUMENT_FIELDS) if given else {"id", "text"},
+    )
+    _set_attribute(document, "__pydantic_extra__", None)
+    _set_attribute(document, "__pydantic_private__", None)
+    return document
+
+
 class Span(BaseModel):
     """A labelled stretch of a document's text."""
 

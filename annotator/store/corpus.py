@@ -14,7 +14,7 @@ from typing import BinaryIO, NamedTuple, overload
 import orjson
 
 from annotator.model.errors import AnnotatorError
-from annotator.model.records import Document
+from annotator.model.records import Document, checked_document
 from annotator.model.text import normalize_text
 from annotator.store.index_cache import Column, IndexCache, Stamp, file_stamp
 from annotator.store.jsonl import (
@@ -71,7 +71,7 @@ def _document_from_object(value: dict[str, object], *, file: Path, line: int | N
         extra = {key: item for key, item in value.items() if key not in _DOCUMENT_FIELDS}
         meta = {**extra, **meta}
     # checked above field by field: no need to build and run the pydantic validator
-    return Document.model_construct(id=doc_id, text=normalize_text(text), title=title, meta=meta)
+    return checked_document(doc_id, normalize_text(text), title, meta)
 
 
 class Corpus:
@@ -384,7 +384,7 @@ class Corpus:
     def _decode(self, entry: DocumentEntry, data: bytes) -> Document:
         if entry.line is None:
             text = decode_utf8(data, file=entry.path, line=None)
-            return Document.model_construct(id=entry.id, text=normalize_text(text))
+            return checked_document(entry.id, normalize_text(text))
         try:
             value = orjson.loads(data)
         except orjson.JSONDecodeError:
