@@ -360,11 +360,17 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         height = self.scrollable_content_region.height
         top = int(self.scroll_offset.y)
         if center:
-            self.scroll_to(y=max(0, row - height // 2), animate=False, immediate=True)
+            target = max(0, row - height // 2)
         elif row < top + 1:
-            self.scroll_to(y=max(0, row - 1), animate=False, immediate=True)
+            target = max(0, row - 1)
         elif row > top + height - 2:
-            self.scroll_to(y=max(0, row - height + 2), animate=False, immediate=True)
+            target = max(0, row - height + 2)
+        else:
+            return
+        if target != self.scroll_y or target != self.scroll_target_y:
+            # Textual's scroll_to costs ~40 us even when it would not move (a key at the top
+            # of the article asks for row 0 again and again).
+            self.scroll_to(y=target, animate=False, immediate=True)
 
     def scroll_rows(self, rows: int) -> None:
         """Scroll the text by ``rows`` rows (negative: up), within the document."""
