@@ -25,12 +25,13 @@ from itertools import pairwise
 from operator import attrgetter, itemgetter
 from typing import Literal, NamedTuple
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.cache import LRUCache
 from textual.color import Color
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar
@@ -42,7 +43,7 @@ from annotator.model.records import Span
 from annotator.model.span_index import SpanIndex
 from annotator.model.text import display_safe
 from annotator.tui.collector import BIG, paused_then_kept
-from annotator.tui.line_widget import RowScrollBar, keep_lines
+from annotator.tui.line_widget import RowScrollBar, keep_lines, repaint
 from annotator.tui.wrap import Cell, WrappedText, row_cells
 
 Channel = Literal["fg", "bg", "underline"]
@@ -57,6 +58,19 @@ class _SpanKey(NamedTuple):
     start: int
     end: int
     label: str
+
+
+class _RowArgs(NamedTuple):
+    """What one row is drawn from: its text, spans, cursor, selection and current span."""
+
+    row: int
+    start: int
+    end: int
+    spans: list[_SpanKey]
+    cursor: int
+    selection: tuple[int, int] | None
+    current: tuple[int, int] | None
+    line_end: bool
 
 
 _span_key = attrgetter("start", "end", "label")
@@ -405,8 +419,9 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
                 merged[-1][1] = max(merged[-1][1], last)
             else:
                 merged.append([first, last])
-        for first, last in merged:
-            self.refresh_lines(first, last - first + 1)
+        # The rows as ScrollView.refresh_lines marks them, all in one repaint.
+        width = max(self.virtual_size.width, self.size.width)
+        repaint(self, *(Region(0, first - top, width, last - first + 1) for first, last in merged))
 
     # -- drawing ------------------------------------------------------------------------------
 
@@ -446,18 +461,15 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
             style += CURSOR_STYLE
         return style
 
-    def render_line(self, y: int) -> Strip:
-        self.render_count += 1
+    def _row_at(self, y: int) -> tuple[tuple[object, ...], _RowArgs] | None:
+        """The cache key and the drawing arguments of content row ``y`` (None: no text there)."""
         wrapped = self.wrapped
-        scroll_x, scroll_y = self.scroll_offset
-        row = y + int(scroll_y)
-        width = wrapped.width  # the text width (the region's, looked up once per wrap)
-        base = self.base_style
+        row = y + int(self.scroll_offset.y)
         known = wrapped.known_rows
         if not wrapped.has_row(row):
             if not wrapped.complete or known != wrapped.known_rows:
                 self.call_later(self._sync_virtual_size)
-            return Strip.blank(width, base)
+            return None
         if known != wrapped.known_rows:
             self.call_later(self._sync_virtual_size)  # scrolled past the rows wrapped before
         start, end = wrapped.row(row)
@@ -465,38 +477,63 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         visible_end = end + 1 if line_end else end
         spans = self._spans_in(start, end)
         cursor = self.cursor if start <= self.cursor < max(visible_end, start + 1) else -1
-        key = (
-            row,
-            start,
-            end,
-            wrapped.width,
-            tuple(spans),
-            cursor,
-            _clip(self.selection, start, visible_end),
-            _clip(self.current, start, end),
-        )
+        selection = _clip(self.selection, start, visible_end)
+        current = _clip(self.current, start, end)
+        key = (row, start, end, wrapped.width, tuple(spans), cursor, selection, current)
+        return key, _RowArgs(row, start, end, spans, cursor, selection, current, line_end)
+
+    def render_line(self, y: int) -> Strip:
+        self.render_count += 1
+        width = self.wrapped.width  # the text width (the region's, looked up once per wrap)
+        base = self.base_style
+        found = self._row_at(y)
+        if found is None:
+            return Strip.blank(width, base)
+        key, args = found
         strip = self._strips.get(key)
         if strip is None:
-            strip = self._render_row(
-                row,
-                spans,
-                cursor,
-                _clip(self.selection, start, visible_end),
-                _clip(self.current, start, end),
-                line_end,
-            )
-            self._strips[key] = strip
-        return strip.crop_extend(int(scroll_x), int(scroll_x) + width, base)
+            segments, cells = self._render_row(args)
+            strip = self._strips[key] = Strip(segments, cells)
+        scroll_x = int(self.scroll_offset.x)
+        return strip.crop_extend(scroll_x, scroll_x + width, base)
 
-    def _render_row(
-        self,
-        row: int,
-        spans: list[_SpanKey],
-        cursor: int,
-        selection: tuple[int, int] | None,
-        current: tuple[int, int] | None,
-        line_end: bool,
-    ) -> Strip:
+    def render_padded_line(
+        self, y: int, width: int, inner: Style, pad_left: int, pad_right: int
+    ) -> Strip | None:
+        """Row ``y`` as the styles cache finishes a row of :meth:`render_line` (filled to the
+        content ``width``, padded in ``inner``), made as one Strip rather than four; None where
+        only that general path can make it (scrolled sideways, a text row wider than the
+        text width)."""
+        text_width = self.wrapped.width
+        if text_width > width or self.scroll_offset.x:
+            return None
+        found = self._row_at(y)
+        if found is None:
+            return None
+        self.render_count += 1
+        key, args = found
+        padded_key = (key, width, inner, pad_left, pad_right)
+        strip = self._strips.get(padded_key)
+        if strip is not None:
+            return strip
+        segments, cells = self._render_row(args)
+        if cells > text_width:
+            return None
+        base = self.base_style
+        row: list[Segment] = [Segment(" " * pad_left, inner)] if pad_left else []
+        row += segments
+        if cells < text_width:
+            row.append(Segment(" " * (text_width - cells), base))  # as crop_extend fills
+        if width > text_width:
+            row.append(Segment(" " * (width - text_width), inner))  # as adjust_cell_length
+        if pad_right:
+            row.append(Segment(" " * pad_right, inner))
+        strip = self._strips[padded_key] = Strip(row, width + pad_left + pad_right)
+        return strip
+
+    def _render_row(self, args: _RowArgs) -> tuple[list[Segment], int]:
+        """The row's segments and their width in cells."""
+        row, start, end, spans, cursor, selection, current, line_end = args
         segments: list[Segment] = []
         base = self.base_style
         previous_key: tuple[object, ...] | None = None
@@ -517,10 +554,12 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
             if extent is not None:
                 bounds.update(extent)
         edges = sorted(bounds)
-        start, end = self.wrapped.row(row)
-        piece = self._display[start:end]
+        display = self._display
+        piece = display[start:end]
+        cells = -1
         if piece.isascii() and "\t" not in piece:
             # One cell per character: draw the runs as slices of the text, no cell map needed.
+            cells = end - start
             points = [start, *(e for e in edges if start < e < end), end]
             for a, b in pairwise(points):
                 if a < b:
@@ -528,41 +567,32 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
                     if key != previous_key:
                         flush()
                         previous_key = key
-                    pending.append(self._display[a:b])
-            return self._row_end(row, segments, flush, cursor, selection, line_end)
-        edge = 0
-        next_edge = -1  # the first cell always works its key out
-        for cell in self.cells(row):
-            if cell.start >= next_edge:
-                while edge < len(edges) and edges[edge] <= cell.start:
-                    edge += 1
-                next_edge = edges[edge] if edge < len(edges) else len(self._text) + 1
-                key = self._cell_key(cell.start, spans, cursor, selection, current)
-                if key != previous_key:
-                    flush()
-                    previous_key = key
-            pending.append(cell.text)
-        return self._row_end(row, segments, flush, cursor, selection, line_end)
-
-    def _row_end(
-        self,
-        row: int,
-        segments: list[Segment],
-        flush: Callable[[], None],
-        cursor: int,
-        selection: tuple[int, int] | None,
-        line_end: bool,
-    ) -> Strip:
-        """The row's last run, and the cell after a line's end when the cursor or the
-        selection is there."""
+                    pending.append(display[a:b])
+        else:
+            row_cells = self.cells(row)
+            edge = 0
+            next_edge = -1  # the first cell always works its key out
+            for cell in row_cells:
+                if cell.start >= next_edge:
+                    while edge < len(edges) and edges[edge] <= cell.start:
+                        edge += 1
+                    next_edge = edges[edge] if edge < len(edges) else len(self._text) + 1
+                    key = self._cell_key(cell.start, spans, cursor, selection, current)
+                    if key != previous_key:
+                        flush()
+                        previous_key = key
+                pending.append(cell.text)
         flush()
-        end = self.wrapped.row(row)[1]
+        if cells < 0:  # as Textual measures a strip: the cells of each segment's text
+            cells = sum(cell_len(text) for text, _, _ in segments)
+        # The cell after a line's end, when the cursor or the selection is there.
         if line_end or end == len(self._text):
             in_selection = selection is not None and selection[0] <= end < selection[1]
             if cursor == end or in_selection:
                 key = (None, None, None, False, False, in_selection, cursor == end)
-                segments.append(Segment(" ", self.base_style + self._style(key)))
-        return Strip(segments)
+                segments.append(Segment(" ", base + self._style(key)))
+                cells += 1
+        return segments, cells
 
     def _cell_key(
         self,

@@ -13,7 +13,7 @@ hands it back while nothing in it can have changed.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, Protocol, cast
 
 from rich.color import Color as RichColor
 from rich.segment import Segment
@@ -22,7 +22,7 @@ from textual._segment_tools import line_pad
 from textual._styles_cache import StylesCache
 from textual.color import Color
 from textual.css.styles import StylesBase
-from textual.dom import DOMNode
+from textual.dom import DOMNode, NoScreen
 from textual.geometry import Region, Size, Spacing
 from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.strip import Strip
@@ -39,6 +39,8 @@ class _Look(NamedTuple):
     inner: Style
     """The style of the padding and of the content's fill."""
     padding: Spacing
+    padded: bool
+    """The widget makes finished rows itself (:class:`PaddedRows`)."""
 
 
 class KeptLinesCache(StylesCache):
@@ -91,6 +93,7 @@ class KeptLinesCache(StylesCache):
             background,
             self.get_inner_outer(base_background, background)[0].rich_style,
             styles.padding,
+            callable(getattr(widget, "render_padded_line", None)),
         )
         self._cache.clear()  # rows made in other colours
         self._kept = None
@@ -149,21 +152,38 @@ class KeptLinesCache(StylesCache):
 
     @staticmethod
     def _make_row(widget: Widget, look: _Look, size: Size, y: int) -> Strip:
-        """Row ``y`` of a plain widget, as Textual's row code makes it."""
+        """Row ``y`` of a plain widget, as Textual's row code makes it (a widget with a
+        ``render_padded_line`` method makes the finished row itself, see :class:`PaddedRows`)."""
         pad_top, pad_right, pad_bottom, pad_left = look.padding
         width, height = size
         inner = look.inner
         if y < pad_top or y >= height - pad_bottom:
             return Strip.blank(width, inner)
         content_width = width - pad_left - pad_right
-        content_y = y - pad_top
-        if content_y < height - pad_top - pad_bottom:
-            line = widget.render_line(content_y).adjust_cell_length(content_width, inner)
-        else:
-            line = Strip.blank(content_width, inner)
+        if look.padded:
+            strip = cast(PaddedRows, widget).render_padded_line(
+                y - pad_top, content_width, inner, pad_left, pad_right
+            )
+            if strip is not None:
+                return strip
+        line = widget.render_line(y - pad_top).adjust_cell_length(content_width, inner)
         if pad_left or pad_right:
             return Strip(line_pad(line, pad_left, pad_right, inner), width)
         return line
+
+
+class PaddedRows(Protocol):
+    """A Line API widget that can make a finished row in one Strip.
+
+    The styles cache fills a row of ``render_line`` to the content width and pads it, a new
+    Strip at each step; a widget that draws many rows per frame makes the same segments at once.
+    """
+
+    def render_padded_line(
+        self, y: int, width: int, inner: Style, pad_left: int, pad_right: int
+    ) -> Strip | None:
+        """Content row ``y`` filled to ``width`` cells and padded left and right in ``inner``,
+        exactly as ``render_line(y)`` would be finished (None: finish ``render_line(y)``)."""
 
 
 def _plain(styles: StylesBase) -> bool:
@@ -175,6 +195,33 @@ def _plain(styles: StylesBase) -> bool:
         and styles.text_opacity == 1.0
         and not (styles.has_rule("hatch") and styles.hatch != "none")
     )
+
+
+def repaint(widget: Widget, *regions: Region) -> None:
+    """Repaint ``regions`` of ``widget`` (content coordinates) in the next frame.
+
+    As ``widget.refresh(*regions)``, with the screen told at once: Textual's refresh goes
+    through two messages (an idle event for the widget, then an Update message for the
+    screen), and a key repaints rows of up to three widgets. Anything but a mounted, shown
+    widget on a laid out screen takes Textual's way.
+    """
+    if not regions:
+        return
+    try:
+        screen = widget.screen
+    except NoScreen:
+        screen = None
+    if (
+        screen is None
+        or not widget.is_mounted
+        or not widget.display
+        or screen not in screen._compositor
+    ):
+        widget.refresh(*regions)
+        return
+    widget._set_dirty(*regions)
+    screen._dirty_widgets.add(widget)
+    screen.check_idle()
 
 
 def keep_lines(widget: Widget) -> None:
@@ -233,11 +280,12 @@ class RowScrollBar(ScrollBar):
     def render_line(self, y: int) -> Strip:
         # ``_dirty_regions`` is what tells Textual's own render_line to render the content
         # again (a refresh sets it), and it is cleared once the content is rendered.
-        if self._dirty_regions or self._rows_size != self.size:
+        # (``outer_size`` is an attribute; ``size`` asks the compositor, on every row)
+        if self._dirty_regions or self._rows_size != self.outer_size:
             rows = self._make_rows()
             if rows is None:
                 return super().render_line(y)
-            self._rows, self._rows_size = rows, self.size
+            self._rows, self._rows_size = rows, self.outer_size
             self._dirty_regions.clear()
         if 0 <= y < len(self._rows):
             return self._rows[y]

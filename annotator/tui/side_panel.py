@@ -33,7 +33,7 @@ from annotator.model.keymap import display_keys
 from annotator.model.records import Span
 from annotator.model.session import EditingSession, excerpt
 from annotator.model.text import display_safe
-from annotator.tui.line_widget import LineWidget
+from annotator.tui.line_widget import LineWidget, repaint
 from annotator.tui.text_rows import line_strip
 
 EDGE = "▏"
@@ -186,7 +186,7 @@ class SidePanel(LineWidget, can_focus=False):
         if count > 0:
             for row in range(first, first + count):
                 self._fixed_strips.pop(row, None)
-            self.refresh(Region(0, first, max(self.outer_size.width, 1), count))
+            repaint(self, Region(0, first, max(self.outer_size.width, 1), count))
 
     def _refresh_each(self, rows: Iterable[int]) -> None:
         """Repaint ``rows``: one refresh per run of consecutive rows (after an edit most span

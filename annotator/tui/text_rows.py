@@ -17,7 +17,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
-from annotator.tui.line_widget import LineWidget
+from annotator.tui.line_widget import LineWidget, repaint
 
 
 class TextRows(LineWidget, can_focus=False):
@@ -34,6 +34,8 @@ class TextRows(LineWidget, can_focus=False):
         super().__init__(id=id, classes=classes)
         self._rows: list[Text] = [Text()]
         self._strips: list[Strip | None] = [None]
+        self._padded: list[tuple[tuple[object, ...], Strip] | None] = [None]
+        """Each row finished (filled and padded), with what it was finished for."""
         self.render_count = 0
         """render_line calls so far (tests check that a key repaints only changed rows)."""
 
@@ -51,15 +53,19 @@ class TextRows(LineWidget, can_focus=False):
         if len(rows) != len(self._rows):
             self._rows = rows
             self._strips = [None] * len(rows)
+            self._padded = [None] * len(rows)
             self.styles.height = len(rows)
             self.refresh()
             return
         width = self.content_region.width
+        changed: list[Region] = []
         for index, (old, new) in enumerate(zip(self._rows, rows, strict=True)):
             if old != new:
                 self._rows[index] = new
                 self._strips[index] = None
-                self.refresh(Region(0, index, max(width, 1), 1))
+                self._padded[index] = None
+                changed.append(Region(0, index, max(width, 1), 1))
+        repaint(self, *changed)
 
     def set_row(self, index: int, text: Text) -> None:
         rows = list(self._rows)
@@ -68,9 +74,34 @@ class TextRows(LineWidget, can_focus=False):
 
     def styles_changed(self) -> None:
         self._strips = [None] * len(self._rows)
+        self._padded = [None] * len(self._rows)
 
     def on_resize(self) -> None:
-        self._strips = [None] * len(self._rows)
+        self.styles_changed()
+
+    def render_padded_line(
+        self, y: int, width: int, inner: Style, pad_left: int, pad_right: int
+    ) -> Strip | None:
+        """Row ``y`` finished as the styles cache finishes :meth:`render_line`'s row (see
+        :class:`~annotator.tui.line_widget.PaddedRows`), in one Strip."""
+        if not 0 <= y < len(self._rows) or width != self.content_region.width:
+            return None
+        key = (width, inner, pad_left, pad_right, self.style_of())
+        kept = self._padded[y]
+        if kept is not None and kept[0] == key:
+            self.render_count += 1
+            return kept[1]
+        segments = line_segments(self._rows[y], width, self.style_of(), self)
+        if segments is None:
+            return None
+        self.render_count += 1
+        row = [Segment(" " * pad_left, inner)] if pad_left else []
+        row += segments
+        if pad_right:
+            row.append(Segment(" " * pad_right, inner))
+        strip = Strip(row, width + pad_left + pad_right)
+        self._padded[y] = (key, strip)
+        return strip
 
     def render_line(self, y: int) -> Strip:
         self.render_count += 1
@@ -87,22 +118,34 @@ class TextRows(LineWidget, can_focus=False):
 
 def line_strip(text: Text, width: int, base: Style, widget: Widget) -> Strip:
     """``text`` on one row of ``width`` cells (cut with an ellipsis), over the ``base`` style."""
-    cells = text.cell_len
-    if cells > width or "\n" in text.plain:
+    segments = line_segments(text, width, base, widget)
+    if segments is None:  # a wide character cut at the edge
+        return Strip(text_row_segments(text, width, base, widget)).crop_extend(0, width, base)
+    return Strip(segments, width)
+
+
+def line_segments(text: Text, width: int, base: Style, widget: Widget) -> list[Segment] | None:
+    """The segments of :func:`line_strip`'s row (None: a wide character is cut at the edge)."""
+    segments = text_row_segments(text, width, base, widget)
+    cells = Segment.get_line_length(segments)
+    if cells < width:
+        segments.append(Segment(" " * (width - cells), base))
+    elif cells > width:
+        return None
+    return segments
+
+
+def text_row_segments(text: Text, width: int, base: Style, widget: Widget) -> list[Segment]:
+    """``text`` cut with an ellipsis at ``width`` cells, over ``base`` (not filled)."""
+    if text.cell_len > width or "\n" in text.plain:
         text = text.copy()
         text.plain = text.plain.replace("\n", " ")
         text.truncate(width, overflow="ellipsis")
-        cells = text.cell_len
-    segments = [
+    return [
         Segment(segment.text, base + segment.style if segment.style else base)
         for segment in text_segments(text, widget.app.console)
         if segment.text
     ]
-    if cells < width:
-        segments.append(Segment(" " * (width - cells), base))
-    elif cells > width:  # a wide character cut at the edge
-        return Strip(segments).crop_extend(0, width, base)
-    return Strip(segments, width)
 
 
 def text_segments(text: Text, console: Console) -> Iterable[Segment]:

@@ -27,23 +27,27 @@ Drawn = Counter[str]
 
 
 async def rows_drawn(pilot: Pilot[None], app: AnnotateApp, key: str) -> Drawn:
-    """Press ``key`` and count the rows each widget of the screen draws for it."""
+    """Press ``key`` and count the rows each widget of the screen draws for it (with
+    ``render_line``, or ``render_padded_line`` where a widget makes finished rows itself)."""
     counts: Drawn = Counter()
     with ExitStack() as patches:
-        patched: set[type] = set()
+        patched: set[tuple[type, str]] = set()
         for widget in [app.screen, *app.screen.walk_children(Widget)]:
-            cls = next(c for c in type(widget).__mro__ if "render_line" in c.__dict__)
-            if cls in patched:
-                continue
-            patched.add(cls)
-            original = cls.__dict__["render_line"]
+            for name in ("render_line", "render_padded_line"):
+                owners = [c for c in type(widget).__mro__ if name in c.__dict__]
+                if not owners or (owners[0], name) in patched:
+                    continue
+                cls = owners[0]
+                patched.add((cls, name))
+                original = cls.__dict__[name]
 
-            def render_line(self: Widget, y: int, _original: Any = original) -> Strip:
-                counts[self.id or type(self).__name__] += 1
-                result: Strip = _original(self, y)
-                return result
+                def draw(self: Widget, y: int, *args: Any, _original: Any = original) -> Any:
+                    result = _original(self, y, *args)
+                    if result is not None:
+                        counts[self.id or type(self).__name__] += 1
+                    return result
 
-            patches.enter_context(patch.object(cls, "render_line", render_line))
+                patches.enter_context(patch.object(cls, name, draw))
         await pilot.pause()
         counts.clear()
         await pilot.press(key)

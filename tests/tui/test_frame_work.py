@@ -1,0 +1,121 @@
+"""What a key costs Textual beyond the rows it repaints: messages, scrolls, row building.
+
+Counted, not timed: the rows a key changes reach the screen's next frame without Textual's
+two messages per refreshed widget, a move that does not leave the screen does not ask Textual
+to scroll, and the article's rows are made finished (filled and padded) in one step.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+from unittest.mock import patch
+
+from textual import messages
+from textual._compositor import Compositor
+from textual.message import Message
+from textual.pilot import Pilot
+from textual.widget import Widget
+
+from annotator.tui.app import AnnotateApp
+from annotator.tui.article_view import ArticleView
+
+from .conftest import open_app, screen_of
+from .test_annotate_keys import DOC, run, search
+
+
+def test_repainted_rows_reach_the_frame_without_update_messages(project_root: Path) -> None:
+    import asyncio
+
+    app = open_app(project_root, DOC)
+    updates: list[Widget] = []
+    framed: Counter[str] = Counter()
+
+    def hook(message: Message) -> None:
+        if isinstance(message, messages.Update):
+            updates.append(message.widget)  # type: ignore[arg-type]
+
+    original = Compositor.update_widgets
+
+    def update_widgets(self: Compositor, widgets: set[Widget]) -> None:
+        for widget in widgets:
+            framed[widget.id or type(widget).__name__] += 1
+        original(self, widgets)
+
+    async def main() -> None:
+        async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
+            await pilot.pause()
+            await search(pilot, "Viktor Halloran")
+            with patch.object(Compositor, "update_widgets", update_widgets):
+                updates.clear()
+                for key in ("1", "l", "j", "pagedown"):
+                    framed.clear()
+                    await pilot.press(key)
+                    await pilot.pause()
+                    # The article and the status line changed, and were in the next frame
+                    # (the side panel too, for the new span).
+                    assert framed["article"] >= 1 and framed["status"] >= 1, (key, framed)
+                    assert framed["side"] >= (key == "1"), (key, framed)
+                status = str(screen_of(app).query_one("#status").render())
+                shown = "\n".join(line.text for line in app.screen._compositor.render_strips())
+                assert f"@{screen_of(app).session.cursor}" in status
+                assert status.split("  ")[0] in shown
+        app.annotations.close()
+
+    asyncio.run(main())
+    ours = {"article", "status", "side"}
+    assert not [widget for widget in updates if widget.id in ours]
+
+
+def test_moves_that_stay_on_screen_do_not_scroll(project_root: Path) -> None:
+    async def scenario(pilot: Pilot[None], app: AnnotateApp) -> None:
+        view = screen_of(app).view
+        await pilot.press("g")  # the start of the document: the top row
+        await pilot.pause()
+        calls: list[object] = []
+        original = ArticleView.scroll_to
+
+        def scroll_to(self: ArticleView, *args: Any, **kwargs: Any) -> None:
+            calls.append(kwargs.get("y"))
+            original(self, *args, **kwargs)
+
+        with patch.object(ArticleView, "scroll_to", scroll_to):
+            for key in ("l", "l", "w", "h", "j", "k"):
+                await pilot.press(key)
+                await pilot.pause()
+            assert calls == []
+            assert view.scroll_offset.y == 0
+            for _ in range(view.page_rows):  # down past the bottom: now it scrolls
+                await pilot.press("j")
+            await pilot.pause()
+            assert calls and view.scroll_offset.y > 0
+
+    run(project_root, scenario, doc_id=DOC, size=(80, 24))
+
+
+def test_a_page_down_makes_each_article_row_once_and_finished(project_root: Path) -> None:
+    async def scenario(pilot: Pilot[None], app: AnnotateApp) -> None:
+        view = screen_of(app).view
+        made: Counter[str] = Counter()
+        padded, plain = ArticleView.render_padded_line, ArticleView.render_line
+
+        def render_padded_line(self: ArticleView, *args: Any) -> Any:
+            made["padded"] += 1
+            return padded(self, *args)
+
+        def render_line(self: ArticleView, y: int) -> Any:
+            made["plain"] += 1
+            return plain(self, y)
+
+        await pilot.pause()
+        with (
+            patch.object(ArticleView, "render_padded_line", render_padded_line),
+            patch.object(ArticleView, "render_line", render_line),
+        ):
+            await pilot.press("pagedown")
+            await pilot.pause()
+        rows = view.scrollable_content_region.height
+        assert made == Counter({"padded": rows})
+
+    run(project_root, scenario, doc_id=DOC, size=(80, 24))
