@@ -323,17 +323,28 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         row = wrapped.row_of(offset)
         return self._row_range(row)
 
+    def _one_cell_each(self, start: int, end: int) -> bool:
+        """Every code point of ``[start, end)`` is one cell (ASCII, no tab): its column is its
+        distance from the row's start, no cell map needed (a map is ~80 objects a row)."""
+        piece = self._display[start:end]
+        return piece.isascii() and "\t" not in piece
+
     def _row_range(self, row: int) -> tuple[int, int]:
         wrapped = self.wrapped
         start, end = wrapped.row(row)
         if end < len(self._text) and self._text[end] == "\n":
             return start, end
+        if self._one_cell_each(start, end):
+            return start, max(start, end - 1)
         cells = self.cells(row)
         return start, (cells[-1].start if cells else start)
 
     def x_of(self, offset: int) -> int:
         """Column of ``offset`` within its row."""
         row = self.wrapped.row_of(offset)
+        start, end = self.wrapped.row(row)
+        if self._one_cell_each(start, end):
+            return offset - start if start <= offset < end else end - start
         cells = self.cells(row)
         for cell in cells:
             if cell.start <= offset < cell.end:
@@ -346,6 +357,9 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         row = max(0, row)
         row = row if wrapped.has_row(row) else max(0, wrapped.last_row())
         first, last = self._row_range(row)
+        start, end = wrapped.row(row)
+        if self._one_cell_each(start, end):
+            return start + x if 0 <= x < end - start else (first if x < 0 else last)
         for cell in self.cells(row):
             if cell.x <= x < cell.x + cell.width:
                 return cell.start

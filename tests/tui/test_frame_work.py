@@ -119,3 +119,49 @@ def test_a_page_down_makes_each_article_row_once_and_finished(project_root: Path
         assert made == Counter({"padded": rows})
 
     run(project_root, scenario, doc_id=DOC, size=(80, 24))
+
+
+def test_columns_of_one_cell_rows_are_the_cell_maps_columns(project_root: Path) -> None:
+    """Rows of ASCII text without tabs skip the cell map: column of every offset, offset at
+    every column and the row's last cursor offset are what the map gives, and a key that moves
+    down the article builds no map for such a row."""
+    from annotator.tui import article_view
+
+    async def scenario(pilot: Pilot[None], app: AnnotateApp) -> None:
+        view = screen_of(app).view
+        wrapped = view.wrapped
+        checked = 0
+        for row in range(min(40, wrapped.last_row() + 1)):
+            start, end = wrapped.row(row)
+            if not view._one_cell_each(start, end):
+                continue
+            checked += 1
+            cells = view.cells(row)
+            for offset in range(start, end + 1):
+                expected = next((c.x for c in cells if c.start <= offset < c.end), None)
+                if expected is None:
+                    expected = cells[-1].x + cells[-1].width if cells else 0
+                assert view.x_of(offset) == expected or wrapped.row_of(offset) != row
+            first, last = view._row_range(row)
+            for x in range(-2, wrapped.width + 2):
+                cell = next((c for c in cells if c.x <= x < c.x + c.width), None)
+                assert view.offset_at_row(row, x) == (
+                    cell.start if cell else (first if x < 0 else last)
+                )
+        assert checked > 5
+        made: list[int] = []
+        original = article_view.row_cells
+
+        def row_cells(text: str, start: int, end: int) -> Any:
+            if text[start:end].isascii() and "\t" not in text[start:end]:
+                made.append(start)  # a map for a row that does not need one
+            return original(text, start, end)
+
+        view._cells.clear()
+        with patch.object(article_view, "row_cells", row_cells):
+            for key in ("j", "j", "pagedown", "k"):
+                await pilot.press(key)
+                await pilot.pause()
+        assert made == []
+
+    run(project_root, scenario, doc_id=DOC, size=(80, 24))
