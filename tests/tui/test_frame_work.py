@@ -165,3 +165,28 @@ def test_columns_of_one_cell_rows_are_the_cell_maps_columns(project_root: Path) 
         assert made == []
 
     run(project_root, scenario, doc_id=DOC, size=(80, 24))
+
+
+def test_the_status_line_is_the_text_appending_its_pieces_makes() -> None:
+    from rich.text import Text
+
+    from annotator.tui.annotate_screen import _assembled
+
+    pieces: list[tuple[str, str | None]] = [
+        ("doc-1 ", "bold"),
+        ("3/10  ", None),
+        ("", "italic"),
+        ("in progress  ", "italic"),
+        ("@12", None),
+        ("  ", None),
+        ("speaker", "bold #ff0000"),
+        (" ⊂ ", "dim"),
+        ("claim\r\x07", "bold"),
+        ("←«quote»", None),
+    ]
+    appended = Text(no_wrap=True, overflow="ellipsis")
+    for piece, style in pieces:
+        appended.append(piece, style=style)
+    made = _assembled(pieces)
+    assert (made.plain, made.spans) == (appended.plain, appended.spans)
+    assert (made.no_wrap, made.overflow) == (True, "ellipsis")
