@@ -190,3 +190,31 @@ def test_the_status_line_is_the_text_appending_its_pieces_makes() -> None:
     made = _assembled(pieces)
     assert (made.plain, made.spans) == (appended.plain, appended.spans)
     assert (made.no_wrap, made.overflow) == (True, "ellipsis")
+
+
+def test_keys_run_few_garbage_collections(project_root: Path) -> None:
+    """The app collects its youngest generation every 10,000 allocations, not every 700:
+    keys (moves, tags, page downs) run few collections."""
+    import gc
+
+    from annotator.tui.app import YOUNG_COLLECTION_THRESHOLD
+
+    async def scenario(pilot: Pilot[None], app: AnnotateApp) -> None:
+        collections: list[int] = []
+
+        def counted(phase: str, info: dict[str, int]) -> None:
+            if phase == "start":
+                collections.append(info["generation"])
+
+        await search(pilot, "Viktor Halloran")
+        gc.callbacks.append(counted)
+        try:
+            for key in ("1", "l", "j", "w", "pagedown", "shift+right", "shift+right", "2") * 2:
+                await pilot.press(key)
+            await pilot.pause()
+        finally:
+            gc.callbacks.remove(counted)
+        assert gc.get_threshold()[0] == YOUNG_COLLECTION_THRESHOLD
+        assert len(collections) <= 1, collections  # 2 at Python's default threshold
+
+    run(project_root, scenario, doc_id=DOC)
