@@ -34,7 +34,7 @@ from annotator.model.records import Span
 from annotator.model.session import EditingSession, excerpt
 from annotator.model.text import display_safe
 from annotator.tui.line_widget import LineWidget, repaint
-from annotator.tui.text_rows import line_strip
+from annotator.tui.text_rows import line_segments, line_strip
 
 EDGE = "▏"
 """The panel's left edge (drawn here rather than as a CSS border: Textual's border and padding
@@ -389,7 +389,14 @@ class SidePanel(LineWidget, can_focus=False):
         if cached is not None and cached[0] is span and cached[1] is depends:
             return cached[2]
         style = self.style_of("side-panel--highlighted") if highlighted else base
-        strip = self._framed(line_strip(self._prompt(span), width, style, self), right)
+        text = self._prompt(span)
+        segments = line_segments(text, width, style, self)
+        if segments is None:  # a wide character cut at the edge
+            strip = self._framed(line_strip(text, width, style, self), right)
+        else:  # framed at once: one Strip, not two
+            blank = Segment(" ", base)
+            edge = Segment(EDGE, self.style_of("side-panel--edge"))
+            strip = Strip([edge, blank, *segments, right or blank], width + 3)
         if len(self._span_strips) > 512:
             self._span_strips.clear()
         self._span_strips[key] = (span, depends, strip)
