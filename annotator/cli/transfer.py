@@ -136,8 +136,11 @@ def run_export(args: argparse.Namespace) -> int:
     )
     from annotator.formats.exporting import ExportOptions, load_format
     from annotator.formats.exporting import run_export as export
+    from annotator.store.project import Project
 
-    project = open_project(args.project)
+    # The corpus is read file by file by the export, which refuses a corpus with unreadable
+    # documents as opening it strictly does; its whole index is never held.
+    project = Project(args.project, index_corpus=False)
     export_format = load_format(args.format)
     selection = Selection(
         annotators=resolve_annotators(

@@ -239,8 +239,8 @@ def iter_items(
     """Documents in corpus order with their selected records; reads one document at a time.
 
     A document with no usable record is skipped and the reason counted in ``summary``.
-    ``tick(n)`` is called now and then with the number of documents gone through since the
-    last call.
+    ``tick(n)`` is called now and then with the number of corpus bytes gone through since the
+    last call (see :func:`corpus_bytes`).
 
     Each record line is checked by :class:`RecordRules` against the rules of the models and of
     ``check_record`` at once: parsed with orjson and checked by :meth:`~RecordRules.vouch`, or,
@@ -249,10 +249,14 @@ def iter_items(
     :class:`StoredRecord` objects. A record refused goes through the models and
     ``check_record``, which decide and word the reason, as they always did.
 
-    Memory stays that of one document and its records: nothing is kept from one document to
-    the next but counts.
+    Memory stays flat in the size of the corpus: the corpus is read file by file
+    (:meth:`Project.corpus_stream`, which raises on a corpus with a problem, as opening it
+    does), the records are found by the hash of their document id (no id kept), and nothing is
+    kept from one document to the next but counts.
     """
-    files: list[AnnotationFile] = [project.annotations(name) for name in selection.annotators]
+    files: list[AnnotationFile] = [
+        project.annotations(name, hashed=True) for name in selection.annotators
+    ]
     for annotation_file in files:
         if annotation_file.problems:
             first = annotation_file.problems[0]
@@ -271,69 +275,90 @@ def iter_items(
     splits = selection.splits
     not_annotated = f"not annotated by {wanted}"
     lookups = [(annotation_file, annotation_file.entries.get) for annotation_file in files]
-    corpus = project.corpus
-    entry_at = corpus.entry_at
     loads = orjson.loads
     skip = summary.skip
     pending = 0
-    with contextlib.ExitStack() as open_files, corpus.reader() as reader:
+    with contextlib.ExitStack() as open_files:
         for annotation_file in files:
             open_files.callback(annotation_file.close)
-        load = reader.load
-        # by position, not over corpus.ids(): no list of every id held for the whole export
-        for position in range(len(corpus)):
-            document_entry = entry_at(position)
-            doc_id = document_entry.id
-            pending += 1
-            if pending >= TICK_EVERY and tick is not None:
-                tick(pending)
-                pending = 0
-            found: list[tuple[AnnotationFile, RecordEntry]] = []
-            reason = not_annotated
-            for annotation_file, entry_of in lookups:
-                record_entry = entry_of(doc_id)
-                if record_entry is None:
-                    continue
-                if statuses is not None and record_entry.status not in statuses:
-                    if reason is not_annotated:
-                        reason = f"status {record_entry.status.value} not selected"
-                    continue
-                found.append((annotation_file, record_entry))
-            if not found:
-                skip(reason, doc_id)
-                continue
-            document = load(document_entry)
-            text = document.text
-            digest = text_sha256(text)
-            usable: list[Any] = []
-            for annotation_file, record_entry in found:
-                line = annotation_file.read_line(record_entry)
-                if as_stored:
-                    stored = check_stored(line, text, digest)
-                    if stored is not None:
-                        usable.append(stored)
+        for part, size in project.corpus_stream().parts():
+            done = 0  # bytes of this file told to tick
+            with part.reader() as reader:
+                load = reader.load
+                for document_entry in part.entries:
+                    doc_id = document_entry.id
+                    pending += 1
+                    if pending >= TICK_EVERY and tick is not None:
+                        reached = document_entry.offset + document_entry.length
+                        tick(reached - done)
+                        done, pending = reached, 0
+                    found: list[tuple[AnnotationFile, RecordEntry]] = []
+                    reason = not_annotated
+                    for annotation_file, entry_of in lookups:
+                        record_entry = entry_of(doc_id)
+                        if record_entry is None:
+                            continue
+                        if statuses is not None and record_entry.status not in statuses:
+                            if reason is not_annotated:
+                                reason = f"status {record_entry.status.value} not selected"
+                            continue
+                        found.append((annotation_file, record_entry))
+                    if not found:
+                        skip(reason, doc_id)
                         continue
-                else:
-                    try:
-                        value = loads(line)
-                    except orjson.JSONDecodeError:
-                        value = None  # the model path below decides (and words the error)
-                    if vouch(value, text, digest):
-                        usable.append(value if labels is None else filter_raw_labels(value, labels))
-                        continue
-                checked = _checked_record(annotation_file, record_entry, text, digest, project)
-                if isinstance(checked, str):
-                    skip(checked, doc_id)
-                    continue
-                dump = filter_labels(checked, labels).model_dump(mode="json", exclude_none=True)
-                usable.append(
-                    msgspec.convert(dump, StoredRecord, strict=False) if as_stored else dump
-                )
-            if usable:
-                split = split_of(doc_id, selection.seed, splits) if splits else ""
-                yield ExportItem(document, usable, split)
-    if tick is not None and pending:
-        tick(pending)
+                    document = load(document_entry)
+                    text = document.text
+                    digest = text_sha256(text)
+                    usable: list[Any] = []
+                    for annotation_file, record_entry in found:
+                        line = annotation_file.read_line(record_entry)
+                        if as_stored:
+                            stored = check_stored(line, text, digest)
+                            if stored is not None:
+                                if stored.doc_id != doc_id:  # found by a hash only
+                                    skip(not_annotated, doc_id)
+                                    continue
+                                usable.append(stored)
+                                continue
+                        else:
+                            try:
+                                value = loads(line)
+                            except orjson.JSONDecodeError:
+                                value = None  # the model path below decides (and words it)
+                            if vouch(value, text, digest):
+                                if value["doc_id"] != doc_id:  # found by a hash only
+                                    skip(not_annotated, doc_id)
+                                    continue
+                                usable.append(
+                                    value if labels is None else filter_raw_labels(value, labels)
+                                )
+                                continue
+                        checked = _checked_record(
+                            annotation_file, record_entry, text, digest, project
+                        )
+                        if isinstance(checked, str):
+                            skip(checked, doc_id)
+                            continue
+                        if checked.doc_id != doc_id:  # found by a hash only
+                            skip(not_annotated, doc_id)
+                            continue
+                        dump = filter_labels(checked, labels).model_dump(
+                            mode="json", exclude_none=True
+                        )
+                        usable.append(
+                            msgspec.convert(dump, StoredRecord, strict=False) if as_stored else dump
+                        )
+                    if usable:
+                        split = split_of(doc_id, selection.seed, splits) if splits else ""
+                        yield ExportItem(document, usable, split)
+            if tick is not None and size > done:
+                tick(size - done)
+            pending = 0
+
+
+def corpus_bytes(project: Project) -> int:
+    """What :func:`iter_items` counts its progress in: the size of the corpus files."""
+    return project.corpus_stream().total_bytes()
 
 
 def _checked_record(

@@ -17,6 +17,7 @@ from annotator.formats.common import (
     ExportItem,
     Scheme,
     Selection,
+    corpus_bytes,
     iter_items,
     refuse_existing,
     split_path,
@@ -143,8 +144,8 @@ def _progress(total: int, enabled: bool) -> Iterator[Callable[[int], object]]:
     from rich.console import Console
     from rich.progress import (
         BarColumn,
-        MofNCompleteColumn,
         Progress,
+        TaskProgressColumn,
         TextColumn,
         TimeRemainingColumn,
     )
@@ -152,7 +153,7 @@ def _progress(total: int, enabled: bool) -> Iterator[Callable[[int], object]]:
     with Progress(
         TextColumn("exporting"),
         BarColumn(),
-        MofNCompleteColumn(),
+        TaskProgressColumn(),
         TimeRemainingColumn(),
         console=Console(stderr=True),
         transient=True,
@@ -192,7 +193,9 @@ def run_export(
         for name, path in paths.items():
             writers[name] = export_format.writer(path, context)
             summary.documents[name] += 0
-        with _progress(len(project.corpus), progress) as tick:
+        # in corpus bytes: the number of documents is known only once every file is indexed
+        total = corpus_bytes(project) if progress else 0
+        with _progress(total, progress) as tick:
             for item in iter_items(
                 project, selection, summary, tick, stored_json=export_format.stored_json
             ):

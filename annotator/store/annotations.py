@@ -628,15 +628,21 @@ class AnnotationFile:
         writable: bool = False,
         cache: IndexCache | None = None,
         shared_id: Callable[[str], str] | None = None,
+        hashed: bool = False,
     ) -> None:
+        if hashed and writable:
+            raise ValueError("a hashed index is for reading only")
         self.path = path
+        self.hashed = hashed
+        """Documents found by the hash of their id (see :mod:`annotator.store.record_lookup`):
+        for lookups by id only; the ids are not kept (:attr:`entries` cannot list them)."""
         self._shared_id = shared_id
         """Maps a document id to an equal string kept elsewhere (the corpus's), saving memory."""
         self._cache = cache
         """Keeps the index of the file between runs (see :mod:`annotator.store.index_cache`)."""
         self.annotator = check_annotator_name(annotator)
         self.writable = writable
-        self.entries = RecordIndex()
+        self.entries = self._new_index()
         """Current record of each document, in order of first appearance."""
         self.problems: list[AnnotatorError] = []
         """Lines that could not be read (each names file and line)."""
@@ -671,6 +677,30 @@ class AnnotationFile:
             raise
 
     # -- reading ------------------------------------------------------------------------------
+
+    def _new_index(self) -> RecordIndex:
+        if not self.hashed:
+            return RecordIndex()
+        from annotator.store.record_lookup import HashedRecordIndex
+
+        return HashedRecordIndex(self._id_at)
+
+    def _id_at(self, row: int) -> str | None:
+        """The document id of the full record line of ``row``, read back from the file."""
+        entries = self.entries
+        try:
+            data = self._read_at(entries.offsets[row], entries.lengths[row])
+        except (OSError, AnnotatorError):
+            return None
+        head = record_head(data)
+        if head is not None:
+            return head[0]
+        try:
+            value = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            return None
+        doc_id = value.get("doc_id") if isinstance(value, dict) else None
+        return doc_id if isinstance(doc_id, str) else None
 
     def _scan_snapshot(self) -> None:
         """Index the file and keep it open, so every later read sees the file that was indexed.
@@ -721,7 +751,10 @@ class AnnotationFile:
     """The version of the file whose index is in the cache (nothing to store if unchanged)."""
 
     def _cacheable(self) -> bool:
-        return self._cache is not None and not self.problems and self._torn is None
+        # a hashed index has no ids to store
+        return (
+            self._cache is not None and not self.hashed and not self.problems and self._torn is None
+        )
 
     def _store_cached(self, stamp: Stamp | None) -> None:
         if self._cache is None or not self._cacheable():
@@ -753,7 +786,13 @@ class AnnotationFile:
 
     def _load_cached(self, stamp: Stamp | None, reader: int) -> bool:
         assert self._cache is not None
-        cached = self._cache.load("annotations", self.path, stamp, reader)
+        cached = self._cache.load(
+            "annotations",
+            self.path,
+            stamp,
+            reader,
+            in_pieces=("doc_ids",) if self.hashed else (),
+        )
         if cached is None:
             return False
         meta, columns = cached
@@ -775,7 +814,29 @@ class AnnotationFile:
             if self._shared_id is not None:
                 del columns["doc_ids"]
                 doc_ids = list(map(self._shared_id, doc_ids))  # the copies are freed now
-            entries = RecordIndex.from_columns(doc_ids, line_numbers, offsets, lengths, codes)
+            entries: RecordIndex
+            if self.hashed:
+                from annotator.store.record_lookup import HashedRecordIndex
+
+                # a slice of the ids at a time, each hashed and let go
+                hashes = array("q")
+                del doc_ids
+                pieces = columns.pop("doc_ids")
+                if not isinstance(pieces, list):
+                    return False
+                for piece in pieces:
+                    ids = orjson.loads(piece)
+                    if not isinstance(ids, list) or not all(type(i) is str for i in ids):
+                        return False
+                    hashes.extend(map(hash, ids))
+                    del ids
+                hashed = HashedRecordIndex.from_hashes(
+                    hashes, line_numbers, offsets, lengths, codes
+                )
+                hashed.id_at = self._id_at
+                entries = hashed
+            else:
+                entries = RecordIndex.from_columns(doc_ids, line_numbers, offsets, lengths, codes)
             patch_columns = [
                 columns[name]
                 for name in ("patch_entry", "patch_line", "patch_offset", "patch_length")

@@ -83,7 +83,7 @@ class Corpus:
     read are still available.
     """
 
-    def __init__(self, root: Path, *, cache: IndexCache | None = None) -> None:
+    def __init__(self, root: Path, *, cache: IndexCache | None = None, scan: bool = True) -> None:
         self.root = root
         # The index is kept in columns (one machine integer per number, no object per
         # document); :attr:`entries` makes a DocumentEntry when one is asked for.
@@ -101,25 +101,31 @@ class Corpus:
         """1-based line, 0 for a ``.txt`` file."""
         self._offsets = array("q")
         self._lengths = array("q")
-        self.entries: Sequence[DocumentEntry] = _Entries(self)
-        """Every document's entry, in reading order."""
         self.problems: list[AnnotatorError] = []
         self._by_id: dict[str, int] = {}
         self._cache = cache
         """Where the index of each ``.jsonl`` file is kept between runs (see index_cache)."""
-        if root.is_dir():
+        if scan and root.is_dir():
             self._scan()
 
+    @property
+    def entries(self) -> Sequence[DocumentEntry]:
+        """Every document's entry, in reading order (a view made on each use: kept as an
+        attribute it would tie the corpus in a cycle, freed only by a full collection)."""
+        return _Entries(self)
+
+    @classmethod
+    def of_file(cls, root: Path, path: Path, *, cache: IndexCache | None = None) -> Corpus:
+        """The documents of one file of the corpus under ``root`` (ids as the whole corpus
+        gives them), indexed as the whole corpus indexes it: the index of one file at a time,
+        for a reader that goes through a corpus front to back (see :class:`CorpusStream`)."""
+        corpus = cls(root, cache=cache, scan=False)
+        corpus._scan_file(path)
+        corpus._flush_titles()
+        return corpus
+
     def _files(self) -> list[Path]:
-        found: list[Path] = []
-        for directory, subdirectories, files in os.walk(self.root):
-            subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
-            for name in sorted(files):
-                if name.startswith("."):
-                    continue
-                if name.endswith(DOCUMENT_SUFFIXES):
-                    found.append(Path(directory) / name)
-        return found
+        return corpus_files(self.root)
 
     def entry_at(self, index: int) -> DocumentEntry:
         """The entry of the document at ``index`` in reading order (see :meth:`index_of`)."""
@@ -207,19 +213,20 @@ class Corpus:
 
     def _scan(self) -> None:
         for path in self._files():
-            if path.suffix == ".txt":
-                doc_id = path.relative_to(self.root).with_suffix("").as_posix()
-                try:
-                    size = path.stat().st_size
-                except OSError as error:
-                    self.problems.append(
-                        AnnotatorError(f"cannot read: {error.strerror}", file=path)
-                    )
-                    continue
-                self._add(DocumentEntry(doc_id, path, None, 0, size, None))
-            else:
-                self._scan_jsonl(path)
+            self._scan_file(path)
         self._flush_titles()
+
+    def _scan_file(self, path: Path) -> None:
+        if path.suffix == ".txt":
+            doc_id = path.relative_to(self.root).with_suffix("").as_posix()
+            try:
+                size = path.stat().st_size
+            except OSError as error:
+                self.problems.append(AnnotatorError(f"cannot read: {error.strerror}", file=path))
+                return
+            self._add(DocumentEntry(doc_id, path, None, 0, size, None))
+        else:
+            self._scan_jsonl(path)
 
     def _scan_jsonl(self, path: Path) -> None:
         stamp = file_stamp(path)
@@ -421,6 +428,25 @@ class Corpus:
                     self.problems.append(error)
                     continue
                 yield document
+
+
+def corpus_files(root: Path) -> list[Path]:
+    """The document files under ``root`` in reading order (sorted, hidden ones left out)."""
+    found: list[Path] = []
+    for directory, subdirectories, files in os.walk(root):
+        subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            if name.endswith(DOCUMENT_SUFFIXES):
+                found.append(Path(directory) / name)
+    return found
+
+
+def problems_error(problems: Sequence[AnnotatorError]) -> AnnotatorError:
+    """One error for a corpus with unreadable documents: the first problem, and how many more."""
+    more = f" (and {len(problems) - 1} more; see `annotator validate`)" if len(problems) > 1 else ""
+    return AnnotatorError(f"{problems[0]}{more}")
 
 
 def _scan_columns(path: Path) -> dict[str, Column] | None:

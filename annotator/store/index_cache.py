@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from array import array
+from collections.abc import Container
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -120,41 +121,58 @@ class IndexCache:
         return self.directory / f"{kind}-{key[:20]}.idx"
 
     def load(
-        self, kind: str, path: Path, stamp: Stamp | None, descriptor: int | None = None
+        self,
+        kind: str,
+        path: Path,
+        stamp: Stamp | None,
+        descriptor: int | None = None,
+        *,
+        in_pieces: Container[str] = (),
     ) -> tuple[dict[str, Any], dict[str, Column]] | None:
-        """``(metadata, columns)`` stored for this exact version of ``path``, else None."""
+        """``(metadata, columns)`` stored for this exact version of ``path``, else None.
+
+        A JSON column named in ``in_pieces`` (a list of strings) comes as a list of the JSON
+        texts of consecutive slices of it, each a list of about :data:`PIECE_BYTES` (see
+        :func:`json_pieces`): a reader that needs one slice at a time (hashing ids) never holds
+        the whole list. The file is read column by column, never whole."""
         if stamp is None:
             return None
         try:
-            data = self._slot(kind, path).read_bytes()
-            if not data.startswith(_MAGIC):
-                return None
-            start = len(_MAGIC) + 8
-            size = int.from_bytes(data[len(_MAGIC) : start], "little")
-            header = orjson.loads(data[start : start + size])
-            if (
-                not isinstance(header, dict)
-                or header.get("version") != FORMAT_VERSION
-                or header.get("byteorder") != sys.byteorder
-                or header.get("path") != os.path.abspath(path)
-                or not _same_version(path, tuple(header.get("stamp") or ()), stamp, descriptor)
-            ):
-                return None
-            body = memoryview(data)[start + size :]
-            columns: dict[str, Column] = {}
-            for name, code, offset, length in header["columns"]:
-                chunk = body[offset : offset + length]
-                if len(chunk) != length:
+            with self._slot(kind, path).open("rb") as handle:
+                if handle.read(len(_MAGIC)) != _MAGIC:
                     return None
-                if code == "json":
-                    value = orjson.loads(chunk)
-                    if not isinstance(value, list):
+                size = int.from_bytes(handle.read(8), "little")
+                header = orjson.loads(handle.read(size))
+                if (
+                    not isinstance(header, dict)
+                    or header.get("version") != FORMAT_VERSION
+                    or header.get("byteorder") != sys.byteorder
+                    or header.get("path") != os.path.abspath(path)
+                    or not _same_version(path, tuple(header.get("stamp") or ()), stamp, descriptor)
+                ):
+                    return None
+                body = len(_MAGIC) + 8 + size
+                columns: dict[str, Column] = {}
+                for name, code, offset, length in header["columns"]:
+                    handle.seek(body + offset)
+                    chunk = handle.read(length)
+                    if len(chunk) != length:
                         return None
-                    columns[name] = value
-                else:
-                    numbers = array(code)
-                    numbers.frombytes(chunk)
-                    columns[name] = numbers
+                    if code == "json" and name in in_pieces:
+                        pieces = json_pieces(chunk)
+                        if pieces is None:
+                            return None
+                        columns[name] = pieces
+                    elif code == "json":
+                        value = orjson.loads(chunk)
+                        if not isinstance(value, list):
+                            return None
+                        columns[name] = value
+                    else:
+                        numbers = array(code)
+                        numbers.frombytes(chunk)
+                        columns[name] = numbers
+                    del chunk
             meta = header["meta"]
             return (meta, columns) if isinstance(meta, dict) else None
         except (OSError, ValueError, TypeError, KeyError):  # JSONDecodeError is a ValueError
@@ -213,6 +231,37 @@ class IndexCache:
                 with contextlib.suppress(OSError):
                     os.unlink(temporary)
                 raise
+
+
+PIECE_BYTES = 1 << 16
+
+
+def json_pieces(data: bytes, size: int = PIECE_BYTES) -> list[bytes] | None:
+    """The JSON list of strings ``data`` cut into JSON lists of consecutive items, each about
+    ``size`` bytes; None when ``data`` is not a list of strings as orjson writes it (no
+    whitespace). A cut falls only at a ``","`` whose first quote ends a string (an even number of
+    backslashes before it): inside a string every quote is escaped."""
+    if not (data.startswith(b'["') and data.endswith(b'"]')):
+        return None if data != b"[]" else []
+    pieces: list[bytes] = []
+    start = 1  # the opening quote of the piece's first string
+    end = len(data) - 1  # the closing bracket
+    search = start + size
+    while search < end:
+        cut = data.find(b'","', search, end)
+        if cut < 0:
+            break
+        backslashes = 0
+        while data[cut - 1 - backslashes] == 0x5C:  # a backslash
+            backslashes += 1
+        if backslashes % 2:
+            search = cut + 1  # an escaped quote inside a string
+            continue
+        pieces.append(b"[" + data[start : cut + 1] + b"]")
+        start = cut + 2
+        search = start + size
+    pieces.append(b"[" + data[start:end] + b"]")
+    return pieces
 
 
 def _same_version(

@@ -10,6 +10,7 @@ from annotator.model.errors import AnnotatorError
 from annotator.store.annotations import AnnotationFile, check_annotator_name
 from annotator.store.config_file import CONFIG_NAME, load_config
 from annotator.store.corpus import DOCUMENT_SUFFIXES, Corpus
+from annotator.store.corpus_stream import CorpusStream
 from annotator.store.index_cache import CACHE_DIR_NAME, IndexCache
 
 DOCUMENTS = "documents"
@@ -17,9 +18,12 @@ ANNOTATIONS = "annotations"
 
 
 class Project:
-    """Opened project: its config, its corpus index and its annotation files."""
+    """Opened project: its config, its corpus index and its annotation files.
 
-    def __init__(self, root: Path) -> None:
+    ``index_corpus=False``: the corpus is indexed on first use of :attr:`corpus` only (an
+    export reads it file by file with :meth:`corpus_stream` instead)."""
+
+    def __init__(self, root: Path, *, index_corpus: bool = True) -> None:
         root = Path(root)
         if not root.is_dir():
             raise AnnotatorError("not a project folder (no such directory)", file=root)
@@ -32,7 +36,17 @@ class Project:
         self.config: ProjectConfig = load_config(root)
         self.index_cache = IndexCache(root / CACHE_DIR_NAME)
         """Indexes of the large files, so reopening a big project does not parse them again."""
-        self.corpus = Corpus(root / DOCUMENTS, cache=self.index_cache)
+        self._corpus: Corpus | None = None
+        if index_corpus:
+            self._corpus = Corpus(root / DOCUMENTS, cache=self.index_cache)
+
+    @property
+    def corpus(self) -> Corpus:
+        """The index of every document (built on first use when the project was opened with
+        ``index_corpus=False``)."""
+        if self._corpus is None:
+            self._corpus = Corpus(self.root / DOCUMENTS, cache=self.index_cache)
+        return self._corpus
 
     @property
     def annotations_dir(self) -> Path:
@@ -51,14 +65,25 @@ class Project:
             if not path.name.startswith(".")
         )
 
-    def annotations(self, annotator: str, *, writable: bool = False) -> AnnotationFile:
+    def annotations(
+        self, annotator: str, *, writable: bool = False, hashed: bool = False
+    ) -> AnnotationFile:
+        """One annotator's file. ``hashed``: read-only, its records found by the hash of the
+        document id, no id kept (see :mod:`annotator.store.record_lookup`), for a pass over the
+        corpus that looks up each document's record (an export)."""
         return AnnotationFile(
             self.annotation_path(annotator),
             annotator,
             writable=writable,
             cache=self.index_cache,
-            shared_id=self.corpus.shared_id,
+            shared_id=None if hashed or self._corpus is None else self._corpus.shared_id,
+            hashed=hashed,
         )
+
+    def corpus_stream(self) -> CorpusStream:
+        """The corpus read file by file (see :class:`CorpusStream`): a pass over every document
+        without the index of the whole corpus in memory."""
+        return CorpusStream(self.root / DOCUMENTS, cache=self.index_cache)
 
 
 def init_project(root: Path, files: list[Path]) -> list[Path]:

@@ -1,0 +1,140 @@
+"""A corpus read front to back one file at a time, for a pass over every document (an export):
+memory is that of one file's index, not of the whole corpus's.
+
+Each file is indexed as :class:`~annotator.store.corpus.Corpus` indexes it (from the index cache
+when it is fresh, else scanned and cached), so every check of opening a project is made: a line
+that is not a document, and a document id defined twice, within a file or across files. Ids are
+compared across files by their hashes, eight bytes each (:class:`HashSet`); when a file has a
+problem, or two hashes meet, the whole corpus is indexed the usual way, which words every problem
+with its file and line (and tells a real duplicate from two ids that only share a hash).
+"""
+
+from __future__ import annotations
+
+import os
+from array import array
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from annotator.model.errors import AnnotatorError
+from annotator.store.corpus import Corpus, corpus_files, problems_error
+from annotator.store.index_cache import IndexCache
+
+
+class HashSet:
+    """A set of 64-bit hashes in one array (open addressing, linear probing): eight to ten
+    bytes per member instead of a set's ~70 (an int object and a slot)."""
+
+    MAX_LOAD = 0.8
+
+    def __init__(self) -> None:
+        self._table = array("q", bytes(8 * 1024))
+        self._mask = 1023
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def add_all(self, hashes: Iterable[int]) -> bool:
+        """Add every hash; False as soon as one was there already (the ones before it stay)."""
+        return all(map(self._add, hashes))
+
+    def _add(self, value: int) -> bool:
+        value = value or 1  # 0 marks an empty slot
+        table, mask = self._table, self._mask
+        slot = value & mask
+        while True:
+            found = table[slot]
+            if not found:
+                break
+            if found == value:
+                return False
+            slot = (slot + 1) & mask
+        table[slot] = value
+        self._size += 1
+        if self._size > self.MAX_LOAD * (mask + 1):
+            self._grow()
+        return True
+
+    def __contains__(self, value: object) -> bool:
+        if not isinstance(value, int):
+            return False
+        value = value or 1
+        table, mask = self._table, self._mask
+        slot = value & mask
+        while True:
+            found = table[slot]
+            if not found:
+                return False
+            if found == value:
+                return True
+            slot = (slot + 1) & mask
+
+    def _grow(self) -> None:
+        old = self._table
+        self._mask = mask = 2 * len(old) - 1
+        self._table = table = array("q", bytes(8 * (mask + 1)))
+        for value in old:
+            if value:
+                slot = value & mask
+                while table[slot]:
+                    slot = (slot + 1) & mask
+                table[slot] = value
+
+
+class CorpusStream:
+    """The documents under ``root``, file after file, each file as a :class:`Corpus` of its own.
+
+    Iterating raises :class:`AnnotatorError` (the message of opening the whole corpus: its first
+    problem and how many more) when the corpus has a problem; a file is given only once it is
+    known to hold no problem and no id of an earlier file.
+    """
+
+    def __init__(self, root: Path, *, cache: IndexCache | None = None) -> None:
+        self.root = root
+        self._cache = cache
+        self.files = corpus_files(root) if root.is_dir() else []
+        self.files_indexed = 0
+        """Files indexed so far (each on its own)."""
+
+    def total_bytes(self) -> int:
+        """The size of every document file, for a progress bar."""
+        total = 0
+        for path in self.files:
+            try:
+                total += os.stat(path).st_size
+            except OSError:
+                continue
+        return total
+
+    def __iter__(self) -> Iterator[Corpus]:
+        for part, _size in self.parts():
+            yield part
+
+    def parts(self) -> Iterator[tuple[Corpus, int]]:
+        """Each file's :class:`Corpus` with the size of the file (0 if it cannot be told)."""
+        seen = HashSet()
+        checked = False
+        """The whole corpus was indexed and found sound: no need to compare ids any more."""
+        for path in self.files:
+            part = Corpus.of_file(self.root, path, cache=self._cache)
+            self.files_indexed += 1
+            if part.problems:
+                self._raise_problems()
+                raise AnnotatorError(
+                    "changed on disk while it was read; try again", file=path
+                ) from part.problems[0]
+            if not checked and not seen.add_all(map(hash, part.ids())):
+                self._raise_problems()  # returns when two ids only share their hash
+                checked = True
+            try:
+                size = os.stat(path).st_size
+            except OSError:
+                size = 0
+            yield part, size
+
+    def _raise_problems(self) -> None:
+        """Index the whole corpus the usual way and raise its problems; returns if it has none."""
+        whole = Corpus(self.root, cache=self._cache)
+        if whole.problems:
+            raise problems_error(whole.problems)
