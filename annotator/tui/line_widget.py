@@ -24,6 +24,7 @@ from textual.color import Color
 from textual.css.styles import StylesBase
 from textual.dom import DOMNode, NoScreen
 from textual.geometry import Region, Size, Spacing
+from textual.message_pump import MessagePump
 from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.strip import Strip
 from textual.widget import Widget
@@ -73,11 +74,18 @@ class KeptLinesCache(StylesCache):
         super().clear()
 
     def _look_of(self, widget: Widget) -> _Look:
-        node: DOMNode | None = widget
+        # The key: each node up to the app with its styles' update count (what
+        # ``RenderStyles._cache_key`` adds up; read here without a property call per node, as
+        # this runs for every widget on every frame).
+        node: MessagePump | None = widget
         parts: list[int] = []
         while node is not None:
-            parts += (id(node), node.styles._cache_key)
-            node = node.parent
+            styles = cast(DOMNode, node).styles
+            parts += (
+                id(node),
+                styles._updates + styles._base_styles._updates + styles._inline_styles._updates,
+            )
+            node = node._parent
         key = tuple(parts)
         look = self._look
         if look is not None and key == self._look_key:
