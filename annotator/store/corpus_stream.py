@@ -35,6 +35,12 @@ class HashSet:
     def __len__(self) -> int:
         return self._size
 
+    def expect(self, count: int) -> None:
+        """Make room for ``count`` members at once (no table made again and again as they
+        come, each time the old and the new one in memory together)."""
+        while count > self.MAX_LOAD * len(self._table):
+            self._grow()
+
     def add_all(self, hashes: Iterable[int]) -> bool:
         """Add every hash; False as soon as one was there already (the ones before it stay)."""
         return all(map(self._add, hashes))
@@ -117,6 +123,10 @@ class CorpusStream:
         checked = False
         """The whole corpus was indexed and found sound: no need to compare ids any more."""
         for path in self.files:
+            try:
+                size = os.stat(path).st_size
+            except OSError:
+                size = 0
             part = Corpus.of_file(self.root, path, cache=self._cache)
             self.files_indexed += 1
             if part.problems:
@@ -124,14 +134,15 @@ class CorpusStream:
                 raise AnnotatorError(
                     "changed on disk while it was read; try again", file=path
                 ) from part.problems[0]
+            if not seen:  # sized once for the whole corpus, as the first file suggests
+                by_files = len(part) * len(self.files)
+                by_bytes = len(part) * self.total_bytes() // max(1, size)
+                seen.expect(min(by_files, by_bytes))
             if not checked and not seen.add_all(map(hash, part.ids())):
                 self._raise_problems()  # returns when two ids only share their hash
                 checked = True
-            try:
-                size = os.stat(path).st_size
-            except OSError:
-                size = 0
             yield part, size
+            del part  # one file's index alive at a time, not two
 
     def _raise_problems(self) -> None:
         """Index the whole corpus the usual way and raise its problems; returns if it has none."""

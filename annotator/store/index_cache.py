@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 from array import array
-from collections.abc import Container
+from collections.abc import Container, Iterator
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -159,10 +159,9 @@ class IndexCache:
                     if len(chunk) != length:
                         return None
                     if code == "json" and name in in_pieces:
-                        pieces = json_pieces(chunk)
-                        if pieces is None:
+                        if not json_strings(chunk):
                             return None
-                        columns[name] = pieces
+                        columns[name] = _Pieces(chunk)
                     elif code == "json":
                         value = orjson.loads(chunk)
                         if not isinstance(value, list):
@@ -236,14 +235,19 @@ class IndexCache:
 PIECE_BYTES = 1 << 16
 
 
-def json_pieces(data: bytes, size: int = PIECE_BYTES) -> list[bytes] | None:
-    """The JSON list of strings ``data`` cut into JSON lists of consecutive items, each about
-    ``size`` bytes; None when ``data`` is not a list of strings as orjson writes it (no
-    whitespace). A cut falls only at a ``","`` whose first quote ends a string (an even number of
-    backslashes before it): inside a string every quote is escaped."""
-    if not (data.startswith(b'["') and data.endswith(b'"]')):
-        return None if data != b"[]" else []
-    pieces: list[bytes] = []
+def json_strings(data: bytes) -> bool:
+    """Whether ``data`` may be a JSON list of strings as orjson writes it (each piece of it is
+    checked when parsed)."""
+    return data == b"[]" or (data.startswith(b'["') and data.endswith(b'"]'))
+
+
+def json_pieces(data: bytes, size: int = PIECE_BYTES) -> Iterator[bytes]:
+    """The JSON list of strings ``data`` (see :func:`json_strings`) cut into JSON lists of
+    consecutive items, each about ``size`` bytes, made one at a time. A cut falls only at a
+    ``","`` whose first quote ends a string (an even number of backslashes before it): inside a
+    string every quote is escaped."""
+    if data == b"[]":
+        return
     start = 1  # the opening quote of the piece's first string
     end = len(data) - 1  # the closing bracket
     search = start + size
@@ -257,11 +261,22 @@ def json_pieces(data: bytes, size: int = PIECE_BYTES) -> list[bytes] | None:
         if backslashes % 2:
             search = cut + 1  # an escaped quote inside a string
             continue
-        pieces.append(b"[" + data[start : cut + 1] + b"]")
+        yield b"[" + data[start : cut + 1] + b"]"
         start = cut + 2
         search = start + size
-    pieces.append(b"[" + data[start:end] + b"]")
-    return pieces
+    yield b"[" + data[start:end] + b"]"
+
+
+class _Pieces(list[bytes]):
+    """A JSON column asked for in pieces: iterating it gives :func:`json_pieces` of its text,
+    one at a time (a list, so that it is a :data:`Column`)."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__()
+        self.data = data
+
+    def __iter__(self) -> Iterator[bytes]:
+        return json_pieces(self.data)
 
 
 def _same_version(

@@ -38,7 +38,7 @@ class HashedRecordIndex(RecordIndex):
         """The document id of a row, read back from the file (None if it cannot be)."""
         self._hashes = array("q")
         """Hash of each row's id."""
-        self._table = array("l", bytes(array("l").itemsize * 1024))
+        self._table = array("i", bytes(4 * 1024))
         """Row + 1 of each hash in its slot (0: empty); linear probing."""
         self._shared: set[int] = set()
         """Hashes shared by different ids: their rows are found by name in :attr:`_named`."""
@@ -73,7 +73,7 @@ class HashedRecordIndex(RecordIndex):
         while 4 * len(self._hashes) > 3 * size:
             size *= 2
         mask = size - 1
-        table = array("l", bytes(array("l").itemsize * size))
+        table = array("i", bytes(4 * size))
         for row, value in enumerate(self._hashes, start=1):
             slot = value & mask
             while table[slot]:
@@ -171,6 +171,18 @@ class HashedRecordIndex(RecordIndex):
                     self._rebuild()
                     return False
                 slot = (slot + 1) & mask
+        if not first and all(
+            isinstance(column, array) and column.typecode == code
+            for column, code in (
+                (line_numbers, "q"),
+                (offsets, "q"),
+                (lengths, "q"),
+                (codes, "b"),
+            )
+        ):  # the columns of a cached index: taken as they are, not copied
+            self.line_numbers, self.offsets = line_numbers, offsets  # type: ignore[assignment]
+            self.lengths, self.codes = lengths, codes  # type: ignore[assignment]
+            return True
         self.line_numbers.extend(line_numbers)
         self.offsets.extend(offsets)
         self.lengths.extend(lengths)
