@@ -354,7 +354,7 @@ def iter_items(
             if tick is not None and size > done:
                 tick(size - done)
             pending = 0
-            del part  # let this file's index go before the next one is made
+            del part, reader, load  # let this file's index go before the next one is made
 
 
 def corpus_bytes(project: Project) -> int:
