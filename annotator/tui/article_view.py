@@ -141,6 +141,7 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         """``rich_style``, kept until the styles change: Textual walks the ancestors for it and
         clears its own cache on every refresh, which cost ~50 us per row drawn."""
         self._resize_timer: Timer | None = None
+        self._geometry_cache: tuple[tuple[object, ...], tuple[int, int]] | None = None
         self._dragging = False
         self._sized = False
         self.render_count = 0
@@ -377,7 +378,29 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
 
     @property
     def page_rows(self) -> int:
-        return max(1, self.scrollable_content_region.height - 1)
+        return max(1, self._view_height() - 1)
+
+    def _geometry(self) -> tuple[int, int]:
+        """Rows of text on screen and the content width: asked of Textual (a compositor
+        lookup and the gutters, ~15 us) only when the size, the scrollable size or the styles
+        changed, not on every key."""
+        styles = self.styles
+        key = (
+            self.outer_size,
+            self.virtual_size,
+            styles._updates + styles._base_styles._updates + styles._inline_styles._updates,
+        )
+        cached = self._geometry_cache
+        if cached is None or cached[0] != key:
+            height = self.scrollable_content_region.height
+            cached = self._geometry_cache = (key, (height, self.size.width))
+        return cached[1]
+
+    def _view_height(self) -> int:
+        return self._geometry()[0]
+
+    def _view_width(self) -> int:
+        return self._geometry()[1]
 
     def scroll_to_offset(self, offset: int, *, center: bool = False) -> None:
         """Scroll so that the row of ``offset`` is visible (a row of margin where possible)."""
@@ -385,7 +408,7 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
             return
         row = self._wrap.row_of(offset)
         self._sync_virtual_size()  # the rows up to ``offset`` may have just been wrapped
-        height = self.scrollable_content_region.height
+        height = self._view_height()
         top = int(self.scroll_offset.y)
         if center:
             target = max(0, row - height // 2)
@@ -417,7 +440,7 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         if not self.is_mounted or wrapped is None:
             return
         top = int(self.scroll_offset.y)
-        bottom = top + self.scrollable_content_region.height - 1
+        bottom = top + self._view_height() - 1
         runs: list[tuple[int, int]] = []
         for start, end in extents:
             if not wrapped.covers(max(start, 0)):
@@ -434,7 +457,7 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
             else:
                 merged.append([first, last])
         # The rows as ScrollView.refresh_lines marks them, all in one repaint.
-        width = max(self.virtual_size.width, self.size.width)
+        width = max(self.virtual_size.width, self._view_width())
         repaint(self, *(Region(0, first - top, width, last - first + 1) for first, last in merged))
 
     # -- drawing ------------------------------------------------------------------------------
