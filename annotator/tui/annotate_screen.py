@@ -317,7 +317,7 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         state_text = Text("  ")
         state_text.append(state, style="bold white on red" if state.startswith("NOT") else "green")
         status = self._status
-        width = status.content_region.width or self.app.size.width - 2
+        width = status.content_width or self.app.size.width - 2
         # The save state is the one thing that must never be cut off: shorten the rest.
         text.truncate(max(0, width - state_text.cell_len), overflow="ellipsis")
         text.append_text(state_text)

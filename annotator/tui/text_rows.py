@@ -36,6 +36,8 @@ class TextRows(LineWidget, can_focus=False):
         self._strips: list[Strip | None] = [None]
         self._padded: list[tuple[tuple[object, ...], Strip] | None] = [None]
         """Each row finished (filled and padded), with what it was finished for."""
+        self._span_styles: dict[str | Style, Style] = {}
+        """The widget's style plus each span style met so far."""
         self.render_count = 0
         """render_line calls so far (tests check that a key repaints only changed rows)."""
 
@@ -57,7 +59,7 @@ class TextRows(LineWidget, can_focus=False):
             self.styles.height = len(rows)
             self.refresh()
             return
-        width = self.content_region.width
+        width = self.outer_size.width  # (content coordinates; Textual clips what is wider)
         changed: list[Region] = []
         for index, (old, new) in enumerate(zip(self._rows, rows, strict=True)):
             if old != new:
@@ -72,9 +74,47 @@ class TextRows(LineWidget, can_focus=False):
         rows[index] = text
         self.set_rows(rows)
 
+    @property
+    def content_width(self) -> int:
+        """The width of the text (the widget's less its padding), without asking the
+        compositor for the widget's region."""
+        return max(0, self.outer_size.width - self.styles.gutter.width)
+
     def styles_changed(self) -> None:
         self._strips = [None] * len(self._rows)
         self._padded = [None] * len(self._rows)
+        self._span_styles.clear()
+
+    def _segments(self, text: Text, width: int, base: Style) -> list[Segment] | None:
+        """:func:`line_segments` for the usual row (no text style, spans in order, no newline,
+        not wider than ``width``), each span's style looked up once per style; None otherwise.
+        The status line is made again on nearly every key."""
+        plain = text.plain
+        cells = text.cell_len
+        if text.style or cells > width or "\n" in plain:
+            return line_segments(text, width, base, self)
+        styles = self._span_styles
+        segments: list[Segment] = []
+        position = 0
+        for start, end, span_style in text.spans:
+            if start < position or end < start:
+                return line_segments(text, width, base, self)
+            if start > position:
+                segments.append(Segment(plain[position:start], base))
+            if end > start:
+                style = styles.get(span_style)
+                if style is None:
+                    found = self.app.console.get_style(span_style, default=Style.null())
+                    style = styles[span_style] = base + found if found else base
+                segments.append(Segment(plain[start:end], style))
+            position = end
+        if position > len(plain):
+            return line_segments(text, width, base, self)
+        if position < len(plain):
+            segments.append(Segment(plain[position:], base))
+        if cells < width:
+            segments.append(Segment(" " * (width - cells), base))
+        return segments
 
     def on_resize(self) -> None:
         self.styles_changed()
@@ -84,14 +124,15 @@ class TextRows(LineWidget, can_focus=False):
     ) -> Strip | None:
         """Row ``y`` finished as the styles cache finishes :meth:`render_line`'s row (see
         :class:`~annotator.tui.line_widget.PaddedRows`), in one Strip."""
-        if not 0 <= y < len(self._rows) or width != self.content_region.width:
+        if not 0 <= y < len(self._rows):
             return None
-        key = (width, inner, pad_left, pad_right, self.style_of())
+        base = self.style_of()
+        key = (width, inner, pad_left, pad_right, base)
         kept = self._padded[y]
         if kept is not None and kept[0] == key:
             self.render_count += 1
             return kept[1]
-        segments = line_segments(self._rows[y], width, self.style_of(), self)
+        segments = self._segments(self._rows[y], width, base)
         if segments is None:
             return None
         self.render_count += 1

@@ -218,3 +218,36 @@ def test_keys_run_few_garbage_collections(project_root: Path) -> None:
         assert len(collections) <= 1, collections  # 2 at Python's default threshold
 
     run(project_root, scenario, doc_id=DOC)
+
+
+def test_status_rows_are_the_segments_of_the_general_path(project_root: Path) -> None:
+    """The status line's quick row (span styles looked up once) is, segment for segment, the
+    row the general path makes, for every kind of text."""
+    from rich.text import Text
+
+    from annotator.tui.text_rows import line_segments
+
+    async def scenario(pilot: Pilot[None], app: AnnotateApp) -> None:
+        status = screen_of(app)._status
+        base = status.style_of()
+        texts = [Text(""), Text("plain"), Text("styled", style="bold"), Text("a\nb")]
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append("doc-1 ", style="bold")
+        line.append("3/10  ")
+        line.append("in progress  ", style="italic")
+        line.append("PER", style="bold #ff0000")
+        line.append(" ⊂ ", style="dim")
+        line.append("宽字符 wide", style="bold")
+        line.append("saved", style="bold white on red")
+        texts += [line, Text("x" * 200), Text("宽" * 100)]
+        nested = Text("nested spans here")
+        nested.stylize("bold", 0, 12)
+        nested.stylize("italic", 3, 6)
+        texts.append(nested)
+        for width in (10, 40, 118):
+            for text in texts:
+                for _ in range(2):  # made, then with the styles already looked up
+                    ours = status._segments(text, width, base)
+                    assert ours == line_segments(text, width, base, status), (text, width)
+
+    run(project_root, scenario, doc_id=DOC)
