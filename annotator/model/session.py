@@ -126,6 +126,9 @@ class EditingSession:
         self._counts: dict[str, int] = {}
         self._changes: tuple[list[Span], list[Span]] | None = None
         """Spans added and removed since :meth:`take_changes` (None: everything changed)."""
+        self._span_changes = 0
+        """Counts every change of the span list (what :meth:`spans_at` keeps depends on it)."""
+        self._spans_at: tuple[tuple[int, int], list[Span]] | None = None
         self._load_spans(record.spans if record else [])
         self.relations: list[Relation] = list(record.relations) if record else []
         """Never changed in place: every change of the relations makes a new list (undo keeps
@@ -214,8 +217,15 @@ class EditingSession:
 
     def spans_at(self, offset: int) -> list[Span]:
         """Spans containing ``offset``, innermost (shortest) first."""
+        # Asked three times a key (the current span, the side panel, the status line): kept
+        # for one offset until the spans change.
+        cached = self._spans_at
+        if cached is not None and cached[0] == (self._span_changes, offset):
+            return list(cached[1])
         found = sorted(self._index.at(offset), key=_span_order)
-        return sorted(found, key=lambda span: (span.end - span.start, span.start))
+        found.sort(key=lambda span: (span.end - span.start, span.start))
+        self._spans_at = ((self._span_changes, offset), found)
+        return list(found)
 
     def spans_in(self, start: int, end: int) -> list[Span]:
         """Spans overlapping ``[start, end)``, in reading order."""
@@ -293,12 +303,14 @@ class EditingSession:
         else:
             ordered = list(map(spans.__getitem__, sorted(range(len(keys)), key=keys.__getitem__)))
         self.spans = ordered
+        self._span_changes += 1
         self._by_id = dict(zip(map(_ID_OF, ordered), ordered, strict=True))
         self._index = SpanIndex(ordered, presorted=True)
         self._counts = dict(Counter(map(_LABEL, ordered)))
         self._changes = None
 
     def _add_span(self, span: Span) -> None:
+        self._span_changes += 1
         if span.id not in self._saved_spans:
             self._saved_spans[span.id] = self._by_id.get(span.id)
         self.spans.insert(bisect_right(self.spans, _span_order(span), key=_span_order), span)
@@ -314,6 +326,7 @@ class EditingSession:
         index = self.index_of(span)
         if index < 0:
             return
+        self._span_changes += 1
         if span.id not in self._saved_spans:
             self._saved_spans[span.id] = self._by_id.get(span.id)
         del self.spans[index]
