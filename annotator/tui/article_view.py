@@ -501,7 +501,7 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
     def _row_at(self, y: int) -> tuple[tuple[object, ...], _RowArgs] | None:
         """The cache key and the drawing arguments of content row ``y`` (None: no text there)."""
         wrapped = self.wrapped
-        row = y + int(self.scroll_offset.y)
+        row = y + round(self.scroll_y)  # scroll_offset.y, without making an Offset per row
         known = wrapped.known_rows
         if not wrapped.has_row(row):
             if not wrapped.complete or known != wrapped.known_rows:
@@ -542,7 +542,7 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         only that general path can make it (scrolled sideways, a text row wider than the
         text width)."""
         text_width = self.wrapped.width
-        if text_width > width or self.scroll_offset.x:
+        if text_width > width or round(self.scroll_x):
             return None
         found = self._row_at(y)
         if found is None:
