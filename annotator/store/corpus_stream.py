@@ -43,7 +43,25 @@ class HashSet:
 
     def add_all(self, hashes: Iterable[int]) -> bool:
         """Add every hash; False as soon as one was there already (the ones before it stay)."""
-        return all(map(self._add, hashes))
+        table, mask = self._table, self._mask
+        limit = self.MAX_LOAD * (mask + 1)
+        for value in hashes:  # _add written out: once per document of the corpus
+            value = value or 1  # 0 marks an empty slot
+            slot = value & mask
+            while True:
+                found = table[slot]
+                if not found:
+                    break
+                if found == value:
+                    return False
+                slot = (slot + 1) & mask
+            table[slot] = value
+            self._size += 1
+            if self._size > limit:
+                self._grow()
+                table, mask = self._table, self._mask
+                limit = self.MAX_LOAD * (mask + 1)
+        return True
 
     def _add(self, value: int) -> bool:
         value = value or 1  # 0 marks an empty slot

@@ -238,8 +238,21 @@ class HashedRecordIndex(RecordIndex):
     def get(self, doc_id: str, /, default: RecordEntry | _T) -> RecordEntry | _T: ...
 
     def get(self, doc_id: str, /, default: object = None) -> object:
-        row = self._find(doc_id)
-        return default if row is None else self._entry(doc_id, row)
+        # _find and _slot written out: an export asks once per document of the corpus
+        value = hash(doc_id)
+        if self._shared and value in self._shared:
+            row = self._named.get(doc_id)
+            return default if row is None else self._entry(doc_id, row)
+        table, hashes = self._table, self._hashes
+        mask = len(table) - 1
+        slot = value & mask
+        while True:
+            found = table[slot]
+            if not found:
+                return default
+            if hashes[found - 1] == value:
+                return self._entry(doc_id, found - 1)
+            slot = (slot + 1) & mask
 
     def __contains__(self, doc_id: object) -> bool:
         return isinstance(doc_id, str) and self._find(doc_id) is not None
