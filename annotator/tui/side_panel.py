@@ -115,6 +115,8 @@ class SidePanel(LineWidget, can_focus=False):
         self.config = config
         self.labels = list(config.labels)
         self._legend: list[Text] = [Text() for _ in self.labels]
+        self._legend_counts: dict[int, int] = {}
+        """The count each legend row shows."""
         self._spans: Sequence[Span] = ()
         self._prompt: Callable[[Span], Text] = lambda span: Text(span.text)
         self._depends: Callable[[Span], object] = lambda span: None
@@ -246,11 +248,15 @@ class SidePanel(LineWidget, can_focus=False):
         counts = session.label_counts()
         top = self.rows.legend
         for index, label in enumerate(self.labels):
+            count = counts.get(label.name, 0)
+            if self._legend_counts.get(index) == count:
+                continue  # a tag changes one count: the other rows are not made again
+            self._legend_counts[index] = count
             text = Text()
             text.append(" ■ ", style=label.color)
             text.append(f"{display_keys(label.key)} ", style="bold")
             text.append(label.name)
-            text.append(f"  {counts.get(label.name, 0)}", style="dim")
+            text.append(f"  {count}", style="dim")
             if text != self._legend[index]:
                 self._legend[index] = text
                 self._refresh_rows(top + index)
