@@ -194,8 +194,12 @@ def test_the_record_index_of_an_export_keeps_no_document_id(tmp_path: Path) -> N
     (root / "annotations" / "alice.jsonl").write_bytes(
         b"".join(encode_record(record(doc_id, int(doc_id[1:]))) for doc_id in ids[:-1])
     )
-    for attempt in range(2):  # scanned, then from the index cache of a plain open
+    cache = root / ".annotator-cache"
+    for attempt in range(2):  # scanned (and cached), then from the index cache
+        before = sorted(cache.glob("annotations-*")) if cache.exists() else []
         with Project(root, index_corpus=False).annotations("alice", hashed=True) as hashed:
+            assert len(sorted(cache.glob("annotations-*"))) == 1  # stored by the first
+            assert (before == []) == (attempt == 0)
             entries = hashed.entries
             assert isinstance(entries, record_lookup.HashedRecordIndex)
             assert len(entries) == len(ids) - 1
@@ -204,8 +208,6 @@ def test_the_record_index_of_an_export_keeps_no_document_id(tmp_path: Path) -> N
                 list(entries)
             assert entries.get("d3") is not None and entries.get("d3").line == 4  # type: ignore[union-attr]
             assert entries.get("nope") is None
-        if attempt == 0:
-            Project(root).annotations("alice").close()  # stores the index cache
 
 
 def test_ids_that_share_a_hash_are_told_apart(

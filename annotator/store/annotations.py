@@ -433,6 +433,13 @@ one object per span, and the collector would walk them all again and again meanw
 half of the time of a 15 MB record)."""
 
 
+def _hashed_types() -> tuple[type, ...]:
+    """The index classes that keep no ids (imported late: they build on this module)."""
+    from annotator.store.record_lookup import HashedRecordIndex
+
+    return (HashedRecordIndex,)
+
+
 def _validate_json(data: bytes) -> AnnotationRecord:
     if len(data) < _BIG_LINE or not gc.isenabled():
         return AnnotationRecord.model_validate_json(data)
@@ -734,6 +741,11 @@ class AnnotationFile:
         if self._cache is not None and self._load_cached(stamp, reader):
             self._cached_stamp = stamp
             return
+        # A hashed index not in the cache yet: scanned with its ids, so that the cache gets
+        # them (the next opens, hashed or not, read it instead of the file), then hashed.
+        caching = self.hashed and self._cache is not None
+        if caching:
+            self.entries = RecordIndex()
         lines = RawLineStream(self.path, reader)
         try:
             for block in lines.blocks():
@@ -742,24 +754,35 @@ class AnnotationFile:
             return
         except OSError as error:
             raise AnnotatorError(f"cannot read: {error.strerror}", file=self.path) from None
+        finally:
+            if caching:
+                plain = self.entries
+                self.entries = self._hashed_copy(plain)
         self._size = lines.size
-        if stamp is not None and stamp[0] == self._size:
-            self._store_cached(stamp)
+        if stamp is not None and stamp[0] == self._size and (caching or not self.hashed):
+            self._store_cached(stamp, plain if caching else None)
             self._cached_stamp = stamp
+
+    def _hashed_copy(self, plain: RecordIndex) -> RecordIndex:
+        """``plain`` as a :class:`HashedRecordIndex`."""
+        from annotator.store.record_lookup import HashedRecordIndex
+
+        hashed = HashedRecordIndex.of_index(plain)
+        hashed.id_at = self._id_at
+        return hashed
 
     _cached_stamp: Stamp | None = None
     """The version of the file whose index is in the cache (nothing to store if unchanged)."""
 
     def _cacheable(self) -> bool:
-        # a hashed index has no ids to store
-        return (
-            self._cache is not None and not self.hashed and not self.problems and self._torn is None
-        )
+        return self._cache is not None and not self.problems and self._torn is None
 
-    def _store_cached(self, stamp: Stamp | None) -> None:
-        if self._cache is None or not self._cacheable():
+    def _store_cached(self, stamp: Stamp | None, plain: RecordIndex | None = None) -> None:
+        """Store the index (``plain``: the same index with its ids, when :attr:`entries` is
+        hashed; a hashed index alone has no ids to store)."""
+        entries = self.entries if plain is None else plain
+        if self._cache is None or not self._cacheable() or isinstance(entries, _hashed_types()):
             return
-        entries = self.entries
         patched = [(row, patch) for row, patches in entries.patches.items() for patch in patches]
         self._cache.store(
             "annotations",
@@ -816,7 +839,7 @@ class AnnotationFile:
                 doc_ids = list(map(self._shared_id, doc_ids))  # the copies are freed now
             entries: RecordIndex
             if self.hashed:
-                from annotator.store.record_lookup import HashedRecordIndex
+                from annotator.store.record_lookup import HashedRecordIndex, hash_ids
 
                 # a slice of the ids at a time, each hashed and let go
                 hashes = array("q")
@@ -828,7 +851,7 @@ class AnnotationFile:
                     ids = orjson.loads(piece)
                     if not isinstance(ids, list) or not all(type(i) is str for i in ids):
                         return False
-                    hashes.extend(map(hash, ids))
+                    hashes.extend(hash_ids(ids))
                     del ids
                 hashed = HashedRecordIndex.from_hashes(
                     hashes, line_numbers, offsets, lengths, codes

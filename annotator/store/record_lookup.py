@@ -132,9 +132,7 @@ class HashedRecordIndex(RecordIndex):
         lengths: Iterable[int],
         codes: Iterable[int],
     ) -> bool:
-        return self._extend_hashed(
-            array("q", map(hash, doc_ids)), line_numbers, offsets, lengths, codes
-        )
+        return self._extend_hashed(hash_ids(doc_ids), line_numbers, offsets, lengths, codes)
 
     def _extend_hashed(
         self,
@@ -220,6 +218,28 @@ class HashedRecordIndex(RecordIndex):
             raise ValueError("two ids with the same hash")
         return index
 
+    @classmethod
+    def of_index(cls, plain: RecordIndex) -> HashedRecordIndex:
+        """The same index as ``plain`` (same rows), its ids replaced by their hashes; ids that
+        share a hash are kept by name."""
+        ids = list(plain)
+        try:
+            index = cls.from_hashes(
+                hash_ids(ids), plain.line_numbers, plain.offsets, plain.lengths, plain.codes
+            )
+        except ValueError:
+            index = cls(dict(enumerate(ids)).get)
+            for row, doc_id in enumerate(ids):
+                index.put(
+                    doc_id,
+                    plain.line_numbers[row],
+                    plain.offsets[row],
+                    plain.lengths[row],
+                    _STATUSES[plain.codes[row]],
+                )
+        index.patches = plain.patches
+        return index
+
     # -- lookups --------------------------------------------------------------------------------
 
     def row(self, doc_id: str) -> int | None:
@@ -276,3 +296,8 @@ class HashedRecordIndex(RecordIndex):
 
 def _no_ids() -> NoReturn:
     raise TypeError("a hashed record index keeps no document ids")
+
+
+def hash_ids(ids: Iterable[str]) -> array[int]:
+    """The hash of each id, as this index finds them."""
+    return array("q", map(hash, ids))
