@@ -34,7 +34,7 @@ from annotator.model.records import Span
 from annotator.model.session import EditingSession, excerpt
 from annotator.model.text import display_safe
 from annotator.tui.line_widget import LineWidget, repaint
-from annotator.tui.text_rows import line_segments, line_strip
+from annotator.tui.text_rows import line_strip, quick_segments
 
 EDGE = "▏"
 """The panel's left edge (drawn here rather than as a CSS border: Textual's border and padding
@@ -116,6 +116,8 @@ class SidePanel(LineWidget, can_focus=False):
         self.labels = list(config.labels)
         self._legend: list[Text] = [Text() for _ in self.labels]
         self._legend_counts: dict[int, int] = {}
+        self._span_styles: dict[tuple[Style, str | Style], Style] = {}
+        """A row style plus each span style met so far (span rows)."""
         """The count each legend row shows."""
         self._spans: Sequence[Span] = ()
         self._prompt: Callable[[Span], Text] = lambda span: Text(span.text)
@@ -212,6 +214,7 @@ class SidePanel(LineWidget, can_focus=False):
         self._scroll_into_view(self.highlighted)
 
     def styles_changed(self) -> None:
+        self._span_styles.clear()
         self._span_strips.clear()
         self._fixed_strips.clear()
 
@@ -396,7 +399,7 @@ class SidePanel(LineWidget, can_focus=False):
             return cached[2]
         style = self.style_of("side-panel--highlighted") if highlighted else base
         text = self._prompt(span)
-        segments = line_segments(text, width, style, self)
+        segments = quick_segments(text, width, style, self, self._span_styles)
         if segments is None:  # a wide character cut at the edge
             strip = self._framed(line_strip(text, width, style, self), right)
         else:  # framed at once: one Strip, not two

@@ -36,7 +36,7 @@ class TextRows(LineWidget, can_focus=False):
         self._strips: list[Strip | None] = [None]
         self._padded: list[tuple[tuple[object, ...], Strip] | None] = [None]
         """Each row finished (filled and padded), with what it was finished for."""
-        self._span_styles: dict[str | Style, Style] = {}
+        self._span_styles: dict[tuple[Style, str | Style], Style] = {}
         """The widget's style plus each span style met so far."""
         self.render_count = 0
         """render_line calls so far (tests check that a key repaints only changed rows)."""
@@ -86,35 +86,7 @@ class TextRows(LineWidget, can_focus=False):
         self._span_styles.clear()
 
     def _segments(self, text: Text, width: int, base: Style) -> list[Segment] | None:
-        """:func:`line_segments` for the usual row (no text style, spans in order, no newline,
-        not wider than ``width``), each span's style looked up once per style; None otherwise.
-        The status line is made again on nearly every key."""
-        plain = text.plain
-        cells = text.cell_len
-        if text.style or cells > width or "\n" in plain:
-            return line_segments(text, width, base, self)
-        styles = self._span_styles
-        segments: list[Segment] = []
-        position = 0
-        for start, end, span_style in text.spans:
-            if start < position or end < start:
-                return line_segments(text, width, base, self)
-            if start > position:
-                segments.append(Segment(plain[position:start], base))
-            if end > start:
-                style = styles.get(span_style)
-                if style is None:
-                    found = self.app.console.get_style(span_style, default=Style.null())
-                    style = styles[span_style] = base + found if found else base
-                segments.append(Segment(plain[start:end], style))
-            position = end
-        if position > len(plain):
-            return line_segments(text, width, base, self)
-        if position < len(plain):
-            segments.append(Segment(plain[position:], base))
-        if cells < width:
-            segments.append(Segment(" " * (width - cells), base))
-        return segments
+        return quick_segments(text, width, base, self, self._span_styles)
 
     def on_resize(self) -> None:
         self.styles_changed()
@@ -155,6 +127,43 @@ class TextRows(LineWidget, can_focus=False):
             strip = line_strip(self._rows[y], width, base, self)
             self._strips[y] = strip
         return strip
+
+
+def quick_segments(
+    text: Text,
+    width: int,
+    base: Style,
+    widget: Widget,
+    styles: dict[tuple[Style, str | Style], Style],
+) -> list[Segment] | None:
+    """:func:`line_segments` for the usual row (no text style, spans in order, no newline,
+    not wider than ``width``), each span's style over ``base`` looked up once in ``styles``
+    (which the caller empties when its styles change); the general path for any other row."""
+    plain = text.plain
+    cells = text.cell_len
+    if text.style or cells > width or "\n" in plain:
+        return line_segments(text, width, base, widget)
+    segments: list[Segment] = []
+    position = 0
+    for start, end, span_style in text.spans:
+        if start < position or end < start:
+            return line_segments(text, width, base, widget)
+        if start > position:
+            segments.append(Segment(plain[position:start], base))
+        if end > start:
+            style = styles.get((base, span_style))
+            if style is None:
+                found = widget.app.console.get_style(span_style, default=Style.null())
+                style = styles[base, span_style] = base + found if found else base
+            segments.append(Segment(plain[start:end], style))
+        position = end
+    if position > len(plain):
+        return line_segments(text, width, base, widget)
+    if position < len(plain):
+        segments.append(Segment(plain[position:], base))
+    if cells < width:
+        segments.append(Segment(" " * (width - cells), base))
+    return segments
 
 
 def line_strip(text: Text, width: int, base: Style, widget: Widget) -> Strip:

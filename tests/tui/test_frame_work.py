@@ -221,11 +221,11 @@ def test_keys_run_few_garbage_collections(project_root: Path) -> None:
 
 
 def test_status_rows_are_the_segments_of_the_general_path(project_root: Path) -> None:
-    """The status line's quick row (span styles looked up once) is, segment for segment, the
-    row the general path makes, for every kind of text."""
+    """The status line's and the side panel's quick rows (span styles looked up once) are,
+    segment for segment, the rows the general path makes, for every kind of text."""
     from rich.text import Text
 
-    from annotator.tui.text_rows import line_segments
+    from annotator.tui.text_rows import line_segments, quick_segments
 
     async def scenario(pilot: Pilot[None], app: AnnotateApp) -> None:
         status = screen_of(app)._status
@@ -249,5 +249,20 @@ def test_status_rows_are_the_segments_of_the_general_path(project_root: Path) ->
                 for _ in range(2):  # made, then with the styles already looked up
                     ours = status._segments(text, width, base)
                     assert ours == line_segments(text, width, base, status), (text, width)
+        # The side panel's span rows, plain and highlighted, each span of the document.
+        side = screen_of(app)._side
+        session = screen_of(app).session
+        for query in ("Viktor Halloran", "runoff"):
+            await search(pilot, query)
+            await pilot.press("1" if query.startswith("V") else "2")
+        await pilot.pause()
+        assert len(session.spans) >= 2
+        styles: dict[Any, Any] = {}
+        for style in (side.style_of(), side.style_of("side-panel--highlighted")):
+            for span in session.spans:
+                prompt = side._span_prompt(session, span)
+                for width in (8, side.text_width):
+                    ours = quick_segments(prompt, width, style, side, styles)
+                    assert ours == line_segments(prompt, width, style, side), (span, width)
 
     run(project_root, scenario, doc_id=DOC)
