@@ -34,7 +34,7 @@ def test_repainted_rows_reach_the_frame_without_update_messages(project_root: Pa
 
     def hook(message: Message) -> None:
         if isinstance(message, messages.Update):
-            updates.append(message.widget)  # type: ignore[arg-type]
+            updates.append(message.widget)
 
     original = Compositor.update_widgets
 
@@ -125,7 +125,6 @@ def test_columns_of_one_cell_rows_are_the_cell_maps_columns(project_root: Path) 
     """Rows of ASCII text without tabs skip the cell map: column of every offset, offset at
     every column and the row's last cursor offset are what the map gives, and a key that moves
     down the article builds no map for such a row."""
-    from annotator.tui import article_view
 
     async def scenario(pilot: Pilot[None], app: AnnotateApp) -> None:
         view = screen_of(app).view
@@ -150,7 +149,7 @@ def test_columns_of_one_cell_rows_are_the_cell_maps_columns(project_root: Path) 
                 )
         assert checked > 5
         made: list[int] = []
-        original = article_view.row_cells
+        from annotator.tui.wrap import row_cells as original
 
         def row_cells(text: str, start: int, end: int) -> Any:
             if text[start:end].isascii() and "\t" not in text[start:end]:
@@ -158,7 +157,7 @@ def test_columns_of_one_cell_rows_are_the_cell_maps_columns(project_root: Path) 
             return original(text, start, end)
 
         view._cells.clear()
-        with patch.object(article_view, "row_cells", row_cells):
+        with patch("annotator.tui.article_view.row_cells", row_cells):
             for key in ("j", "j", "pagedown", "k"):
                 await pilot.press(key)
                 await pilot.pause()
