@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import weakref
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from annotator.store import corpus_stream, record_lookup
 from annotator.store.annotations import AnnotationFile, encode_record
 from annotator.store.corpus import Corpus
 from annotator.store.index_cache import json_pieces
+from annotator.store.jsonl import LineBlock, RawLineStream
 from annotator.store.project import Project, init_project
 
 
@@ -188,18 +190,30 @@ def test_the_export_never_indexes_the_whole_corpus_and_holds_one_file_at_a_time(
     assert most == 1  # never two files' indexes at once
 
 
-def test_the_record_index_of_an_export_keeps_no_document_id(tmp_path: Path) -> None:
+def test_the_record_index_of_an_export_keeps_no_document_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = tmp_path / "p"
     ids = make_corpus(root)
     (root / "annotations" / "alice.jsonl").write_bytes(
         b"".join(encode_record(record(doc_id, int(doc_id[1:]))) for doc_id in ids[:-1])
     )
     cache = root / ".annotator-cache"
+    scans: list[Path] = []
+    blocks = RawLineStream.blocks
+
+    def counted(self: RawLineStream) -> Iterator[LineBlock]:
+        scans.append(self.path)
+        return blocks(self)
+
+    monkeypatch.setattr(RawLineStream, "blocks", counted)
     for attempt in range(2):  # scanned (and cached), then from the index cache
         before = sorted(cache.glob("annotations-*")) if cache.exists() else []
         with Project(root, index_corpus=False).annotations("alice", hashed=True) as hashed:
             assert len(sorted(cache.glob("annotations-*"))) == 1  # stored by the first
             assert (before == []) == (attempt == 0)
+            # the file itself read only the first time: then its index comes from the cache
+            assert scans.count(hashed.path) == 1
             entries = hashed.entries
             assert isinstance(entries, record_lookup.HashedRecordIndex)
             assert len(entries) == len(ids) - 1

@@ -433,6 +433,24 @@ one object per span, and the collector would walk them all again and again meanw
 half of the time of a 15 MB record)."""
 
 
+def _hashes_of_ids(data: bytes) -> array[int] | None:
+    """The hashes of the ids of a cached index (a JSON list of strings), a slice at a time: the
+    list of ids is never held whole (None when it is not such a list)."""
+    from annotator.store.index_cache import json_pieces, json_strings
+    from annotator.store.record_lookup import hash_ids
+
+    if not json_strings(data):
+        return None
+    hashes = array("q")
+    for piece in json_pieces(data):
+        ids = orjson.loads(piece)
+        if not isinstance(ids, list) or not all(type(doc_id) is str for doc_id in ids):
+            return None
+        hashes.extend(hash_ids(ids))
+        del ids
+    return hashes
+
+
 def _hashed_types() -> tuple[type, ...]:
     """The index classes that keep no ids (imported late: they build on this module)."""
     from annotator.store.record_lookup import HashedRecordIndex
@@ -814,7 +832,7 @@ class AnnotationFile:
             self.path,
             stamp,
             reader,
-            in_pieces=("doc_ids",) if self.hashed else (),
+            convert={"doc_ids": _hashes_of_ids} if self.hashed else None,
         )
         if cached is None:
             return False
@@ -827,7 +845,7 @@ class AnnotationFile:
             doc_ids, line_numbers = columns["doc_ids"], columns["line"]
             offsets, lengths, codes = columns["offsets"], columns["lengths"], columns["status"]
             if (
-                not isinstance(doc_ids, list)
+                not isinstance(doc_ids, array if self.hashed else list)
                 or not isinstance(line_numbers, array)
                 or not isinstance(offsets, array)
                 or not isinstance(lengths, array)
@@ -839,26 +857,20 @@ class AnnotationFile:
                 doc_ids = list(map(self._shared_id, doc_ids))  # the copies are freed now
             entries: RecordIndex
             if self.hashed:
-                from annotator.store.record_lookup import HashedRecordIndex, hash_ids
+                from annotator.store.record_lookup import HashedRecordIndex
 
-                # a slice of the ids at a time, each hashed and let go
-                hashes = array("q")
                 del doc_ids
-                pieces = columns.pop("doc_ids")
-                if not isinstance(pieces, list):
+                hashes = columns.pop("doc_ids")  # hashed as read (see _hashes_of_ids)
+                if not isinstance(hashes, array):
                     return False
-                for piece in pieces:
-                    ids = orjson.loads(piece)
-                    if not isinstance(ids, list) or not all(type(i) is str for i in ids):
-                        return False
-                    hashes.extend(hash_ids(ids))
-                    del ids
                 hashed = HashedRecordIndex.from_hashes(
                     hashes, line_numbers, offsets, lengths, codes
                 )
                 hashed.id_at = self._id_at
                 entries = hashed
             else:
+                if not isinstance(doc_ids, list):
+                    return False
                 entries = RecordIndex.from_columns(doc_ids, line_numbers, offsets, lengths, codes)
             patch_columns = [
                 columns[name]

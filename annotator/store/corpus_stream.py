@@ -28,7 +28,7 @@ class HashSet:
     MAX_LOAD = 0.8
 
     def __init__(self) -> None:
-        self._table = array("q", bytes(8 * 1024))
+        self._table = array("q", [0]) * 1024
         self._mask = 1023
         self._size = 0
 
@@ -38,8 +38,11 @@ class HashSet:
     def expect(self, count: int) -> None:
         """Make room for ``count`` members at once (no table made again and again as they
         come, each time the old and the new one in memory together)."""
-        while count > self.MAX_LOAD * len(self._table):
-            self._grow()
+        size = len(self._table)
+        while count > self.MAX_LOAD * size:
+            size *= 2
+        if size > len(self._table):
+            self._grow(size)
 
     def add_all(self, hashes: Iterable[int]) -> bool:
         """Add every hash; False as soon as one was there already (the ones before it stay)."""
@@ -94,10 +97,11 @@ class HashSet:
                 return True
             slot = (slot + 1) & mask
 
-    def _grow(self) -> None:
+    def _grow(self, size: int = 0) -> None:
+        """A table of ``size`` slots (twice the present one by default), every member moved."""
         old = self._table
-        self._mask = mask = 2 * len(old) - 1
-        self._table = table = array("q", bytes(8 * (mask + 1)))
+        self._mask = mask = (size or 2 * len(old)) - 1
+        self._table = table = array("q", [0]) * (mask + 1)
         for value in old:
             if value:
                 slot = value & mask

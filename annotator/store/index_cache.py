@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 from array import array
-from collections.abc import Container, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -127,14 +127,14 @@ class IndexCache:
         stamp: Stamp | None,
         descriptor: int | None = None,
         *,
-        in_pieces: Container[str] = (),
+        convert: Mapping[str, Callable[[bytes], Column | None]] | None = None,
     ) -> tuple[dict[str, Any], dict[str, Column]] | None:
         """``(metadata, columns)`` stored for this exact version of ``path``, else None.
 
-        A JSON column named in ``in_pieces`` (a list of strings) comes as a list of the JSON
-        texts of consecutive slices of it, each a list of about :data:`PIECE_BYTES` (see
-        :func:`json_pieces`): a reader that needs one slice at a time (hashing ids) never holds
-        the whole list. The file is read column by column, never whole."""
+        A column named in ``convert`` is given as what its function makes of its stored bytes
+        (None: the cache is not used), as soon as it is read: a reader that needs something
+        else than the column (the hashes of a list of ids, see :func:`json_pieces`) never holds
+        it whole. The file is read column by column, never whole."""
         if stamp is None:
             return None
         try:
@@ -158,10 +158,11 @@ class IndexCache:
                     chunk = handle.read(length)
                     if len(chunk) != length:
                         return None
-                    if code == "json" and name in in_pieces:
-                        if not json_strings(chunk):
+                    if convert is not None and name in convert:
+                        converted = convert[name](chunk)
+                        if converted is None:
                             return None
-                        columns[name] = _Pieces(chunk)
+                        columns[name] = converted
                     elif code == "json":
                         value = orjson.loads(chunk)
                         if not isinstance(value, list):
@@ -265,18 +266,6 @@ def json_pieces(data: bytes, size: int = PIECE_BYTES) -> Iterator[bytes]:
         start = cut + 2
         search = start + size
     yield b"[" + data[start:end] + b"]"
-
-
-class _Pieces(list[bytes]):
-    """A JSON column asked for in pieces: iterating it gives :func:`json_pieces` of its text,
-    one at a time (a list, so that it is a :data:`Column`)."""
-
-    def __init__(self, data: bytes) -> None:
-        super().__init__()
-        self.data = data
-
-    def __iter__(self) -> Iterator[bytes]:
-        return json_pieces(self.data)
 
 
 def _same_version(

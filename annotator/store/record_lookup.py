@@ -38,7 +38,7 @@ class HashedRecordIndex(RecordIndex):
         """The document id of a row, read back from the file (None if it cannot be)."""
         self._hashes = array("q")
         """Hash of each row's id."""
-        self._table = array("i", bytes(4 * 1024))
+        self._table = array("i", [0]) * 1024
         """Row + 1 of each hash in its slot (0: empty); linear probing."""
         self._shared: set[int] = set()
         """Hashes shared by different ids: their rows are found by name in :attr:`_named`."""
@@ -73,7 +73,7 @@ class HashedRecordIndex(RecordIndex):
         while 4 * len(self._hashes) > 3 * size:
             size *= 2
         mask = size - 1
-        table = array("i", bytes(4 * size))
+        table = array("i", [0]) * size
         for row, value in enumerate(self._hashes, start=1):
             slot = value & mask
             while table[slot]:
@@ -148,7 +148,10 @@ class HashedRecordIndex(RecordIndex):
         if self._shared and not self._shared.isdisjoint(values):
             return False
         first = len(self._hashes)
-        self._hashes.extend(values)
+        if not first and values.typecode == "q":
+            self._hashes = values  # taken as it is, not copied
+        else:
+            self._hashes.extend(values)
         if 4 * len(self._hashes) > 3 * len(self._table):
             self._rebuild()
         table = self._table
