@@ -24,7 +24,6 @@ from textual.color import Color
 from textual.css.styles import StylesBase
 from textual.dom import DOMNode, NoScreen
 from textual.geometry import Region, Size, Spacing
-from textual.message_pump import MessagePump
 from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.strip import Strip
 from textual.widget import Widget
@@ -77,15 +76,15 @@ class KeptLinesCache(StylesCache):
         # The key: each node up to the app with its styles' update count (what
         # ``RenderStyles._cache_key`` adds up; read here without a property call per node, as
         # this runs for every widget on every frame).
-        node: MessagePump | None = widget
+        node: DOMNode | None = widget
         parts: list[int] = []
         while node is not None:
-            styles = cast(DOMNode, node).styles
+            styles = node.styles
             parts += (
                 id(node),
                 styles._updates + styles._base_styles._updates + styles._inline_styles._updates,
             )
-            node = node._parent
+            node = node._parent  # type: ignore[assignment]  # the app's parent is None
         key = tuple(parts)
         look = self._look
         if look is not None and key == self._look_key:
@@ -113,16 +112,15 @@ class KeptLinesCache(StylesCache):
         filter_ids = tuple(map(id, filters))
         kept = self._kept
         dirty = self._dirty_lines
-        linked = widget.auto_links and bool(widget.hover_style._link_id)
         if (
             kept is not None
             and not dirty
             and crop == self._kept_crop
             and filter_ids == self._kept_filters
-            and not linked
+            and not (widget.auto_links and widget.hover_style._link_id)
         ):
             return kept
-        if not look.plain or linked:
+        if not look.plain or (widget.auto_links and widget.hover_style._link_id):
             self._kept = None
             return super().render_widget(widget, crop)
         size = widget.outer_size
