@@ -259,3 +259,14 @@ def test_json_pieces_cut_only_between_strings() -> None:
     assert len(pieces) > 10
     assert [value for piece in pieces for value in orjson.loads(piece)] == values
     assert list(json_pieces(b"[]")) == []
+
+
+def test_the_hash_set_finds_a_hash_met_before_across_growth() -> None:
+    seen = corpus_stream.HashSet()
+    assert seen.add_all(range(-5000, 5000, 3))  # grows several times; 0 is a member too
+    assert len(seen) == len(range(-5000, 5000, 3))
+    assert not seen.add_all([7, 4999])  # 7 is new, 4999 (= -5000 + 3 * 3333) is not
+    assert seen.add_all([8])
+    sized = corpus_stream.HashSet()
+    sized.expect(10_000)
+    assert sized.add_all(range(10_000)) and not sized.add_all([0]) and not sized.add_all([1])

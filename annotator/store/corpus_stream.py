@@ -31,6 +31,7 @@ class HashSet:
         self._table = array("q", [0]) * 1024
         self._mask = 1023
         self._size = 0
+        self._zero = False
 
     def __len__(self) -> int:
         return self._size
@@ -48,8 +49,13 @@ class HashSet:
         """Add every hash; False as soon as one was there already (the ones before it stay)."""
         table, mask = self._table, self._mask
         limit = self.MAX_LOAD * (mask + 1)
-        for value in hashes:  # _add written out: once per document of the corpus
-            value = value or 1  # 0 marks an empty slot
+        for value in hashes:  # a loop written out: once per document of the corpus
+            if not value:  # 0 marks an empty slot: a zero hash is kept aside
+                if self._zero:
+                    return False
+                self._zero = True
+                self._size += 1
+                continue
             slot = value & mask
             while True:
                 found = table[slot]
@@ -65,37 +71,6 @@ class HashSet:
                 table, mask = self._table, self._mask
                 limit = self.MAX_LOAD * (mask + 1)
         return True
-
-    def _add(self, value: int) -> bool:
-        value = value or 1  # 0 marks an empty slot
-        table, mask = self._table, self._mask
-        slot = value & mask
-        while True:
-            found = table[slot]
-            if not found:
-                break
-            if found == value:
-                return False
-            slot = (slot + 1) & mask
-        table[slot] = value
-        self._size += 1
-        if self._size > self.MAX_LOAD * (mask + 1):
-            self._grow()
-        return True
-
-    def __contains__(self, value: object) -> bool:
-        if not isinstance(value, int):
-            return False
-        value = value or 1
-        table, mask = self._table, self._mask
-        slot = value & mask
-        while True:
-            found = table[slot]
-            if not found:
-                return False
-            if found == value:
-                return True
-            slot = (slot + 1) & mask
 
     def _grow(self, size: int = 0) -> None:
         """A table of ``size`` slots (twice the present one by default), every member moved."""
@@ -122,8 +97,6 @@ class CorpusStream:
         self.root = root
         self._cache = cache
         self.files = corpus_files(root) if root.is_dir() else []
-        self.files_indexed = 0
-        """Files indexed so far (each on its own)."""
 
     def total_bytes(self) -> int:
         """The size of every document file, for a progress bar."""
@@ -150,7 +123,6 @@ class CorpusStream:
             except OSError:
                 size = 0
             part = Corpus.of_file(self.root, path, cache=self._cache)
-            self.files_indexed += 1
             if part.problems:
                 self._raise_problems()
                 raise AnnotatorError(
