@@ -5,10 +5,12 @@ Textual's own cache of it, so a widget that asks for it in ``render_line`` pays 
 every row of every repaint. These widgets keep the styles until the CSS or the theme changes
 (``notify_style_update``).
 
-Textual draws every widget the frame's dirty area touches from the first row to the last, each
-row through its styles cache (a dict lookup and the app's line filters per row) even when
-none of the widget's rows changed. :class:`KeptLinesCache` keeps the finished list of rows and
-hands it back while nothing in it can have changed.
+Textual draws every widget of the screen on every frame, each row through its styles cache (a
+dict lookup and the app's line filters per row) even when none of the widget's rows changed.
+:class:`KeptLinesCache` keeps the finished list of rows and hands it back while nothing in it
+can have changed, and makes a plain widget's changed rows itself (in one Strip where the widget
+can, :class:`PaddedRows`). :func:`repaint` hands the rows a key changes straight to the screen's
+next frame.
 """
 
 from __future__ import annotations
