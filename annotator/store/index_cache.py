@@ -155,6 +155,15 @@ class IndexCache:
                 columns: dict[str, Column] = {}
                 for name, code, offset, length in header["columns"]:
                     handle.seek(body + offset)
+                    if code != "json" and (convert is None or name not in convert):
+                        # straight into the array: no bytes copy of the column on the way
+                        numbers = array(code)
+                        count, rest = divmod(length, numbers.itemsize)
+                        if rest:
+                            return None
+                        numbers.fromfile(handle, count)
+                        columns[name] = numbers
+                        continue
                     chunk = handle.read(length)
                     if len(chunk) != length:
                         return None
@@ -163,19 +172,15 @@ class IndexCache:
                         if converted is None:
                             return None
                         columns[name] = converted
-                    elif code == "json":
+                    else:
                         value = orjson.loads(chunk)
                         if not isinstance(value, list):
                             return None
                         columns[name] = value
-                    else:
-                        numbers = array(code)
-                        numbers.frombytes(chunk)
-                        columns[name] = numbers
                     del chunk
             meta = header["meta"]
             return (meta, columns) if isinstance(meta, dict) else None
-        except (OSError, ValueError, TypeError, KeyError):  # JSONDecodeError is a ValueError
+        except (OSError, EOFError, ValueError, TypeError, KeyError):  # JSONDecodeError: ValueError
             return None
 
     def store(
