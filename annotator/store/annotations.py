@@ -139,18 +139,7 @@ class RecordIndex(Mapping[str, RecordEntry]):
         codes: array[int],
     ) -> RecordIndex:
         size = len(doc_ids)
-        if not all(
-            len(column) == size and column.typecode == code
-            for column, code in (
-                (line_numbers, "q"),
-                (offsets, "q"),
-                (lengths, "q"),
-                (codes, "b"),
-            )
-        ):
-            raise ValueError("columns of different lengths or types")
-        if codes and not 0 <= min(codes) <= max(codes) < len(_STATUSES):
-            raise ValueError("unknown status code")
+        check_columns(size, line_numbers, offsets, lengths, codes)
         index = cls()
         index._rows = dict(zip(doc_ids, range(size), strict=True))
         if len(index._rows) != size:
@@ -255,6 +244,29 @@ class RecordIndex(Mapping[str, RecordEntry]):
         """``(doc_id, row)`` of every document, by the offset of its full record."""
         offsets = self.offsets
         return sorted(self._rows.items(), key=lambda item: offsets[item[1]])
+
+
+def check_columns(
+    size: int,
+    line_numbers: array[int],
+    offsets: array[int],
+    lengths: array[int],
+    codes: array[int],
+) -> None:
+    """ValueError unless the cached columns of a record index are ``size`` long, of their
+    array types, and every status code is known (a cache file is never trusted blindly)."""
+    if not all(
+        len(column) == size and column.typecode == code
+        for column, code in (
+            (line_numbers, "q"),
+            (offsets, "q"),
+            (lengths, "q"),
+            (codes, "b"),
+        )
+    ):
+        raise ValueError("columns of different lengths or types")
+    if codes and not 0 <= min(codes) <= max(codes) < len(_STATUSES):
+        raise ValueError("unknown status code")
 
 
 def _count_after(

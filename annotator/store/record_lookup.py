@@ -21,6 +21,7 @@ from annotator.store.annotations import (
     _STATUSES,
     RecordEntry,
     RecordIndex,
+    check_columns,
 )
 
 _T = TypeVar("_T")
@@ -202,20 +203,9 @@ class HashedRecordIndex(RecordIndex):
         """The index of cached columns, the ids given by their hashes; ValueError when two
         rows share a hash (then the file is to be scanned line by line: a cached index has
         unique ids, and only reading the lines tells two ids with one hash apart)."""
-        size = len(hashes)
-        if not all(
-            len(column) == size and column.typecode == code
-            for column, code in (
-                (hashes, "q"),
-                (line_numbers, "q"),
-                (offsets, "q"),
-                (lengths, "q"),
-                (codes, "b"),
-            )
-        ):
+        if hashes.typecode != "q":
             raise ValueError("columns of different lengths or types")
-        if codes and not 0 <= min(codes) <= max(codes) < len(_STATUSES):
-            raise ValueError("unknown status code")
+        check_columns(len(hashes), line_numbers, offsets, lengths, codes)
         index = cls()
         if not index._extend_hashed(hashes, line_numbers, offsets, lengths, codes):
             raise ValueError("two ids with the same hash")
