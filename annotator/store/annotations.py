@@ -207,6 +207,10 @@ class RecordIndex(Mapping[str, RecordEntry]):
             self.lengths.append(length)
             self.codes.append(code)
             return
+        self._replace(row, line, offset, length, code)
+
+    def _replace(self, row: int, line: int, offset: int, length: int, code: int) -> None:
+        """Row ``row`` is now the full record line at ``offset`` (its patches dropped)."""
         self.line_numbers[row], self.offsets[row], self.lengths[row] = line, offset, length
         self.codes[row] = code
         self.patches.pop(row, None)

@@ -121,9 +121,7 @@ class HashedRecordIndex(RecordIndex):
                     self._named[earlier] = row
                 self._named[doc_id] = self._append(value, line, offset, length, code)
                 return
-        self.line_numbers[row], self.offsets[row], self.lengths[row] = line, offset, length
-        self.codes[row] = code
-        self.patches.pop(row, None)
+        self._replace(row, line, offset, length, code)
 
     def extend(
         self,
