@@ -5,6 +5,7 @@ corpus (guarded by counting structures, not by timing)."""
 from __future__ import annotations
 
 import gc
+import itertools
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,8 +15,9 @@ import orjson
 import pytest
 
 from annotator.cli import main
-from annotator.formats.common import Selection
+from annotator.formats.common import Selection, iter_items
 from annotator.formats.exporting import ExportOptions, run_export
+from annotator.formats.summary import Summary
 from annotator.model.delta import RecordDelta, apply
 from annotator.model.errors import AnnotatorError
 from annotator.model.records import AnnotationRecord, Span, Status
@@ -270,3 +272,111 @@ def test_the_hash_set_finds_a_hash_met_before_across_growth() -> None:
     sized = corpus_stream.HashSet()
     sized.expect(10_000)
     assert sized.add_all(range(10_000)) and not sized.add_all([0]) and not sized.add_all([1])
+
+
+def one_big_file(root: Path, count: int = 30) -> list[str]:
+    """A corpus kept as one JSONL file of ``count`` documents (each record annotated)."""
+    init_project(root, [])
+    ids = [f"d{number}" for number in range(count)]
+    (root / "documents" / "all.jsonl").write_bytes(
+        b"".join(
+            orjson.dumps({"id": doc_id, "title": f"T{n}", "text": text_of(n)}) + b"\n"
+            for n, doc_id in enumerate(ids)
+        )
+    )
+    (root / "annotations" / "alice.jsonl").write_bytes(
+        b"".join(encode_record(record(doc_id, n)) for n, doc_id in enumerate(ids))
+    )
+    return ids
+
+
+def in_stretches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read any file of more than 100 bytes a stretch of ~200 bytes (a few lines) at a time."""
+    monkeypatch.setattr(corpus_stream.CorpusStream, "PIECE_FILE_BYTES", 100)
+    monkeypatch.setattr(corpus_stream.CorpusStream, "PIECE_BYTES", 200)
+    monkeypatch.setattr(RawLineStream, "BLOCK_SIZE", 64)  # a line or two a block
+
+
+def test_a_big_file_is_exported_a_stretch_at_a_time_as_it_is_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "p"
+    ids = one_big_file(root)
+    whole = export_lines(root)
+    assert [line["id"] for line in whole] == ids
+    in_stretches(monkeypatch)
+    alive: list[weakref.ref[Corpus]] = []
+    most = 0
+    original = Corpus.of_columns.__func__  # type: ignore[attr-defined]
+
+    def of_columns(cls: type[Corpus], /, *args: object) -> Corpus:
+        nonlocal most
+        part: Corpus = original(cls, *args)
+        alive.append(weakref.ref(part))
+        most = max(most, sum(1 for ref in alive if ref() is not None))
+        return part
+
+    monkeypatch.setattr(Corpus, "of_columns", classmethod(of_columns))
+    ticks: list[int] = []
+    stream = Project(root, index_corpus=False).corpus_stream()
+    stretches = [(start, end, len(part)) for part, start, end in stream.parts()]
+    assert len(stretches) > 5
+    assert stretches[0][0] == 0 and stretches[-1][1] == stream.total_bytes()
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(stretches))  # no gap, no overlap
+    assert sum(count for _, _, count in stretches) == len(ids)
+    alive.clear()  # (the loop above held each stretch while it made the next)
+    most = 0
+    gc.disable()  # freed by reference counts alone, not by a collection
+    try:
+        summary = Summary()
+        items = list(
+            iter_items(
+                Project(root, index_corpus=False),
+                Selection(annotators=("alice",)),
+                summary,
+                ticks.append,
+            )
+        )
+        assert export_lines(root) == whole  # the same bytes as the file read whole
+    finally:
+        gc.enable()
+    assert [item.document.id for item in items] == ids
+    assert [item.document.title for item in items] == [f"T{n}" for n in range(len(ids))]
+    assert most == 1  # one stretch's index at a time
+    assert sum(ticks) == stream.total_bytes() and min(ticks) > 0
+
+
+def test_a_document_id_twice_in_a_big_file_stops_the_export_naming_both_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "p"
+    one_big_file(root)
+    path = root / "documents" / "all.jsonl"
+    path.write_bytes(path.read_bytes() + orjson.dumps({"id": "d2", "text": "again"}) + b"\n")
+    in_stretches(monkeypatch)
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(
+        AnnotatorError,
+        match=r"all.jsonl:31: duplicate document id 'd2' \(first defined at .*all.jsonl:3\)",
+    ):
+        run_export(
+            Project(root, index_corpus=False), "jsonl", out, Selection(("alice",)), ExportOptions()
+        )
+    assert not out.exists()
+
+
+def test_a_bad_line_late_in_a_big_file_stops_the_cli_export_with_file_and_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "p"
+    one_big_file(root)
+    path = root / "documents" / "all.jsonl"
+    lines = path.read_bytes().splitlines()
+    lines[26] = b'{"id": "broken", "text": 5}'
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    in_stretches(monkeypatch)
+    out = tmp_path / "out.jsonl"
+    code = main(["export", str(root), "--annotator", "alice", "--out", str(out), "--no-progress"])
+    assert code != 0
+    assert "all.jsonl:27: document 'broken': missing string field 'text'" in capsys.readouterr().err
+    assert not out.exists()

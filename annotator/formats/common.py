@@ -281,8 +281,8 @@ def iter_items(
     with contextlib.ExitStack() as open_files:
         for annotation_file in files:
             open_files.callback(annotation_file.close)
-        for part, size in project.corpus_stream().parts():
-            done = 0  # bytes of this file told to tick
+        for part, start, end in project.corpus_stream().parts():
+            done = start  # where in this file the bytes told to tick reach
             with part.reader() as reader:
                 load = reader.load
                 for document_entry in part.entries:
@@ -351,8 +351,8 @@ def iter_items(
                     if usable:
                         split = split_of(doc_id, selection.seed, splits) if splits else ""
                         yield ExportItem(document, usable, split)
-            if tick is not None and size > done:
-                tick(size - done)
+            if tick is not None and end > done:
+                tick(end - done)
             pending = 0
             del part, reader, load  # let this file's index go before the next one is made
 

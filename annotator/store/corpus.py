@@ -124,6 +124,15 @@ class Corpus:
         corpus._flush_titles()
         return corpus
 
+    @classmethod
+    def of_columns(cls, root: Path, path: Path, columns: ScanColumns) -> Corpus:
+        """The documents of a stretch of one file of the corpus under ``root``, from the
+        columns its scan made (:class:`ScanColumns`); a document id met twice in them is in
+        :attr:`problems`, as when the file is indexed whole."""
+        corpus = cls(root, scan=False)
+        corpus._add_cached(path, columns.as_columns())
+        return corpus
+
     def _files(self) -> list[Path]:
         return corpus_files(self.root)
 
@@ -455,29 +464,50 @@ def _scan_columns(path: Path) -> dict[str, Column] | None:
     :meth:`Corpus._scan_lines` then reads the file again and words each problem.
 
     Each line is parsed whole (a problem inside a text must be found now, not when the document
-    is opened). The file is read in blocks of whole lines, each decoded in one C call when every
-    line of it is a plain document (:func:`document_heads`), else line by line with orjson.
+    is opened). The file is read in blocks of whole lines (see :meth:`ScanColumns.add_block`).
     """
-    ids: list[str] = []
-    titles: list[str | None] = []
-    lines = array("I")
-    offsets = array("q")
-    lengths = array("q")
+    columns = ScanColumns.empty()
     for block in RawLineStream(path).blocks():
+        if not columns.add_block(block):
+            return None
+    return columns.as_columns()
+
+
+class ScanColumns(NamedTuple):
+    """The index columns of the documents of a file (or of a stretch of it) as they are
+    scanned: what the index cache keeps for a file."""
+
+    ids: list[str]
+    titles: list[str | None]
+    lines: array[int]
+    offsets: array[int]
+    lengths: array[int]
+
+    @classmethod
+    def empty(cls) -> ScanColumns:
+        return cls([], [], array("I"), array("q"), array("q"))
+
+    def as_columns(self) -> dict[str, Column]:
+        return dict(self._asdict())
+
+    def add_block(self, block: LineBlock) -> bool:
+        """Add the documents of ``block``; False at a line that is not a well-formed document
+        (the columns then hold part of the block).
+
+        The block is decoded in one C call when every line of it is a plain document
+        (:func:`document_heads`), else line by line with orjson."""
         heads = document_heads(block)
         if heads is None:
-            if not _scan_block_lines(block, ids, titles, lines, offsets, lengths):
-                return None
-            continue
-        ids += heads[0]
-        titles += heads[1]
+            return _scan_block_lines(block, *self)
+        self.ids.extend(heads[0])
+        self.titles.extend(heads[1])
         ends = block.ends
         starts = [0]
         starts += map(_ONE.__add__, ends[:-1])
-        lines.extend(range(block.number, block.number + len(ends)))
-        offsets.extend(map(block.offset.__add__, starts))
-        lengths.extend(map(sub, ends, starts))
-    return {"ids": ids, "titles": titles, "lines": lines, "offsets": offsets, "lengths": lengths}
+        self.lines.extend(range(block.number, block.number + len(ends)))
+        self.offsets.extend(map(block.offset.__add__, starts))
+        self.lengths.extend(map(sub, ends, starts))
+        return True
 
 
 _ONE = 1

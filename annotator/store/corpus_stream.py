@@ -1,5 +1,6 @@
 """A corpus read front to back one file at a time, for a pass over every document (an export):
-memory is that of one file's index, not of the whole corpus's.
+memory is that of one file's index, not of the whole corpus's, and a big file is read a stretch
+at a time (a corpus kept as one file of 100,000 documents holds one stretch's index, not 30 MB).
 
 Each file is indexed as :class:`~annotator.store.corpus.Corpus` indexes it (from the index cache
 when it is fresh, else scanned and cached), so every check of opening a project is made: a line
@@ -17,8 +18,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from annotator.model.errors import AnnotatorError
-from annotator.store.corpus import Corpus, corpus_files, problems_error
+from annotator.store.corpus import Corpus, ScanColumns, corpus_files, problems_error
 from annotator.store.index_cache import IndexCache
+from annotator.store.jsonl import RawLineStream
 
 
 class HashSet:
@@ -93,6 +95,12 @@ class CorpusStream:
     known to hold no problem and no id of an earlier file.
     """
 
+    PIECE_FILE_BYTES = 32 << 20
+    """A file larger than this is read a stretch at a time (its whole index would be ~8 MB per
+    100 MB of documents), without its index cache."""
+    PIECE_BYTES = 8 << 20
+    """How much of such a file one stretch covers."""
+
     def __init__(self, root: Path, *, cache: IndexCache | None = None) -> None:
         self.root = root
         self._cache = cache
@@ -109,11 +117,13 @@ class CorpusStream:
         return total
 
     def __iter__(self) -> Iterator[Corpus]:
-        for part, _size in self.parts():
+        for part, _start, _end in self.parts():
             yield part
 
-    def parts(self) -> Iterator[tuple[Corpus, int]]:
-        """Each file's :class:`Corpus` with the size of the file (0 if it cannot be told)."""
+    def parts(self) -> Iterator[tuple[Corpus, int, int]]:
+        """Each file's :class:`Corpus`, or for a file of more than :attr:`PIECE_FILE_BYTES`
+        each stretch of it, with the stretch of the file it covers (``start`` and ``end`` byte
+        offsets; ``end`` 0 when the size cannot be told)."""
         seen = HashSet()
         checked = False
         """The whole corpus was indexed and found sound: no need to compare ids any more."""
@@ -122,21 +132,46 @@ class CorpusStream:
                 size = os.stat(path).st_size
             except OSError:
                 size = 0
-            part = Corpus.of_file(self.root, path, cache=self._cache)
-            if part.problems:
-                self._raise_problems()
-                raise AnnotatorError(
-                    "changed on disk while it was read; try again", file=path
-                ) from part.problems[0]
-            if not seen:  # sized once for the whole corpus, as the first file suggests
-                by_files = len(part) * len(self.files)
-                by_bytes = len(part) * self.total_bytes() // max(1, size)
-                seen.expect(min(by_files, by_bytes))
-            if not checked and not seen.add_all(map(hash, part.ids())):
-                self._raise_problems()  # returns when two ids only share their hash
-                checked = True
-            yield part, size
-            del part  # one file's index alive at a time, not two
+            if size > self.PIECE_FILE_BYTES and path.suffix == ".jsonl":
+                pieces = self._pieces(path)
+            else:
+                pieces = iter([(Corpus.of_file(self.root, path, cache=self._cache), 0, size)])
+            for part, start, end in pieces:
+                if part.problems:
+                    self._raise_problems()
+                    raise AnnotatorError(
+                        "changed on disk while it was read; try again", file=path
+                    ) from part.problems[0]
+                if not seen:  # sized once for the whole corpus, as the first part suggests
+                    by_files = len(part) * len(self.files)
+                    by_bytes = len(part) * self.total_bytes() // max(1, end - start)
+                    seen.expect(min(by_files, by_bytes))
+                if not checked and not seen.add_all(map(hash, part.ids())):
+                    self._raise_problems()  # returns when two ids only share their hash
+                    checked = True
+                yield part, start, end
+                del part  # one part's index alive at a time, not two
+
+    def _pieces(self, path: Path) -> Iterator[tuple[Corpus, int, int]]:
+        """A big file's documents a stretch of about :attr:`PIECE_BYTES` at a time, each line
+        checked as indexing the file checks it (the index cache is neither read nor written:
+        a whole file's index is what this avoids). A line that is not a sound document makes
+        the whole corpus be indexed the usual way, which words the problem."""
+        columns = ScanColumns.empty()
+        start = end = 0
+        try:
+            for block in RawLineStream(path).blocks():
+                if not columns.add_block(block):
+                    self._raise_problems()
+                    raise AnnotatorError("changed on disk while it was read; try again", file=path)
+                end = block.offset + block.end
+                if end - start >= self.PIECE_BYTES:
+                    yield Corpus.of_columns(self.root, path, columns), start, end
+                    columns, start = ScanColumns.empty(), end
+        except OSError as error:
+            raise AnnotatorError(f"cannot read: {error.strerror}", file=path) from None
+        if columns.ids:
+            yield Corpus.of_columns(self.root, path, columns), start, end
 
     def _raise_problems(self) -> None:
         """Index the whole corpus the usual way and raise its problems; returns if it has none."""
