@@ -57,6 +57,18 @@ def _run(work: Path, side: str, project: Path, kind: str) -> dict[str, float]:
     return value
 
 
+def _as_one_file(project: Path, target: Path) -> Path:
+    """The same project with its corpus kept as one JSONL file (the annotators' files linked)."""
+    (target / "documents").mkdir(parents=True)
+    shutil.copyfile(project / "annotator.toml", target / "annotator.toml")
+    (target / "annotations").symlink_to(project / "annotations", target_is_directory=True)
+    with (target / "documents" / "all.jsonl").open("wb") as whole:
+        for part in sorted((project / "documents").glob("*.jsonl")):
+            with part.open("rb") as source:
+                shutil.copyfileobj(source, whole, 1 << 20)
+    return target
+
+
 def run(settings: Settings) -> Suite:
     suite = Suite("export")
     small, large = settings.pick((1_000, 100_000), (200, 1_000))
@@ -102,6 +114,12 @@ def run(settings: Settings) -> Suite:
                     row.peer_name = "bare orjson read+write"
                     ratio_target(row, 0.5, at_most=False)
                 suite.rows.append(row)
+        one_file: dict[int, Stats] = {}
+        for count in (small, large):
+            project = _as_one_file(generate.project(count), work / f"one-file-{count}")
+            one_file[count] = Stats.of(
+                [_run(work, "ours", project, "jsonl")["rss_mb"] for _ in range(reps)]
+            )
         for kind in FORMATS:
             if (kind, large) not in rss:
                 continue
@@ -114,12 +132,22 @@ def run(settings: Settings) -> Suite:
                 f"same at {small:,} docs",
             )
             suite.rows.append(ratio_target(row, 1.2))
+        row = Row(
+            "7 export",
+            f"jsonl peak RSS, corpus as one file, {large:,} vs {small:,} docs",
+            "MB",
+            one_file[large],
+            one_file[small],
+            f"same at {small:,} docs",
+        )
+        suite.rows.append(ratio_target(row, 1.2))
         suite.notes.append(
             "alice's records (60% of the documents) exported with the real `annotator export "
             "--annotator alice` command line, each run in a fresh process (timed inside it, "
             "after the interpreter starts; RSS is its VmHWM, spaCy's own import included "
             "for spacy); the peer merges each document line with its record line and writes "
-            "it, with orjson and nothing else"
+            "it, with orjson and nothing else; the benchmark corpus is in files of 5,000 "
+            "documents, and the one-file row exports the same corpus kept as one JSONL file"
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
