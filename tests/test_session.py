@@ -379,3 +379,24 @@ def test_saved_span_type_roundtrip() -> None:
     session.tag("speaker")
     record = AnnotationRecord.model_validate_json(session.to_record().model_dump_json())
     assert record.spans == [Span(id="s1", start=0, end=5, label="speaker", text="Prime")]
+
+
+def test_link_options_with_a_limit_give_the_nearest_tails_and_how_many_there_are() -> None:
+    text = " ".join(f"Name{n} said." for n in range(9)) + " The port reopens."
+    session = make(text)
+    for n in range(9):
+        session.search(f"Name{n} ")
+        session.tag("speaker")
+    session.search("The port reopens")
+    session.tag("claim")
+    every = session.link_options()
+    assert every is not None
+    head, [(relation, tails, total)] = every
+    assert head.text == "The port reopens"
+    assert total == len(tails) == 9
+    nearest = session.link_options(4)
+    assert nearest is not None
+    _, [limited] = nearest
+    assert limited.relation is relation and limited.total == 9
+    assert limited.tails == tails[:4]
+    assert [tail.text for tail in limited.tails] == ["Name8", "Name7", "Name6", "Name5"]

@@ -9,6 +9,7 @@ the view, which computes the target offset and calls :meth:`move_to`.
 
 from __future__ import annotations
 
+import heapq
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import compress, islice
 from operator import attrgetter, le, neg
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from annotator.model.config import ProjectConfig, RelationTypeConfig
 from annotator.model.delta import RecordDelta
@@ -51,6 +52,16 @@ class ActiveTime:
             if 0 <= gap <= IDLE_SECONDS:
                 self.total += gap
         self._last = now
+
+
+class LinkOption(NamedTuple):
+    """A relation type the current span can head, with its possible tails nearest first."""
+
+    relation: RelationTypeConfig
+    tails: list[Span]
+    """The nearest tails (all of them unless a limit was asked for)."""
+    total: int
+    """How many tails there are in all."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -755,8 +766,9 @@ class EditingSession:
             if not relation.head_labels or head.label in relation.head_labels
         ]
 
-    def link_options(self) -> tuple[Span, list[tuple[RelationTypeConfig, list[Span]]]] | None:
-        """For the current span: each relation type it can head, with its tails nearest first."""
+    def link_options(self, limit: int | None = None) -> tuple[Span, list[LinkOption]] | None:
+        """For the current span: each relation type it can head, with its tails nearest first
+        (the nearest ``limit`` of them, and how many there are in all)."""
         head = self.current_span()
         if head is None:
             self.message = "put the cursor on a span to link it"
@@ -765,23 +777,28 @@ class EditingSession:
         if not relations:
             self.message = f"a {head.label} cannot be linked"
             return None
+        head_start, head_end, head_id = head.start, head.end, head.id
 
         def distance(span: Span) -> tuple[int, int]:
-            if span.end <= head.start:
-                return (head.start - span.end, span.start)
-            if span.start >= head.end:
-                return (span.start - head.end, span.start)
+            if span.end <= head_start:
+                return (head_start - span.end, span.start)
+            if span.start >= head_end:
+                return (span.start - head_end, span.start)
             return (0, span.start)
 
         options = []
         for relation in relations:
+            wanted = relation.tail_labels
             tails = [
                 span
                 for span in self.spans
-                if span.id != head.id
-                and (not relation.tail_labels or span.label in relation.tail_labels)
+                if span.id != head_id and (not wanted or span.label in wanted)
             ]
-            options.append((relation, sorted(tails, key=distance)))
+            if limit is None or len(tails) <= limit:
+                nearest = sorted(tails, key=distance)
+            else:  # a book has tens of thousands: only the nearest are sorted
+                nearest = heapq.nsmallest(limit, tails, key=distance)
+            options.append(LinkOption(relation, nearest, len(tails)))
         return head, options
 
     def link_candidates(self) -> tuple[Span, RelationTypeConfig, list[Span]] | None:
@@ -789,7 +806,7 @@ class EditingSession:
         found = self.link_options()
         if found is None:
             return None
-        head, [(relation, tails), *_] = found
+        head, [(relation, tails, _), *_] = found
         return head, relation, tails
 
     def _set_link(self, relation: RelationTypeConfig, head: Span, tail: Span) -> None:

@@ -549,21 +549,29 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
     def action_prev_span(self) -> None:
         self._move(lambda: self.session.step_span(-1) and None)
 
-    def action_link(self) -> None:
+    LINK_CHOICES = 50
+    """Tails the link picker lists at first, nearest first (a book has tens of thousands);
+    its last row lists ten times as many."""
+
+    def action_link(self, limit: int = 0) -> None:
         session = self.session
         session.message = ""
-        found = session.link_options()
+        limit = limit or self.LINK_CHOICES
+        found = session.link_options(limit)
         if found is None:
             self._sync()
             return
         head, options = found
         had_selection = session.selection() is not None
-        from annotator.tui.dialogs import NEW_TAIL, LinkPicker
+        from annotator.tui.dialogs import MORE_TAILS, NEW_TAIL, LinkPicker
 
         def chosen(result: tuple[str, str] | None) -> None:
             if result is None:
                 return
             relation_name, tail_id = result
+            if tail_id == MORE_TAILS:
+                self.action_link(limit * 10)
+                return
             relation = self.config.relation(relation_name)
             if relation is None:
                 return
@@ -577,7 +585,8 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
             self._do(lambda: session.link(head.id, tail_id, relation.name))
 
         linked = {(r.label, r.tail) for r in session.relations if r.head == head.id}
-        self.app.push_screen(LinkPicker(head, options, linked), chosen)
+        first = limit // 10 if limit > self.LINK_CHOICES else 0  # the first tail not listed before
+        self.app.push_screen(LinkPicker(head, options, linked, first=first), chosen)
 
     def action_unlink(self) -> None:
         self._do(self.session.unlink)

@@ -14,13 +14,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from annotator.model.config import ProjectConfig, RelationTypeConfig
+from annotator.model.config import ProjectConfig
 from annotator.model.keymap import all_actions, display_keys
 from annotator.model.records import Span
-from annotator.model.session import excerpt
+from annotator.model.session import LinkOption, excerpt
 from annotator.model.text import display_safe
 
 NEW_TAIL = "__new__"
+MORE_TAILS = "__more__"
+"""The choice that asks for the list again with more (farther) tails."""
 
 
 def safe_excerpt(text: str, width: int = 40) -> str:
@@ -41,8 +43,10 @@ class LinkPicker(ModalScreen[tuple[str, str] | None]):
     def __init__(
         self,
         head: Span,
-        options: list[tuple[RelationTypeConfig, list[Span]]],
+        options: list[LinkOption],
         linked: Collection[tuple[str, str]] = (),
+        *,
+        first: int = 0,
     ) -> None:
         super().__init__()
         self.head = head
@@ -54,7 +58,11 @@ class LinkPicker(ModalScreen[tuple[str, str] | None]):
         several = len(options) > 1
         self.relation_note = "" if several else options[0][0].name
         """With one relation type its name goes in the title, not on every row."""
-        for relation, tails in options:
+        self.highlight_at = 0
+        """The option highlighted at first: the first type's tail number ``first``."""
+        for relation, tails, total in options:
+            if relation is options[0].relation and first < len(tails):
+                self.highlight_at = len(self.choices) + first
             for tail in tails:
                 prompt = Text(no_wrap=True, overflow="ellipsis")
                 if several:
@@ -67,7 +75,16 @@ class LinkPicker(ModalScreen[tuple[str, str] | None]):
                 self.choices.append((relation.name, tail.id))
                 self.prompts.append(prompt)
                 self.tails.append(tail)
-        for relation, _ in options:
+            if total > len(tails):
+                prompt = Text(no_wrap=True, overflow="ellipsis")
+                if several:
+                    prompt.append(f"{relation.name} → ", style="dim")
+                prompt.append(
+                    f"… {total - len(tails):,} more, farther away: list them", style="italic"
+                )
+                self.choices.append((relation.name, MORE_TAILS))
+                self.prompts.append(prompt)
+        for relation, _, _ in options:
             noun = " or ".join(relation.tail_labels) or "span"
             prompt = Text(no_wrap=True, overflow="ellipsis")
             if several:
@@ -92,7 +109,9 @@ class LinkPicker(ModalScreen[tuple[str, str] | None]):
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
-        options.highlighted = 0
+        options.highlighted = self.highlight_at
+        if self.highlight_at:  # the first tail not listed before, at the top of the list
+            self.call_after_refresh(options.scroll_to_highlight, top=True)
         options.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

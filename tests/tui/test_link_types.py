@@ -5,7 +5,14 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+from textual.widgets import OptionList
+
+from annotator.model.records import AnnotationRecord, Span
+from annotator.model.text import text_sha256
+from annotator.store.annotations import encode_record
 from annotator.store.project import DEFAULT_CONFIG_TEXT
+from annotator.tui.annotate_screen import AnnotateScreen
 from annotator.tui.dialogs import LinkPicker
 
 from .conftest import open_app, saved_records
@@ -69,3 +76,72 @@ def test_link_picker_offers_every_relation_type_with_its_targets(tmp_path: Path)
         ("about", "the new bridge on the Tamsa river would open in May", "Tamsa river"),
         ("attributed_to", "the new bridge on the Tamsa river would open in May", "Ines Alvo"),
     ]
+
+
+CROWD = " ".join(f"Speaker{n} spoke." for n in range(12)) + " The harbour will reopen in June."
+
+
+def crowd_record(root: Path) -> None:
+    """Twelve speakers tagged, then a claim at the end of the text."""
+    spans = [
+        Span(id=f"s{n}", start=start, end=start + len(name), label="speaker", text=name)
+        for n in range(12)
+        for name in [f"Speaker{n}"]
+        for start in [CROWD.index(name + " ")]
+    ]
+    claim = "The harbour will reopen in June"
+    start = CROWD.index(claim)
+    spans.append(Span(id="c0", start=start, end=start + len(claim), label="claim", text=claim))
+    record = AnnotationRecord(
+        doc_id="crowd", annotator="tester", text_sha256=text_sha256(CROWD), spans=spans
+    )
+    (root / "annotations" / "tester.jsonl").write_bytes(encode_record(record))
+
+
+def test_the_link_picker_lists_the_nearest_tails_and_the_rest_on_asking(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A book holds tens of thousands of speakers: the picker lists the nearest (building a row
+    for each of 35,000 took seconds), and its last tail row lists ten times as many."""
+    root = make_project(tmp_path / "p", {"crowd": CROWD})
+    crowd_record(root)
+    monkeypatch.setattr(AnnotateScreen, "LINK_CHOICES", 3)
+    app = open_app(root, "crowd")
+
+    async def main() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            await search(pilot, "harbour will")
+            await pilot.press("a")
+            await pilot.pause()
+            picker = app.screen
+            assert isinstance(picker, LinkPicker)
+            assert [str(prompt) for prompt in picker.prompts] == [
+                "↑ speaker Speaker11",
+                "↑ speaker Speaker10",
+                "↑ speaker Speaker9",
+                "… 9 more, farther away: list them",
+                "+ new speaker from selection",
+            ]
+            await pilot.press("down", "down", "down", "enter")  # list them
+            await pilot.pause()
+            picker = app.screen
+            assert isinstance(picker, LinkPicker)
+            assert len(picker.tails) == 12  # all of them, nearest first
+            assert [tail.text for tail in picker.tails[:4]] == [
+                "Speaker11",
+                "Speaker10",
+                "Speaker9",
+                "Speaker8",
+            ]
+            assert "more" not in str(picker.prompts[-2])
+            options = picker.query_one(OptionList)
+            assert options.highlighted == 3  # the first one not listed before
+            await pilot.press("enter")
+            await pilot.pause()
+        app.annotations.close()
+
+    asyncio.run(main())
+    record = saved_records(root)["crowd"]
+    [relation] = record["relations"]  # type: ignore[misc]
+    assert (relation["head"], relation["tail"]) == ("c0", "s8")  # type: ignore[index]
