@@ -72,6 +72,11 @@ def prepare_record(
         spans, by_label, {(s, e) for s, e, _ in spans}, relations, relations_by_label
     )
     if tokens is not None:
+        count = len(tokens)
+        if count > LONG_DOCUMENT_TOKENS:
+            for label, extents in by_label.items():
+                prepared.masks[label] = _long_mask(tokens, extents, count)
+            return prepared
         cache = {} if mask_cache is None else mask_cache
         for label, extents in by_label.items():
             mask = 0
@@ -84,6 +89,22 @@ def prepare_record(
                 mask |= bits
             prepared.masks[label] = mask
     return prepared
+
+
+LONG_DOCUMENT_TOKENS = 4096
+"""Above this many tokens a label's mask is not made extent by extent: each extent's bits are a
+number as long as the tokens before it, so a book's 100,000 spans would cost the square of its
+length (gigabytes for a 10 MB article)."""
+
+
+def _long_mask(tokens: TokenIndex, extents: set[Extent], count: int) -> int:
+    """The token mask of ``extents`` in time and memory linear in the document: one character per
+    token, read as a binary number (token ``i`` is bit ``i``, so the characters run backwards)."""
+    digits = bytearray(b"0") * count
+    for extent in extents:
+        first, last = tokens.covering(*extent)
+        digits[count - last : count - first] = b"1" * (last - first)
+    return int(digits, 2)
 
 
 def _dice(first: Extent, second: Extent) -> float:

@@ -27,17 +27,19 @@ class UnitsWriter:
         )
 
     def __call__(self, document: DocumentRecords, prepared: dict[str, PreparedRecord]) -> None:
-        columns: list[tuple[int, bool]] = []
+        count = len(document.tokens)
+        # Each mask as one "0"/"1" character per token, in token order (shifting a book's mask
+        # for every token would cost the square of its length).
+        columns: list[str | None] = []
         for label in self.labels:
             for name in self.annotators:
                 record = prepared.get(name)
-                columns.append((record.masks.get(label, 0) if record else 0, record is not None))
+                columns.append(
+                    format(record.masks.get(label, 0), f"0{count}b")[::-1] if record else None
+                )
         text = document.text
         rows = []
         for index, (start, end) in enumerate(document.tokens.tokens):
-            cells = [
-                ("1" if (mask >> index) & 1 else "0") if present else ""
-                for mask, present in columns
-            ]
+            cells = [bits[index] if bits is not None else "" for bits in columns]
             rows.append([document.doc_id, index, start, end, text[start:end], *cells])
         self.writer.writerows(rows)

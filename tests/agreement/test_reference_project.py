@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+import tracemalloc
 from itertools import combinations
 from pathlib import Path
 
@@ -20,10 +21,13 @@ from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.inter_rater import fleiss_kappa
 
 from annotator.agreement import report as report_module
+from annotator.agreement import spans as spans_module
 from annotator.agreement.dataset import Selection
+from annotator.agreement.light import LightRecord
 from annotator.agreement.report import compute_agreement
+from annotator.agreement.spans import prepare_record
 from annotator.agreement.units import UnitsWriter
-from annotator.model.tokenize import tokenize
+from annotator.model.tokenize import TokenIndex, tokenize
 from annotator.store.project import Project
 
 from .helpers import SpanSpec, build_project
@@ -204,3 +208,54 @@ def test_worker_processes_give_the_same_report(
     parallel = compute_agreement(Selection(project), per_doc=True, workers=2).to_json()
     assert serial["documents"]["counted"] >= 3
     assert _close(parallel, serial)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_long_documents_give_the_same_figures_and_unit_table(
+    tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above a few thousand tokens the token masks are made in one pass over the document, not
+    extent by extent: the figures and the unit table are the same either way."""
+    project, _documents, _annotations = random_project(tmp_path / "p", seed)
+
+    def report() -> tuple[dict[str, object], str]:
+        selection = Selection(project)
+        buffer = io.StringIO()
+        units = UnitsWriter(buffer, selection.annotators, selection.labels)
+        return compute_agreement(selection, units=units).to_json(), buffer.getvalue()
+
+    short = report()
+    monkeypatch.setattr(spans_module, "LONG_DOCUMENT_TOKENS", 0)  # every document "long"
+    assert report() == short
+
+
+def test_the_token_masks_of_a_book_take_memory_linear_in_its_length() -> None:
+    """A 10 MB article has ~1.7 million tokens and ~100,000 spans: made extent by extent, the
+    masks took gigabytes (each extent's bits as long as the tokens before it, so twice the text
+    took four times the memory)."""
+
+    def peak_memory(words: int) -> int:
+        text = " ".join(["word"] * words)
+        tokens = TokenIndex.of(text)
+        spans = [(f"s{n}", 5 * n, 5 * n + 4, "claim") for n in range(0, words, 3)]
+        record = LightRecord("d", "a", "0" * 64, spans, [])
+        tracemalloc.start()
+        try:
+            prepared = prepare_record(record, ["claim"], tokens)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        mask = prepared.masks["claim"]
+        assert mask.bit_count() == len(spans)
+        assert [(mask >> n) & 1 for n in (0, 1, 2, 3, words - 1)] == [
+            1,
+            0,
+            0,
+            1,
+            int((words - 1) % 3 == 0),
+        ]
+        return peak
+
+    # ~500 bytes a span (its keys in the record's sets); extent by extent it was ~4,500 here,
+    # growing with the length of the document
+    assert peak_memory(60_000) < 1_000 * 20_000
