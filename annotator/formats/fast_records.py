@@ -100,9 +100,12 @@ class StoredProvenance(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     decision: str = "unanimous"
 
 
-class StoredRecord(msgspec.Struct, forbid_unknown_fields=True):
+class StoredRecord(msgspec.Struct, forbid_unknown_fields=True, dict=True):
     """:class:`~annotator.model.records.AnnotationRecord` as msgspec reads it: the same fields
-    and types (strictly: ``3.0`` is no whole number here, the models then decide)."""
+    and types (strictly: ``3.0`` is no whole number here, the models then decide).
+
+    A record :meth:`RecordRules.stored` vouched for also has ``span_labels`` (see
+    :func:`checked_span_labels`), which is no field: never read from JSON nor written to it."""
 
     doc_id: _NonEmpty
     annotator: _NonEmpty
@@ -120,6 +123,16 @@ class StoredRecord(msgspec.Struct, forbid_unknown_fields=True):
 
 
 _STORED = msgspec.json.Decoder(StoredRecord)
+
+
+def checked_span_labels(record: StoredRecord) -> dict[str, str] | None:
+    """Span id to label of every span of ``record``, when :meth:`RecordRules.stored` made it
+    while checking the record (labels counted from it cost half of going through the spans
+    again), else None."""
+    labels: dict[str, str] | None = record.__dict__.get("span_labels")
+    return labels
+
+
 _ID_OF = attrgetter("id")
 
 
@@ -317,6 +330,7 @@ class RecordRules:
                 return None
         if record.provenance is not None and not span_labels.keys() >= record.provenance.keys():
             return None
+        record.span_labels = span_labels  # type: ignore[attr-defined]
         return record
 
     def _relations_valid(self, relations: object, span_labels: dict[str, str]) -> bool:

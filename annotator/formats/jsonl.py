@@ -18,7 +18,12 @@ import orjson
 
 from annotator.formats.common import ExportItem
 from annotator.formats.exporting import ExportFormat, FileWriter
-from annotator.formats.fast_records import StoredRecord, StoredRelation, StoredSpan
+from annotator.formats.fast_records import (
+    StoredRecord,
+    StoredRelation,
+    StoredSpan,
+    checked_span_labels,
+)
 from annotator.formats.importing import (
     Fields,
     RawAnnotation,
@@ -67,7 +72,10 @@ class JsonlWriter(FileWriter):
                     )
                 )
                 write(b"\n")
-                _count_into(self._span_counts, map(_label_of, spans))
+                labels = checked_span_labels(record)
+                _count_into(
+                    self._span_counts, map(_label_of, spans) if labels is None else labels.values()
+                )
                 _count_into(self._relation_counts, map(_label_of, relations))
                 continue
             line: dict[str, Any] = {"id": document.id, "text": document.text}
