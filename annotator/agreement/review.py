@@ -11,6 +11,7 @@ when both its ends are there.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -69,6 +70,15 @@ class ReviewDocument:
             for key, names in span_votes(records).items()
         ]
         self.candidates = list(self._votes)
+        # What each key takes a pass over every span or candidate to find, kept while the
+        # gold record (or the candidate list) is the same object: a book has 100,000 spans and
+        # a key looks several up (every record change makes a new record, see _update).
+        self._gold_of: AnnotationRecord | None = None
+        self._gold: dict[SpanKey, Span] = {}
+        self._rejected: set[SpanKey] = set()
+        self._candidates_of: list[Candidate] | None = None
+        self._disagreements: list[int] = []
+        self._index: dict[SpanKey, int] = {}
         self._relation_votes = relation_votes(records)
         self.record = gold if gold is not None else self._initial_record()
         self.changed = gold is None
@@ -83,7 +93,27 @@ class ReviewDocument:
 
     @property
     def rejected(self) -> set[SpanKey]:
-        return {(span.start, span.end, span.label) for span in self.record.rejected or []}
+        """The keys of the gold record's rejected spans (kept: do not change it)."""
+        self._gold_keys()
+        return self._rejected
+
+    def _gold_keys(self) -> dict[SpanKey, Span]:
+        record = self.record
+        if self._gold_of is not record:
+            self._gold = {(span.start, span.end, span.label): span for span in record.spans}
+            self._rejected = {(span.start, span.end, span.label) for span in record.rejected or []}
+            self._gold_of = record
+        return self._gold
+
+    def _candidate_index(self) -> dict[SpanKey, int]:
+        candidates = self.candidates
+        if self._candidates_of is not candidates:
+            self._index = {candidate.key: index for index, candidate in enumerate(candidates)}
+            self._disagreements = [
+                index for index, candidate in enumerate(candidates) if not candidate.agreed
+            ]
+            self._candidates_of = candidates
+        return self._index
 
     def reload(self, gold: AnnotationRecord) -> bool:
         """Take the gold record as edited elsewhere (the annotate screen); True if it needs saving.
@@ -108,10 +138,7 @@ class ReviewDocument:
         return changed
 
     def index_of(self, key: SpanKey) -> int | None:
-        for index, candidate in enumerate(self.candidates):
-            if candidate.key == key:
-                return index
-        return None
+        return self._candidate_index().get(key)
 
     def decision(self, index: int) -> str | None:
         """The provenance decision of candidate ``index`` in gold (None: not in gold)."""
@@ -149,12 +176,14 @@ class ReviewDocument:
     # -- queries ------------------------------------------------------------------------------
 
     @property
-    def disagreements(self) -> list[int]:
+    def disagreements(self) -> Sequence[int]:
         """Indices of the candidates not everyone marked, in text order."""
-        return [index for index, candidate in enumerate(self.candidates) if not candidate.agreed]
+        self._candidate_index()
+        return self._disagreements
 
-    def gold_keys(self) -> dict[SpanKey, Span]:
-        return {(span.start, span.end, span.label): span for span in self.record.spans}
+    def gold_keys(self) -> Mapping[SpanKey, Span]:
+        """The gold record's spans by key."""
+        return self._gold_keys()
 
     def state(self, index: int) -> str:
         """``gold`` (in the gold record), ``rejected``, or ``open``."""
@@ -173,8 +202,10 @@ class ReviewDocument:
         if index is None:
             return found[0] if step > 0 else found[-1]
         if step > 0:
-            return next((i for i in found if i > index), found[0])
-        return next((i for i in reversed(found) if i < index), found[-1])
+            after = bisect_right(found, index)
+            return found[after] if after < len(found) else found[0]
+        before = bisect_left(found, index)
+        return found[before - 1] if before else found[-1]
 
     def spans_for_view(self) -> list[Span]:
         """Every candidate as a span, for drawing (ids are positional)."""
@@ -182,6 +213,10 @@ class ReviewDocument:
             self._span(candidate.key, f"c{index}")
             for index, candidate in enumerate(self.candidates)
         ]
+
+    def span_for_view(self, index: int) -> Span:
+        """Candidate ``index`` as :meth:`spans_for_view` gives it."""
+        return self._span(self.candidates[index].key, f"c{index}")
 
     # -- decisions ----------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from textual.widgets import DataTable
 
+from annotator.agreement.review_project import ReviewProject
 from annotator.store.project import Project
 from annotator.tui.review.app import DocumentScreen, ReviewApp, SummaryScreen
 
@@ -132,3 +133,48 @@ def test_document_screen_snapshot_keeps_markup_as_text(snap_compare: Any, tmp_pa
         await pilot.pause()
 
     assert snap_compare(app, run_before=open_tricky, terminal_size=(100, 30))
+
+
+class CountingList(list[Any]):
+    """A list that counts the passes made over it."""
+
+    passes = 0
+
+    def __iter__(self) -> Any:
+        CountingList.passes += 1
+        return super().__iter__()
+
+
+def test_a_review_key_reads_the_gold_spans_once_not_once_per_candidate(tmp_path: Path) -> None:
+    """On a book (100,000 candidates) each key asked every candidate's state, and each state
+    went through every gold span again: minutes a key, found on a 1 MB article (4-8 s)."""
+    words = [f"w{n}" for n in range(400)]
+    text = " ".join(words)
+    starts = [text.index(f"w{n} ") if n < 399 else text.rindex("w399") for n in range(400)]
+    spans = [(start, start + len(f"w{n}"), "entity") for n, start in enumerate(starts)]
+    annotations = {
+        "alice": {"big": spans},
+        "bob": {"big": [span for n, span in enumerate(spans) if n % 4]},  # 100 disagreements
+    }
+    project = build_project(tmp_path / "p", {"big": text}, annotations)
+    review = ReviewProject(project)
+    document = review.open_document("big")
+    assert document is not None and len(document.disagreements) == 100
+    counted = CountingList(document.record.spans)
+    document.record = document.record.model_copy(update={"spans": counted})
+    CountingList.passes = 0
+    states = [document.state(index) for index in range(len(document.candidates))]
+    decisions = [document.decision(index) for index in document.disagreements]
+    assert states.count("gold") == 300 and states.count("open") == 100
+    assert decisions == [None] * 100
+    assert CountingList.passes == 1  # the gold keys made once for this record
+    assert [document.index_of(c.key) for c in document.candidates] == list(range(400))
+    found = document.next_disagreement(None)
+    walked = []
+    while found is not None and found not in walked:
+        walked.append(found)
+        found = document.next_disagreement(found)
+    assert walked == list(document.disagreements)
+    assert document.next_disagreement(walked[0], -1) == walked[-1]  # wraps
+    assert document.next_disagreement(walked[1], -1) == walked[0]
+    review.close()

@@ -326,7 +326,7 @@ class DocumentScreen(Screen[None]):
         view = self.query_one(ArticleView)
         if self.current is not None:
             candidate = document.candidates[self.current]
-            span = document.spans_for_view()[self.current]
+            span = document.span_for_view(self.current)
             view.set_marks(candidate.start, None, span)
             view.scroll_to_offset(candidate.start)
         record = document.record
