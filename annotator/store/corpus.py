@@ -561,7 +561,9 @@ class DocumentReader:
         if entry.line is None:
             return self._corpus.load(entry)
         handle = self._handle
-        if entry.path != self._path or handle is None:
+        # the entries of a file share its path object: compared by identity first (a path
+        # compared by value costs a microsecond, once per document of an export)
+        if handle is None or (entry.path is not self._path and entry.path != self._path):
             self.close()
             try:
                 handle = self._handle = entry.path.open("rb")
