@@ -83,7 +83,8 @@ class StoredSpan(msgspec.Struct, forbid_unknown_fields=True, frozen=True, gc=Fal
     start: _Offset
     end: _Offset
     label: _NonEmpty
-    text: str
+    text: _NonEmpty
+    """Not empty (the models want ``end > start`` and ``text`` of length ``end - start``)."""
 
 
 class StoredRelation(msgspec.Struct, forbid_unknown_fields=True, frozen=True, gc=False):
@@ -139,7 +140,8 @@ _ID_OF = attrgetter("id")
 def _stored_decoder(labels: frozenset[str]) -> msgspec.json.Decoder[StoredRecord]:
     """A decoder of :class:`StoredRecord` whose spans (not the rejected ones, whose labels need
     not be in the config) may only have a label of ``labels``: msgspec checks each label as it
-    parses and gives the one string object of the label (no new string for each span).
+    parses and gives the one string object of the label (no new string for each span, and
+    found by identity in the checks after).
 
     A label outside the config is a decode error, so the record goes the model path, as one
     :meth:`RecordRules.stored` refuses; without labels, every span is refused the same way."""
@@ -229,15 +231,17 @@ class RecordRules:
 
     def __init__(self, config: ProjectConfig) -> None:
         self.labels = frozenset(name for name in config.label_names if name)
-        self._decode = _stored_decoder(self.labels).decode
         allowed: set[tuple[str, str, str]] = set()
+        # the label strings of the spans as decoded (see _stored_decoder): found by identity
+        same = {name: name for name in self.labels}
         for relation in config.relations:
-            heads = frozenset(relation.head_labels) or self.labels
-            tails = frozenset(relation.tail_labels) or self.labels
+            heads = frozenset(same.get(name, name) for name in relation.head_labels) or self.labels
+            tails = frozenset(same.get(name, name) for name in relation.tail_labels) or self.labels
             allowed.update((relation.name, head, tail) for head in heads for tail in tails)
         self.allowed_relations = frozenset(allowed)
         """``(relation type, head span label, tail span label)`` of every relation the config
         allows (an empty label list in the config allows every label)."""
+        self._decode = _stored_decoder(self.labels).decode
 
     def vouch(self, value: Any, text: str, digest: str) -> bool:
         """True when the parsed record ``value`` is certainly valid for the document ``text``
@@ -304,10 +308,10 @@ class RecordRules:
         span_labels: dict[str, str] = {}
         spans, relations = record.spans, record.relations
         for span in spans:  # a plain loop over attributes beats map passes here
-            start, end, covered = span.start, span.end, span.text
+            start, covered = span.start, span.text
             if (
-                end <= start
-                or len(covered) != end - start
+                # not empty (as decoded) and of length end - start: end > start
+                len(covered) != span.end - start
                 # of length end - start and found at start: equals text[start:end], in range
                 or not startswith(covered, start)
             ):

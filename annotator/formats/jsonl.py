@@ -50,10 +50,11 @@ class JsonlWriter(FileWriter):
         self._span_counts = self.context.summary.spans
         self._relation_counts = self.context.summary.relations
         self._encode = msgspec.json.Encoder().encode
+        self._write = self.output.data.write
 
     def write(self, item: ExportItem) -> None:
         document = item.document
-        write = self.output.data.write
+        write = self._write
         for record in item.raw:
             if isinstance(record, StoredRecord):
                 spans, relations = record.spans, record.relations
