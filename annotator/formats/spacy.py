@@ -27,6 +27,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,23 @@ def _spacy() -> Any:
     except ImportError:
         raise AnnotatorError(MISSING) from None
     return Vocab, DocBin
+
+
+def overlapping_spans(bounds: Sequence[tuple[int, int]]) -> set[int]:
+    """Indices of the token ranges ``[first, last)`` (never empty) that overlap another one.
+
+    One sweep in order of ``first``: a range overlaps an earlier one when it starts before the
+    furthest end so far, and a later one when the next range starts before its own end. (Each
+    pair compared, a book's 100,000 spans took hours.)"""
+    order = sorted(range(len(bounds)), key=bounds.__getitem__)
+    found: set[int] = set()
+    reach = -1
+    for position, index in enumerate(order):
+        first, last = bounds[index]
+        if first < reach or (position + 1 < len(order) and bounds[order[position + 1]][0] < last):
+            found.add(index)
+        reach = max(reach, last)
+    return found
 
 
 def words_and_spaces(text: str, tokens: list[tuple[int, int]]) -> tuple[list[str], list[bool]]:
@@ -145,12 +163,7 @@ class SpacyWriter(Writer):
             assert span is not None, "token-aligned spans always map to spaCy tokens"
             spans.append(span)
         doc.spans["sc"] = spans
-        overlapping: set[int] = set()
-        for i, one in enumerate(placed):
-            for j in range(i + 1, len(placed)):
-                other = placed[j]
-                if one.first < other.last and other.first < one.last:
-                    overlapping.update((i, j))
+        overlapping = overlapping_spans([(one.first, one.last) for one in placed])
         entities = [spans[i] for i in range(len(spans)) if i not in overlapping]
         if overlapping:
             summary.drop(
