@@ -14,6 +14,7 @@ import pytest
 from annotator.formats import exporting
 from annotator.formats.common import Selection
 from annotator.formats.exporting import BackgroundSync, ExportOptions, run_export
+from annotator.formats.jsonl import JsonlWriter
 from annotator.model.records import AnnotationRecord, Span, Status
 from annotator.model.text import text_sha256
 from annotator.store.annotations import encode_record
@@ -105,3 +106,25 @@ def test_an_export_with_syncs_on_the_way_writes_the_same_file(
     run_export(Project(root), "jsonl", second, selection, ExportOptions())
     assert second.read_bytes() == first.read_bytes()
     assert len(second.read_bytes().splitlines()) == 20
+
+
+def test_a_writer_whose_header_fails_leaves_no_thread_nor_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(tmp_path / "p")
+
+    def failing_start(self: exporting.FileWriter) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(JsonlWriter, "start", failing_start)
+    before = threading.active_count()
+    with pytest.raises(OSError, match="No space left"):
+        run_export(
+            Project(root),
+            "jsonl",
+            tmp_path / "out.jsonl",
+            Selection(annotators=("alice",)),
+            ExportOptions(),
+        )
+    assert threading.active_count() == before
+    assert [path.name for path in tmp_path.iterdir()] == ["p"]

@@ -131,7 +131,11 @@ class FileWriter(Writer):
         super().__init__(path, context)
         self.output = AtomicOutput(path, binary=self.binary)
         self._sync = BackgroundSync(self.output.handle.fileno())
-        self.start()
+        try:
+            self.start()
+        except BaseException:
+            self.abort()  # no thread left running, no temporary file left behind
+            raise
 
     def start(self) -> None:
         """Write a header, if the format has one."""
