@@ -41,7 +41,9 @@ class ReviewProject:
                 f"(found: {', '.join(self.selection.annotators) or 'none'})",
                 file=project.annotations_dir,
             )
-        self.report: AgreementReport = compute_agreement(self.selection, per_doc=True)
+        # Worker processes for a big project (forked: this runs before the terminal app starts
+        # any thread; recompute() runs inside it, in this process).
+        self.report: AgreementReport = compute_agreement(self.selection, per_doc=True, workers=None)
         self._owns_gold_file = gold_file is None
         self.gold_file = (
             gold_file
