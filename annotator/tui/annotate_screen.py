@@ -553,7 +553,7 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
     """Tails the link picker lists at first, nearest first (a book has tens of thousands);
     its last row lists ten times as many."""
 
-    def action_link(self, limit: int = 0) -> None:
+    def action_link(self, limit: int = 0, more_of: str = "") -> None:
         session = self.session
         session.message = ""
         limit = limit or self.LINK_CHOICES
@@ -570,7 +570,7 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
                 return
             relation_name, tail_id = result
             if tail_id == MORE_TAILS:
-                self.action_link(limit * 10)
+                self.action_link(limit * 10, relation_name)
                 return
             relation = self.config.relation(relation_name)
             if relation is None:
@@ -585,7 +585,8 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
             self._do(lambda: session.link(head.id, tail_id, relation.name))
 
         linked = {(r.label, r.tail) for r in session.relations if r.head == head.id}
-        first = limit // 10 if limit > self.LINK_CHOICES else 0  # the first tail not listed before
+        # a longer list: the first tail of the type asked for that was not listed before
+        first = (more_of, limit // 10) if more_of else None
         self.app.push_screen(LinkPicker(head, options, linked, first=first), chosen)
 
     def action_unlink(self) -> None:

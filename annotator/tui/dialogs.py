@@ -46,7 +46,7 @@ class LinkPicker(ModalScreen[tuple[str, str] | None]):
         options: list[LinkOption],
         linked: Collection[tuple[str, str]] = (),
         *,
-        first: int = 0,
+        first: tuple[str, int] | None = None,
     ) -> None:
         super().__init__()
         self.head = head
@@ -59,10 +59,11 @@ class LinkPicker(ModalScreen[tuple[str, str] | None]):
         self.relation_note = "" if several else options[0][0].name
         """With one relation type its name goes in the title, not on every row."""
         self.highlight_at = 0
-        """The option highlighted at first: the first type's tail number ``first``."""
+        """The option highlighted at first: with ``first`` = (relation type, n), that type's
+        tail number n (the first one a longer list adds); else the first row."""
         for relation, tails, total in options:
-            if relation is options[0].relation and first < len(tails):
-                self.highlight_at = len(self.choices) + first
+            if first is not None and relation.name == first[0] and first[1] < len(tails):
+                self.highlight_at = len(self.choices) + first[1]
             for tail in tails:
                 prompt = Text(no_wrap=True, overflow="ellipsis")
                 if several:

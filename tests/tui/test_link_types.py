@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import orjson
 import pytest
 from textual.widgets import OptionList
 
@@ -144,3 +145,49 @@ def test_the_link_picker_lists_the_nearest_tails_and_the_rest_on_asking(
     asyncio.run(main())
     relations = saved_records(root)["crowd"]["relations"]
     assert [(r["head"], r["tail"]) for r in relations] == [("c0", "s8")]  # type: ignore[attr-defined]
+
+
+def test_listing_more_of_one_relation_type_highlights_its_first_new_tail(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(tmp_path / "p", {"crowd": CROWD})
+    (root / "annotator.toml").write_text(DEFAULT_CONFIG_TEXT + ABOUT, encoding="utf-8")
+    crowd_record(root)
+    record = orjson.loads((root / "annotations" / "tester.jsonl").read_bytes())
+    for span in record["spans"]:
+        if span["label"] == "speaker" and int(span["id"][1:]) % 2:
+            span["label"] = "entity"  # six speakers, six entities
+    (root / "annotations" / "tester.jsonl").write_bytes(orjson.dumps(record) + b"\n")
+    monkeypatch.setattr(AnnotateScreen, "LINK_CHOICES", 2)
+    app = open_app(root, "crowd")
+
+    async def main() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            await search(pilot, "harbour will")
+            await pilot.press("a")
+            await pilot.pause()
+            picker = app.screen
+            assert isinstance(picker, LinkPicker)
+            assert [str(prompt) for prompt in picker.prompts] == [
+                "attributed_to → ↑ speaker Speaker10",
+                "attributed_to → ↑ speaker Speaker8",
+                "attributed_to → … 4 more, farther away: list them",
+                "about → ↑ entity Speaker11",
+                "about → ↑ entity Speaker9",
+                "about → … 4 more, farther away: list them",
+                "attributed_to → + new speaker from selection",
+                "about → + new entity or event from selection",
+            ]
+            await pilot.press("down", "down", "down", "down", "down", "enter")
+            await pilot.pause()
+            picker = app.screen
+            assert isinstance(picker, LinkPicker)
+            highlighted = picker.query_one(OptionList).highlighted
+            assert highlighted is not None
+            assert str(picker.prompts[highlighted]) == "about → ↑ entity Speaker7"
+            await pilot.press("escape")
+            await pilot.pause()
+        app.annotations.close()
+
+    asyncio.run(main())
