@@ -106,9 +106,10 @@ class BackgroundSync:
         self._thread.start()
 
     def _run(self) -> None:
+        sync = getattr(os, "fdatasync", os.fsync)  # macOS has no fdatasync
         while not self._stopped.wait(self._interval):
             try:
-                os.fdatasync(self._fd)
+                sync(self._fd)
             except OSError as error:
                 self._error = error
                 return
