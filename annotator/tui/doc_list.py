@@ -178,6 +178,10 @@ class DocumentList(ModalScreen[str | None]):
         self.current = current
         self.status_filter = "all"
         self._shown: Sequence[DocumentRow] = []
+        self._search_pending = False
+        self._search_fields: list[tuple[str, str]] | None = None
+        """Each row's id and title in lower case, made at the first search and kept: a search
+        ranks every row at each key."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -231,6 +235,14 @@ class DocumentList(ModalScreen[str | None]):
             options.highlight(max(0, min(options.option_count - 1, current + step)))
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        # One search for the keys that came in while the last one ran (ranking 100,000
+        # documents takes a good part of a second): the refresh waits behind them.
+        if not self._search_pending:
+            self._search_pending = True
+            self.call_later(self._search)
+
+    def _search(self) -> None:
+        self._search_pending = False
         self._refresh_rows()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -245,24 +257,36 @@ class DocumentList(ModalScreen[str | None]):
     def _refresh_rows(self) -> None:
         self.query_one(FilterBar).select(self.status_filter)
         query = self.query_one(Input).value
-        candidates: Sequence[DocumentRow]
+        rows = self.rows
+        picked: Sequence[int] | None = None
+        """The indices of the rows the status filter lets through (None: every row)."""
         if self.status_filter == "all":
-            candidates = self.rows
-        elif isinstance(self.rows, DocumentRows):
-            statuses = self.rows.statuses
+            pass
+        elif isinstance(rows, DocumentRows):
             probe = DocumentRow
-            candidates = [
-                self.rows[index]
-                for index, status in enumerate(statuses)
+            picked = [
+                index
+                for index, status in enumerate(rows.statuses)
                 if _matches(probe("", "", status), self.status_filter)
             ]
         else:
-            candidates = [row for row in self.rows if _matches(row, self.status_filter)]
-        if not query.split():
-            self._shown = candidates  # every row matches alike: the corpus order
+            picked = [index for index, row in enumerate(rows) if _matches(row, self.status_filter)]
+        if not query.split():  # every row matches alike: the corpus order
+            self._shown = rows if picked is None else [rows[index] for index in picked]
         else:
-            order = rank(query, [(row.doc_id, row.title) for row in candidates])
-            self._shown = [candidates[index] for index in order]
+            fields = self._search_fields
+            if fields is None:
+                fields = self._search_fields = [
+                    (row.doc_id.lower(), row.title.lower()) for row in rows
+                ]
+            if picked is None:
+                order = rank(query, fields, lowered=True)
+            else:
+                order = [
+                    picked[index]
+                    for index in rank(query, [fields[index] for index in picked], lowered=True)
+                ]
+            self._shown = [rows[index] for index in order]
         options = self.query_one(DocumentOptions)
         options.show(self._shown, self._prompt)
         options.highlight(None)

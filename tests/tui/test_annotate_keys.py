@@ -6,8 +6,10 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import pytest
 from textual import events
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from annotator.tui.app import AnnotateApp
 from annotator.tui.article_view import ArticleView
@@ -446,5 +448,37 @@ def test_search_escape_closes_the_box_and_n_N_cycle(project_root: Path) -> None:
         assert session.selection() == (first, first + 7)
         await pilot.press("slash", "backspace", "backspace", "backspace", *"count", "enter")
         assert session.selection() == (text.index("counted"), text.index("counted") + 7)
+
+    run(project_root, scenario)
+
+
+def test_keys_typed_while_the_list_searches_make_one_search(
+    project_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ranking 100,000 documents takes a good part of a second: the keys typed meanwhile are
+    searched for together, once, not one search each behind the other."""
+    searches: list[str] = []
+    original = DocumentList._refresh_rows
+
+    def counted(self: DocumentList) -> None:
+        searches.append(self.query_one(Input).value)
+        original(self)
+
+    monkeypatch.setattr(DocumentList, "_refresh_rows", counted)
+
+    async def scenario(pilot: Pilot[None], app: AnnotateApp) -> None:
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        doc_list = app.screen
+        assert isinstance(doc_list, DocumentList)
+        field = doc_list.query_one(Input)
+        for text in ("g", "gn", "gnv", "gnva"):  # four changes before the list runs again
+            field.value = text
+        await pilot.pause()
+        assert searches == ["gnva"]
+        assert doc_list._shown[0].doc_id == "world/summit-geneva"
+        await pilot.press("end", "backspace")
+        await pilot.pause()
+        assert searches == ["gnva", "gnv"]
 
     run(project_root, scenario)
