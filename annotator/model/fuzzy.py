@@ -15,6 +15,7 @@ better match, so typing a real word does not leave a tail of noise under the hit
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -129,6 +130,7 @@ def rank(query: str, items: Sequence[Sequence[str | None]], *, lowered: bool = F
     words = query.split()
     several = len(words) > 1
     letters = [char for char in query if not char.isspace()]
+    in_order = re.compile(".*?".join(map(re.escape, letters)), re.DOTALL).search
     scored: list[tuple[int, bool, int, int]] = []
     """(tier, strong, score, index) of each matching item."""
     add = scored.append
@@ -156,7 +158,8 @@ def rank(query: str, items: Sequence[Sequence[str | None]], *, lowered: bool = F
                     starts = sum(_at_word_start(text, text.find(word)) for word in words)
                     found = (WORDS, True, 100 * starts - len(text))
                 else:
-                    letter_match = _scattered_key(letters, text)
+                    # most texts do not hold the letters in order: one C search says so
+                    letter_match = _scattered_key(letters, text) if in_order(text) else None
                     if letter_match is None:
                         continue
                     found = (SCATTERED, *letter_match)

@@ -111,12 +111,25 @@ def reference_rank(query: str, items: list[tuple[str, str | None]]) -> list[int]
     return [item[3] for item in scored]
 
 
-WORDS_OF = ["gen", "strike", "Port", "a", "ge-neva", "x", "new", "art", "", "reo pens"]
+WORDS_OF = [
+    "gen",
+    "strike",
+    "Port",
+    "a",
+    "ge-neva",
+    "x",
+    "new",
+    "art",
+    "",
+    "reo pens",
+    "a.(b*",
+    "t\ne",
+]
 
 
 @settings(max_examples=400, deadline=None)
 @given(
-    st.text(alphabet="agenrt -ovpsxAG", max_size=8),
+    st.text(alphabet="agenrt -ovpsxAG.(*\n", max_size=8),
     st.lists(
         st.tuples(
             st.lists(st.sampled_from(WORDS_OF), max_size=4).map("-".join),
