@@ -15,8 +15,9 @@ from rich.table import Table
 from rich.text import Text
 
 from annotator.cli.common import add_project_argument, open_project
+from annotator.formats.fast_records import StoredRecord, model_record
 from annotator.model.errors import AnnotatorError, visible
-from annotator.model.records import Status
+from annotator.model.records import AnnotationRecord, Status
 from annotator.model.schema import json_schemas
 from annotator.model.validate import check_record
 from annotator.store.project import Project, init_project
@@ -118,7 +119,13 @@ def collect_stats(project: Project) -> dict[str, Any]:
         spans: Counter[str] = Counter()
         relations = 0
         seconds = 0.0
-        for _line, record in annotations.iter_records():
+        for entry, line in annotations.iter_lines():
+            # read by msgspec when the models certainly accept the record, else by the models
+            record: StoredRecord | AnnotationRecord | None = model_record(line)
+            if record is None:
+                record = annotations.validate_line(entry, line)
+                if record is None:
+                    continue  # in annotations.problems
             statuses[record.status.value] += 1
             spans.update(span.label for span in record.spans)
             relations += len(record.relations)

@@ -18,6 +18,7 @@ the rules that need the text or the config are checked on that.
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime
 from operator import attrgetter, itemgetter
 from typing import Annotated, Any, Literal
@@ -124,6 +125,28 @@ class StoredRecord(msgspec.Struct, forbid_unknown_fields=True, dict=True):
 
 
 _STORED = msgspec.json.Decoder(StoredRecord)
+_SHA256 = re.compile("[0-9a-f]{64}")
+
+
+def model_record(line: bytes) -> StoredRecord | None:
+    """The record of ``line`` read by msgspec when the models certainly accept it on its own
+    (the rules of :class:`~annotator.model.records.AnnotationRecord`, not those that need the
+    text or the config, which :func:`~annotator.model.validate.check_record` adds); None: the
+    models decide, and word what is wrong. For a pass over every record that only counts (a
+    model per record costs ~80 µs, this ~15)."""
+    try:
+        record = _STORED.decode(line)
+    except msgspec.DecodeError:  # a ValidationError is a DecodeError too
+        return None
+    if _SHA256.fullmatch(record.text_sha256) is None:
+        return None
+    if record.updated_at is not msgspec.UNSET and not _valid_time(record.updated_at):
+        return None
+    for spans in (record.spans, record.rejected or ()):
+        for span in spans:
+            if span.end <= span.start or len(span.text) != span.end - span.start:
+                return None
+    return record
 
 
 def checked_span_labels(record: StoredRecord) -> dict[str, str] | None:

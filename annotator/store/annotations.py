@@ -1149,6 +1149,15 @@ class AnnotationFile:
         Records that fail validation are reported in :attr:`problems` and skipped. For a record
         completed by patch lines, the line is that of its last patch.
         """
+        for entry, chunk in self.iter_lines():
+            record = self.validate_line(entry, chunk)
+            if record is not None:
+                yield entry.last_line, record
+
+    def iter_lines(self) -> Iterator[tuple[RecordEntry, bytes]]:
+        """Every document's current record as its raw line (see :meth:`read_line`), in file
+        order, not validated (:meth:`validate_line`); a line that cannot be read is reported in
+        :attr:`problems` and skipped."""
         if not self.entries:
             return
         entries = self.entries
@@ -1159,12 +1168,16 @@ class AnnotationFile:
             except AnnotatorError as error:
                 self.problems.append(error)
                 continue
-            try:
-                record = _validate_json(chunk)
-            except ValidationError as error:
-                self.problems.extend(self._locate(entry, error))
-                continue
-            yield entry.last_line, record
+            yield entry, chunk
+
+    def validate_line(self, entry: RecordEntry, chunk: bytes) -> AnnotationRecord | None:
+        """The record of a line :meth:`iter_lines` gave; None after reporting its problems in
+        :attr:`problems`, each on the line it comes from."""
+        try:
+            return _validate_json(chunk)
+        except ValidationError as error:
+            self.problems.extend(self._locate(entry, error))
+            return None
 
     # -- writing ------------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from annotator.formats.fast_records import (
     StoredRecord,
     StoredRelation,
     StoredSpan,
+    model_record,
 )
 from annotator.model.config import ProjectConfig
 from annotator.model.errors import AnnotatorError
@@ -349,3 +350,43 @@ def test_the_jsonl_summary_counts_the_spans_and_relations_written(tmp_path: Path
     relations = Counter(relation["label"] for line in lines for relation in line["relations"])
     assert sum(spans.values()) > 10 and sum(relations.values()) > 1
     assert summary.spans == spans and summary.relations == relations
+
+
+def _record_models_accept(value: dict[str, Any]) -> bool:
+    try:
+        AnnotationRecord.model_validate_json(orjson.dumps(value))
+    except ValidationError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("name", sorted(MUTATIONS))
+def test_a_record_read_on_its_own_is_never_one_the_models_reject(name: str) -> None:
+    """``model_record`` (``annotator stats``) vouches for the record's own rules only: it may
+    leave a record to the models, never take one they refuse."""
+    value = copy.deepcopy(BASE)
+    MUTATIONS[name](value)
+    if model_record(orjson.dumps(value)) is not None:
+        assert _record_models_accept(value), f"model_record accepted an invalid record ({name})"
+
+
+def test_a_record_read_on_its_own_keeps_what_needs_no_text() -> None:
+    verdicts = {}
+    for name, mutate in MUTATIONS.items():
+        value = copy.deepcopy(BASE)
+        mutate(value)
+        verdicts[name] = (_record_models_accept(value), model_record(orjson.dumps(value)))
+    assert sum(1 for models, _ in verdicts.values() if not models) >= 35
+    kept = {name for name, (_, record) in verdicts.items() if record is not None}
+    # valid on their own; the text or the config is what they do not fit
+    assert kept >= {
+        "no optional fields",
+        "null optionals",
+        "other hash",
+        "unknown label",
+        "text not at the offsets",
+        "relation to a missing span",
+    }
+    record = model_record(orjson.dumps(BASE))
+    assert record is not None and msgspec.to_builtins(record) == BASE
+    assert model_record(orjson.dumps({**BASE, "text_sha256": "a" * 64 + "\n"})) is None

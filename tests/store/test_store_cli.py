@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from annotator.cli import main
+from annotator.model.records import Status
 from annotator.store.annotations import AnnotationFile, encode_record
 
 from .helpers import ARTICLE, article_record, make_project
@@ -114,6 +115,49 @@ def test_stats_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         "event": 0,
     }
     assert stats["annotators"]["bob"]["not_started"] == 1
+
+
+def test_stats_read_by_msgspec_count_what_the_models_count(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`stats` reads records the models would accept with msgspec (12.5 -> 4.9 s at 100,000
+    documents); records it cannot vouch for go to the models, so the figures are the same, and
+    a bad record still stops it with its file and line."""
+    project = good_project(tmp_path / "p")
+    record = article_record("alice").model_copy(
+        update={"doc_id": "a2", "seconds_spent": 12.5, "status": Status.done}
+    )
+    with AnnotationFile(project / "annotations" / "alice.jsonl", "alice", writable=True) as file:
+        file.save(record)
+    with (project / "annotations" / "bob.jsonl").open("ab") as handle:
+        line = json.loads(encode_record(article_record("bob")))
+        line.update(doc_id="a2", cursor=3.0)  # the models take 3.0; msgspec leaves it to them
+        handle.write(json.dumps(line).encode() + b"\n")
+    read: list[str] = []
+    from annotator.cli import project as project_command
+    from annotator.formats import fast_records
+
+    def counted(line: bytes) -> object:
+        found = fast_records.model_record(line)
+        read.append("msgspec" if found is not None else "models")
+        return found
+
+    monkeypatch.setattr(project_command, "model_record", counted)
+    code, fast, _ = run(capsys, "stats", str(project), "--json")
+    assert code == 0 and sorted(read) == ["models", "msgspec", "msgspec", "msgspec"]
+    monkeypatch.setattr(project_command, "model_record", lambda line: None)
+    code, models, _ = run(capsys, "stats", str(project), "--json")
+    assert code == 0 and fast == models
+    stats = json.loads(fast)["annotators"]
+    assert stats["alice"]["status"]["done"] == 1 and stats["alice"]["seconds_spent"] == 12.5
+    assert stats["bob"]["records"] == 2
+    with (project / "annotations" / "bob.jsonl").open("ab") as handle:
+        line = json.loads(encode_record(article_record("bob")))
+        line["spans"][0]["end"] = line["spans"][0]["start"]
+        handle.write(json.dumps(line).encode() + b"\n")
+    monkeypatch.setattr(project_command, "model_record", fast_records.model_record)
+    code, _, err = run(capsys, "stats", str(project), "--json")
+    assert code == 1 and "bob.jsonl:3" in err and "end" in err
 
 
 def test_init_copies_documents(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
