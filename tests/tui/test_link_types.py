@@ -7,6 +7,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import OptionList
 
 from annotator.model.records import AnnotationRecord, Span
@@ -99,6 +100,17 @@ def crowd_record(root: Path) -> None:
     (root / "annotations" / "tester.jsonl").write_bytes(encode_record(record))
 
 
+async def picker_on_the_claim(pilot: Pilot[None]) -> LinkPicker:
+    """The link picker of the crowd's claim, opened with ``a``."""
+    await pilot.pause()
+    await search(pilot, "harbour will")
+    await pilot.press("a")
+    await pilot.pause()
+    picker = pilot.app.screen
+    assert isinstance(picker, LinkPicker)
+    return picker
+
+
 def test_the_link_picker_lists_the_nearest_tails_and_the_rest_on_asking(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -111,12 +123,7 @@ def test_the_link_picker_lists_the_nearest_tails_and_the_rest_on_asking(
 
     async def main() -> None:
         async with app.run_test(size=(100, 30)) as pilot:
-            await pilot.pause()
-            await search(pilot, "harbour will")
-            await pilot.press("a")
-            await pilot.pause()
-            picker = app.screen
-            assert isinstance(picker, LinkPicker)
+            picker = await picker_on_the_claim(pilot)
             assert [str(prompt) for prompt in picker.prompts] == [
                 "↑ speaker Speaker11",
                 "↑ speaker Speaker10",
@@ -163,12 +170,7 @@ def test_listing_more_of_one_relation_type_highlights_its_first_new_tail(
 
     async def main() -> None:
         async with app.run_test(size=(100, 30)) as pilot:
-            await pilot.pause()
-            await search(pilot, "harbour will")
-            await pilot.press("a")
-            await pilot.pause()
-            picker = app.screen
-            assert isinstance(picker, LinkPicker)
+            picker = await picker_on_the_claim(pilot)
             assert [str(prompt) for prompt in picker.prompts] == [
                 "attributed_to → ↑ speaker Speaker10",
                 "attributed_to → ↑ speaker Speaker8",
