@@ -15,10 +15,11 @@ from rich.table import Table
 from rich.text import Text
 
 from annotator.cli.common import add_project_argument, open_project
-from annotator.formats.fast_records import StoredRecord, model_record
+from annotator.formats.fast_records import RecordRules, StoredRecord, model_record
 from annotator.model.errors import AnnotatorError, visible
 from annotator.model.records import AnnotationRecord, Status
 from annotator.model.schema import json_schemas
+from annotator.model.text import text_sha256
 from annotator.model.validate import check_record
 from annotator.store.project import Project, init_project
 
@@ -74,14 +75,17 @@ def run_validate(args: argparse.Namespace) -> int:
     problems.extend(project.corpus.problems)
 
     @lru_cache(maxsize=64)
-    def text_of(doc_id: str) -> str | None:
+    def text_of(doc_id: str) -> tuple[str, str] | None:
+        """The document's text and its sha256."""
         if doc_id not in project.corpus:
             return None
         try:
-            return project.corpus.text(doc_id)
+            text = project.corpus.text(doc_id)
         except AnnotatorError:
             return None
+        return text, text_sha256(text)
 
+    rules = RecordRules(project.config)
     records = 0
     for annotator in project.annotators():
         try:
@@ -89,10 +93,24 @@ def run_validate(args: argparse.Namespace) -> int:
         except AnnotatorError as error:
             problems.append(error)
             continue
-        for line, record in annotations.iter_records():
+        for entry, chunk in annotations.iter_lines():
+            # A record the export's check vouches for passes the models and check_record
+            # (tested on mutated records): 100,000 documents are checked in a third of the
+            # time. Anything else goes the careful way, which words each problem.
+            document = text_of(entry.doc_id)
+            if document is not None and rules.stored(chunk, *document) is not None:
+                records += 1
+                continue
+            record = annotations.validate_line(entry, chunk)
+            if record is None:
+                continue  # in annotations.problems
             records += 1
             found = check_record(
-                record, text_of(record.doc_id), project.config, file=annotations.path, line=line
+                record,
+                None if document is None else document[0],
+                project.config,
+                file=annotations.path,
+                line=entry.last_line,
             )
             problems.extend(annotations.relocate(record.doc_id, found))
         problems.extend(annotations.warnings)
