@@ -36,21 +36,13 @@ def _at_word_start(text: str, index: int) -> bool:
     return index == 0 or not text[index - 1].isalnum()
 
 
-def _scattered(query: str, text: str) -> FuzzyMatch | None:
-    """Letters of ``query`` in order in ``text``, placed as compactly as they can be.
+def _scattered_key(letters: Sequence[str], text: str) -> tuple[bool, int] | None:
+    """The letters in order in ``text``, placed as compactly as they can be, as
+    ``(strong, score)``; None when they are not all there in order.
 
     Strong when compact (spread over at most about twice their number of characters) or when
     every letter starts a word (an acronym, ``gsp`` for "general strike port"); weak otherwise.
     """
-    letters = [char for char in query if not char.isspace()]
-    if not letters:
-        return FuzzyMatch(PREFIX, 0)
-    found = _scattered_key(letters, text)
-    return None if found is None else FuzzyMatch(SCATTERED, found[1], not found[0])
-
-
-def _scattered_key(letters: Sequence[str], text: str) -> tuple[bool, int] | None:
-    """:func:`_scattered` as ``(strong, score)``, for letters worked out once per query."""
     head = letters[0]
     rest = letters[1:]
     count = len(letters)
@@ -81,20 +73,35 @@ def _scattered_key(letters: Sequence[str], text: str) -> tuple[bool, int] | None
     return best
 
 
+Key = tuple[int, bool, int]
+"""``(tier, strong, score)``: a match, best last in order (:class:`FuzzyMatch` as a tuple)."""
+
+
+def _as_typed(query: str, text: str) -> Key | None:
+    """The prefix or substring tier: ``text`` starts with or holds ``query`` as typed."""
+    if text.startswith(query):
+        return (PREFIX, True, 1000 - len(text))
+    index = text.find(query)
+    if index < 0:
+        return None
+    return (SUBSTRING, True, 1000 + 100 * _at_word_start(text, index) - index)
+
+
+def _loose(words: Sequence[str], letters: Sequence[str], text: str) -> Key | None:
+    """The words tier (every word of a query of several), else the scattered one."""
+    if len(words) > 1 and all(word in text for word in words):
+        starts = sum(_at_word_start(text, text.find(word)) for word in words)
+        return (WORDS, True, 100 * starts - len(text))
+    found = _scattered_key(letters, text)
+    return None if found is None else (SCATTERED, *found)
+
+
 def match_field(query: str, text: str) -> FuzzyMatch | None:
     """How ``query`` (lower case, stripped) matches one field (lower case)."""
     if not query:
         return FuzzyMatch(PREFIX, 0)
-    if text.startswith(query):
-        return FuzzyMatch(PREFIX, 1000 - len(text))
-    index = text.find(query)
-    if index >= 0:
-        return FuzzyMatch(SUBSTRING, 1000 + 100 * _at_word_start(text, index) - index)
-    words = query.split()
-    if len(words) > 1 and all(word in text for word in words):
-        starts = sum(_at_word_start(text, text.find(word)) for word in words)
-        return FuzzyMatch(WORDS, 100 * starts - len(text))
-    return _scattered(query, text)
+    key = _as_typed(query, text) or _loose(query.split(), query.replace(" ", ""), text)
+    return None if key is None else FuzzyMatch(key[0], key[2], not key[1])
 
 
 def fuzzy_match(query: str, *fields: str) -> FuzzyMatch | None:
@@ -128,42 +135,28 @@ def rank(query: str, items: Sequence[Sequence[str | None]], *, lowered: bool = F
     if not query:
         return list(range(len(items)))  # everything matches alike: the input order
     words = query.split()
-    several = len(words) > 1
-    letters = [char for char in query if not char.isspace()]
+    letters = query.replace(" ", "")
     in_order = re.compile(".*?".join(map(re.escape, letters)), re.DOTALL).search
     scored: list[tuple[int, bool, int, int]] = []
     """(tier, strong, score, index) of each matching item."""
     add = scored.append
     for index, fields in enumerate(items):
-        best: tuple[int, bool, int] | None = None
+        best: Key | None = None
         for field in fields:
-            if not field:
-                continue
-            text = field if lowered else field.lower()
-            if text.startswith(query):
-                found = (PREFIX, True, 1000 - len(text))
-            else:
-                position = text.find(query)
-                if position < 0:
-                    continue
-                found = (SUBSTRING, True, 1000 + 100 * _at_word_start(text, position) - position)
-            if best is None or found > best:
-                best = found
+            if field:
+                found = _as_typed(query, field if lowered else field.lower())
+                if found is not None and (best is None or found > best):
+                    best = found
         if best is None:  # no field holds the query as typed: words, then scattered letters
             for field in fields:
                 if not field:
                     continue
                 text = field if lowered else field.lower()
-                if several and all(word in text for word in words):
-                    starts = sum(_at_word_start(text, text.find(word)) for word in words)
-                    found = (WORDS, True, 100 * starts - len(text))
-                else:
-                    # most texts do not hold the letters in order: one C search says so
-                    letter_match = _scattered_key(letters, text) if in_order(text) else None
-                    if letter_match is None:
-                        continue
-                    found = (SCATTERED, *letter_match)
-                if best is None or found > best:
+                # most texts do not hold the letters in order: one C search says so
+                if len(words) == 1 and not in_order(text):
+                    continue
+                found = _loose(words, letters, text)
+                if found is not None and (best is None or found > best):
                     best = found
             if best is None:
                 continue

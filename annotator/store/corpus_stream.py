@@ -138,10 +138,7 @@ class CorpusStream:
                 pieces = iter([(Corpus.of_file(self.root, path, cache=self._cache), 0, size)])
             for part, start, end in pieces:
                 if part.problems:
-                    self._raise_problems()
-                    raise AnnotatorError(
-                        "changed on disk while it was read; try again", file=path
-                    ) from part.problems[0]
+                    raise self._problems_of(path) from part.problems[0]
                 if not seen:  # sized once for the whole corpus, as the first part suggests
                     by_files = len(part) * len(self.files)
                     by_bytes = len(part) * self.total_bytes() // max(1, end - start)
@@ -162,8 +159,7 @@ class CorpusStream:
         try:
             for block in RawLineStream(path).blocks():
                 if not columns.add_block(block):
-                    self._raise_problems()
-                    raise AnnotatorError("changed on disk while it was read; try again", file=path)
+                    raise self._problems_of(path)
                 end = block.offset + block.end
                 if end - start >= self.PIECE_BYTES:
                     yield Corpus.of_columns(self.root, path, columns), start, end
@@ -172,6 +168,12 @@ class CorpusStream:
             raise AnnotatorError(f"cannot read: {error.strerror}", file=path) from None
         if columns.ids:
             yield Corpus.of_columns(self.root, path, columns), start, end
+
+    def _problems_of(self, path: Path) -> AnnotatorError:
+        """For a file found with a problem: the whole corpus's problems are raised (indexed the
+        usual way, which words them); if it has none, the file changed as it was read."""
+        self._raise_problems()
+        return AnnotatorError("changed on disk while it was read; try again", file=path)
 
     def _raise_problems(self) -> None:
         """Index the whole corpus the usual way and raise its problems; returns if it has none."""
