@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from annotator.agreement.dataset import Selection
-from annotator.agreement.report import AgreementReport, compute_agreement
+from annotator.agreement.report import AgreementReport, Progress, compute_agreement
 from annotator.agreement.review import ReviewDocument
 from annotator.model.errors import AnnotatorError
 from annotator.model.records import Status
@@ -27,6 +27,7 @@ class ReviewProject:
         *,
         annotators: Sequence[str] | None = None,
         gold_file: AnnotationFile | None = None,
+        progress: Progress | None = None,
     ) -> None:
         self.project = project
         self.config = project.config
@@ -43,7 +44,9 @@ class ReviewProject:
             )
         # Worker processes for a big project (forked: this runs before the terminal app starts
         # any thread; recompute() runs inside it, in this process).
-        self.report: AgreementReport = compute_agreement(self.selection, per_doc=True, workers=None)
+        self.report: AgreementReport = compute_agreement(
+            self.selection, per_doc=True, workers=None, progress=progress
+        )
         self._owns_gold_file = gold_file is None
         self.gold_file = (
             gold_file

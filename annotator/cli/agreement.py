@@ -7,16 +7,12 @@ import csv
 import json
 import sys
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
 from annotator.cli.common import add_project_argument, open_project, split_list
+from annotator.cli.progress import progress_bar
 from annotator.model.errors import AnnotatorError, visible
-
-PROGRESS_MIN_DOCUMENTS = 200
-"""Below this many documents a run is too short for a progress bar to help."""
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -121,11 +117,11 @@ def run_agreement(args: argparse.Namespace) -> int:
             if units_handle
             else None
         )
-        with _progress(len(selection.doc_ids)) as progress:
+        with progress_bar() as bar:
             report = compute_agreement(
                 selection,
                 per_doc=args.per_doc or args.format == "table",
-                progress=progress,
+                progress=bar.step("agreement"),
                 units=sink,
                 workers=args.jobs,
             )
@@ -146,31 +142,6 @@ def run_agreement(args: argparse.Namespace) -> int:
     if args.units is not None:
         print(f"unit table written to {visible(str(args.units))}", file=sys.stderr)
     return 0
-
-
-@contextmanager
-def _progress(total: int) -> Iterator[Any]:
-    """A transient Rich progress bar on stderr, for long runs in a terminal only."""
-    if total < PROGRESS_MIN_DOCUMENTS or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task("agreement", total=total)
-
-        def update(done: int, all_documents: int) -> None:
-            bar.update(task, completed=done, total=all_documents)
-
-        yield update
 
 
 CSV_KEYS = (
@@ -251,6 +222,9 @@ def run_review(args: argparse.Namespace) -> int:
     from annotator.tui.review.app import ReviewApp
 
     project = open_project(args.project)
-    app = ReviewApp(project, annotators=split_list(args.annotators))
+    with progress_bar() as bar:  # the agreement the overview is sorted by, before it opens
+        app = ReviewApp(
+            project, annotators=split_list(args.annotators), progress=bar.step("agreement")
+        )
     app.run()
     return app.return_code or 0

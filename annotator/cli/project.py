@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from annotator.cli.common import add_project_argument, open_project
+from annotator.cli.progress import ProgressBar, progress_bar
 from annotator.formats.fast_records import RecordRules, StoredRecord, model_record
 from annotator.model.errors import AnnotatorError, visible
 from annotator.model.records import AnnotationRecord, Status
@@ -68,10 +69,32 @@ def run_init(args: argparse.Namespace) -> int:
 
 def run_validate(args: argparse.Namespace) -> int:
     project = Project(args.project)  # a bad config raises with file and line
+    with progress_bar() as bar:
+        problems, documents, records = _validate(project, bar)
+    for problem in problems:
+        print(problem)
+    summary = (
+        f"{documents} document(s), {len(project.annotators())} annotation file(s), "
+        f"{records} record(s): "
+    )
+    if problems:
+        print(summary + f"{len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    print(summary + "no problems", file=sys.stderr)
+    return 0
+
+
+def _validate(project: Project, bar: ProgressBar) -> tuple[list[AnnotatorError], int, int]:
+    """Every problem of the project, and how many documents and records it has."""
     problems: list[AnnotatorError] = []
     documents = 0
+    total = len(project.corpus)
+    update = bar.step("documents")
     for _document in project.corpus:
         documents += 1
+        if documents % 500 == 0:
+            update(documents, total)
+    update(total, total)
     problems.extend(project.corpus.problems)
 
     @lru_cache(maxsize=64)
@@ -93,7 +116,11 @@ def run_validate(args: argparse.Namespace) -> int:
         except AnnotatorError as error:
             problems.append(error)
             continue
-        for entry, chunk in annotations.iter_lines():
+        update = bar.step(f"{annotator}'s records")
+        total = len(annotations.entries)
+        for done, (entry, chunk) in enumerate(annotations.iter_lines(), 1):
+            if done % 500 == 0:
+                update(done, total)
             # A record the export's check vouches for passes the models and check_record
             # (tested on mutated records): 100,000 documents are checked in a third of the
             # time. Anything else goes the careful way, which words each problem.
@@ -113,22 +140,13 @@ def run_validate(args: argparse.Namespace) -> int:
                 line=entry.last_line,
             )
             problems.extend(annotations.relocate(record.doc_id, found))
+        update(total, total)
         problems.extend(annotations.warnings)
         problems.extend(annotations.problems)
-    for problem in problems:
-        print(problem)
-    summary = (
-        f"{documents} document(s), {len(project.annotators())} annotation file(s), "
-        f"{records} record(s): "
-    )
-    if problems:
-        print(summary + f"{len(problems)} problem(s)", file=sys.stderr)
-        return 1
-    print(summary + "no problems", file=sys.stderr)
-    return 0
+    return problems, documents, records
 
 
-def collect_stats(project: Project) -> dict[str, Any]:
+def collect_stats(project: Project, bar: ProgressBar | None = None) -> dict[str, Any]:
     labels = project.config.label_names
     result: dict[str, Any] = {"documents": len(project.corpus), "annotators": {}}
     for annotator in project.annotators():
@@ -137,7 +155,11 @@ def collect_stats(project: Project) -> dict[str, Any]:
         spans: Counter[str] = Counter()
         relations = 0
         seconds = 0.0
-        for entry, line in annotations.iter_lines():
+        update = None if bar is None else bar.step(f"{annotator}'s records")
+        total = len(annotations.entries)
+        for done, (entry, line) in enumerate(annotations.iter_lines(), 1):
+            if update is not None and done % 500 == 0:
+                update(done, total)
             # read by msgspec when the models certainly accept the record, else by the models
             record: StoredRecord | AnnotationRecord | None = model_record(line)
             if record is None:
@@ -148,6 +170,8 @@ def collect_stats(project: Project) -> dict[str, Any]:
             spans.update(span.label for span in record.spans)
             relations += len(record.relations)
             seconds += record.seconds_spent
+        if update is not None:
+            update(total, total)
         annotated = sum(statuses.values())
         result["annotators"][annotator] = {
             "records": annotated,
@@ -165,7 +189,8 @@ def collect_stats(project: Project) -> dict[str, Any]:
 
 def run_stats(args: argparse.Namespace) -> int:
     project = open_project(args.project, strict=False)
-    stats = collect_stats(project)
+    with progress_bar() as bar:
+        stats = collect_stats(project, bar)
     if args.json:
         print(json.dumps(stats, indent=2))  # ASCII: no raw control or bidi character
         return 0

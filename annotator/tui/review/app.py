@@ -24,7 +24,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from annotator.agreement.report import DocumentFigures
+from annotator.agreement.report import DocumentFigures, Progress
 from annotator.agreement.review import ReviewDocument
 from annotator.agreement.review_project import ReviewProject
 from annotator.model.errors import AnnotatorError
@@ -492,9 +492,16 @@ class ReviewApp(App[int]):
     CSS_PATH = str(Path(__file__).parent.parent / "annotate.tcss")
     """The annotate screen's styles, for editing gold freely (``e``)."""
 
-    def __init__(self, project: Project, *, annotators: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        project: Project,
+        *,
+        annotators: Sequence[str] | None = None,
+        progress: Progress | None = None,
+    ) -> None:
         super().__init__()
-        self.review = ReviewProject(project, annotators=annotators)
+        self.review = ReviewProject(project, annotators=annotators, progress=progress)
+        """Computes the agreement the overview is sorted by (``progress(done, total)``)."""
 
     def on_mount(self) -> None:
         self.push_screen(SummaryScreen(self.review))
