@@ -16,7 +16,7 @@ better match, so typing a real word does not leave a tail of noise under the hit
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -96,6 +96,11 @@ def _loose(words: Sequence[str], letters: Sequence[str], text: str) -> Key | Non
     return None if found is None else (SCATTERED, *found)
 
 
+def normalized(query: str) -> str:
+    """The query as ranking reads it: lower case, words separated by one space."""
+    return " ".join(query.lower().split())
+
+
 def match_field(query: str, text: str) -> FuzzyMatch | None:
     """How ``query`` (lower case, stripped) matches one field (lower case)."""
     if not query:
@@ -109,7 +114,7 @@ def fuzzy_match(query: str, *fields: str) -> FuzzyMatch | None:
 
     Case-insensitive.
     """
-    query = " ".join(query.lower().split())
+    query = normalized(query)
     found = [match_field(query, field.lower()) for field in fields if field or not query]
     matches = [match for match in found if match is not None]
     return max(matches, key=lambda match: (match.tier, not match.weak, match.score), default=None)
@@ -121,26 +126,46 @@ def fuzzy_score(query: str, candidate: str) -> int | None:
     return None if match is None else match.tier * 100_000 + match.score
 
 
-def rank(query: str, items: Sequence[Sequence[str | None]], *, lowered: bool = False) -> list[int]:
+def rank(
+    query: str,
+    items: Sequence[Sequence[str | None]],
+    *,
+    lowered: bool = False,
+    among: Iterable[int] | None = None,
+) -> list[int]:
     """Indices of the ``items`` (each a tuple of fields) that match, best first: the order
     :func:`fuzzy_match` gives, each item by its best field.
 
     Weak scattered matches are left out when anything matched better; ties keep input order.
     ``lowered``: the fields are lower case already (a caller that ranks the same items at
-    every key press keeps them so). A field that starts with or holds the query is found with
-    two C calls; the word and scattered tiers, which cannot beat that, are only tried for an
-    item none of whose fields does (100,000 documents ranked at each key of a search).
+    every key press keeps them so). ``among``: only these indices (in increasing order) are
+    looked at, as if the other items were not there. A field that starts with or holds the
+    query is found with two C calls; the word and scattered tiers, which cannot beat that, are
+    only tried for an item none of whose fields does (100,000 documents ranked at each key of a
+    search).
     """
-    query = " ".join(query.lower().split())
-    if not query:
-        return list(range(len(items)))  # everything matches alike: the input order
+    query = normalized(query)
+    if not query:  # everything matches alike: the input order
+        return list(range(len(items))) if among is None else list(among)
+    return _rank(query, items, among, lowered)[0]
+
+
+def _rank(
+    query: str,
+    items: Sequence[Sequence[str | None]],
+    among: Iterable[int] | None,
+    lowered: bool,
+) -> tuple[list[int], list[int]]:
+    """``(order, matched)`` for a normalized, non-empty ``query``: :func:`rank`'s order, and
+    every item that matched at all (weak ones too), in the order of ``among``."""
     words = query.split()
     letters = query.replace(" ", "")
     in_order = re.compile(".*?".join(map(re.escape, letters)), re.DOTALL).search
     scored: list[tuple[int, bool, int, int]] = []
     """(tier, strong, score, index) of each matching item."""
     add = scored.append
-    for index, fields in enumerate(items):
+    for index in range(len(items)) if among is None else among:
+        fields = items[index]
         best: Key | None = None
         for field in fields:
             if field:
@@ -161,7 +186,60 @@ def rank(query: str, items: Sequence[Sequence[str | None]], *, lowered: bool = F
             if best is None:
                 continue
         add((*best, index))
+    matched = [item[3] for item in scored]
     if any(tier > SCATTERED or strong for tier, strong, _, _ in scored):
         scored = [item for item in scored if item[1]]
     scored.sort(key=lambda item: (-item[0], -item[2], item[3]))
-    return [item[3] for item in scored]
+    return [item[3] for item in scored], matched
+
+
+class Narrowing:
+    """:func:`rank` for a search over the same items at each key, looking only at the items
+    that matched the last query the new one extends (100,000 documents, a key at a time).
+
+    Sound because a longer query matches less: when ``new`` starts with ``old`` (both
+    normalized), a field that starts with or holds ``new`` holds ``old``; a field holding every
+    word of ``new`` holds every word of ``old`` (the last of them is the start of one of
+    ``new``'s, and a single one is then held as typed); and the letters of ``new`` in order
+    include those of ``old`` in order. So what matches ``new`` is among what matched ``old``,
+    weak matches included: a weak match can turn strong as letters are added, which is why
+    every match is kept, not only the shown ones.
+    """
+
+    def __init__(
+        self,
+        items: Sequence[Sequence[str | None]],
+        *,
+        lowered: bool = False,
+        among: Sequence[int] | None = None,
+        depth: int = 16,
+    ) -> None:
+        self.items = items
+        self.lowered = lowered
+        self.among = among
+        """The items searched (indices in increasing order); None: all of them."""
+        self.depth = depth
+        """How many earlier queries are kept (a backspace goes back to the one before)."""
+        self.examined = 0
+        """How many items the last :meth:`rank` looked at (for tests that count work)."""
+        self._chain: list[tuple[str, list[int], list[int]]] = []
+        """``(query, order, matched)`` of earlier queries, each extending the one before."""
+
+    def rank(self, query: str) -> list[int]:
+        """:func:`rank` of ``query`` over the items (those in ``among``)."""
+        query = normalized(query)
+        chain = self._chain
+        while chain and not query.startswith(chain[-1][0]):
+            chain.pop()  # a backspace, an edit or a paste: back to a query this one extends
+        self.examined = 0
+        if not query:
+            return list(range(len(self.items))) if self.among is None else list(self.among)
+        if chain and chain[-1][0] == query:  # the same words (a space typed): same order
+            return list(chain[-1][1])
+        among = chain[-1][2] if chain else self.among
+        self.examined = len(self.items) if among is None else len(among)
+        order, matched = _rank(query, self.items, among, self.lowered)
+        chain.append((query, order, matched))
+        if len(chain) > self.depth:
+            del chain[0]
+        return list(order)

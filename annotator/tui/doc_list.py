@@ -15,7 +15,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from annotator.model.fuzzy import rank
+from annotator.model.fuzzy import Narrowing
 from annotator.model.records import Status
 from annotator.model.text import display_safe
 from annotator.tui.virtual_list import VirtualList
@@ -67,6 +67,29 @@ class DocumentRows(Sequence[DocumentRow]):
             row = DocumentRow(self.doc_ids[index], title, self.statuses[index])
             self._made[index] = row
         return row
+
+
+class RowsAt(Sequence[DocumentRow]):
+    """The rows at some indices, in their order (a search shows up to 100,000 of them: each
+    is made when drawn, not when found)."""
+
+    def __init__(self, rows: Sequence[DocumentRow], indices: Sequence[int]) -> None:
+        self.rows = rows
+        self.indices = indices
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    @overload
+    def __getitem__(self, index: int) -> DocumentRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[DocumentRow]: ...
+
+    def __getitem__(self, index: int | slice) -> DocumentRow | Sequence[DocumentRow]:
+        if isinstance(index, slice):
+            return [self.rows[i] for i in self.indices[index]]
+        return self.rows[self.indices[index]]
 
 
 def _matches(row: DocumentRow, status_filter: str) -> bool:
@@ -180,8 +203,13 @@ class DocumentList(ModalScreen[str | None]):
         self._shown: Sequence[DocumentRow] = []
         self._search_pending = False
         self._search_fields: list[tuple[str, str]] | None = None
-        """Each row's id and title in lower case, made at the first search and kept: a search
-        ranks every row at each key."""
+        """Each row's id and title in lower case, made at the first search and kept."""
+        self._picked: dict[str, list[int]] = {}
+        """The indices of the rows each status filter lets through, made when first needed
+        (the statuses do not change while the list is open)."""
+        self._searches: dict[str, Narrowing] = {}
+        """The search of each status filter: a key that extends the query ranks only the rows
+        that matched before it, not all of them."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -258,35 +286,20 @@ class DocumentList(ModalScreen[str | None]):
         self.query_one(FilterBar).select(self.status_filter)
         query = self.query_one(Input).value
         rows = self.rows
-        picked: Sequence[int] | None = None
-        """The indices of the rows the status filter lets through (None: every row)."""
-        if self.status_filter == "all":
-            pass
-        elif isinstance(rows, DocumentRows):
-            probe = DocumentRow
-            picked = [
-                index
-                for index, status in enumerate(rows.statuses)
-                if _matches(probe("", "", status), self.status_filter)
-            ]
-        else:
-            picked = [index for index, row in enumerate(rows) if _matches(row, self.status_filter)]
+        picked = self._picked_rows()
         if not query.split():  # every row matches alike: the corpus order
-            self._shown = rows if picked is None else [rows[index] for index in picked]
+            self._shown = rows if picked is None else RowsAt(rows, picked)
         else:
-            fields = self._search_fields
-            if fields is None:
-                fields = self._search_fields = [
-                    (row.doc_id.lower(), row.title.lower()) for row in rows
-                ]
-            if picked is None:
-                order = rank(query, fields, lowered=True)
-            else:
-                order = [
-                    picked[index]
-                    for index in rank(query, [fields[index] for index in picked], lowered=True)
-                ]
-            self._shown = [rows[index] for index in order]
+            search = self._searches.get(self.status_filter)
+            if search is None:
+                fields = self._search_fields
+                if fields is None:
+                    fields = self._search_fields = [
+                        (row.doc_id.lower(), row.title.lower()) for row in rows
+                    ]
+                search = Narrowing(fields, lowered=True, among=picked)
+                self._searches[self.status_filter] = search
+            self._shown = RowsAt(rows, search.rank(query))
         options = self.query_one(DocumentOptions)
         options.show(self._shown, self._prompt)
         options.highlight(None)
@@ -296,13 +309,35 @@ class DocumentList(ModalScreen[str | None]):
                 keep = self._index_of_current()
             options.highlight(0 if keep is None else keep)
 
+    def _picked_rows(self) -> list[int] | None:
+        """The indices of the rows the status filter lets through (None: every row)."""
+        name = self.status_filter
+        if name == "all":
+            return None
+        picked = self._picked.get(name)
+        if picked is None:
+            rows = self.rows
+            if isinstance(rows, DocumentRows):
+                probe = DocumentRow
+                picked = [
+                    index
+                    for index, status in enumerate(rows.statuses)
+                    if _matches(probe("", "", status), name)
+                ]
+            else:
+                picked = [index for index, row in enumerate(rows) if _matches(row, name)]
+            self._picked[name] = picked
+        return picked
+
     def _index_of_current(self) -> int | None:
         shown = self._shown
-        if isinstance(shown, DocumentRows):
-            try:
+        try:
+            if isinstance(shown, DocumentRows):
                 return shown.doc_ids.index(self.current)
-            except ValueError:
-                return None
+            if isinstance(shown, RowsAt) and isinstance(shown.rows, DocumentRows):
+                return shown.indices.index(shown.rows.doc_ids.index(self.current))
+        except ValueError:
+            return None
         return next((i for i, row in enumerate(shown) if row.doc_id == self.current), None)
 
     def _prompt(self, row: DocumentRow) -> Text:

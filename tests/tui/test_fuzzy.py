@@ -8,7 +8,15 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotator.model.fuzzy import PREFIX, SCATTERED, SUBSTRING, WORDS, fuzzy_match, rank
+from annotator.model.fuzzy import (
+    PREFIX,
+    SCATTERED,
+    SUBSTRING,
+    WORDS,
+    Narrowing,
+    fuzzy_match,
+    rank,
+)
 
 ROWS = [
     ("agent-announcement", "Agency announces new enforcement unit"),
@@ -147,3 +155,91 @@ def test_rank_orders_as_each_item_matched_on_its_own(
     lowered = [(doc_id.lower(), title.lower() if title else title) for doc_id, title in items]
     assert rank(query, lowered, lowered=True) == reference_rank(query, items)
     assert ids("gen") == ["general-strike", "world/summit-geneva", "agent-announcement"]
+
+
+UNICODE_WORDS = ["café", "ΑΣ", "ασα", "İstanbul", "straße", "STRASSE", "ﬁle", "a b", "x*y"]
+KEYS = "agenrtvpsxoAGΣσİß .(*[\\\n\t"
+"""What the sequences type: letters of the items, capitals, spaces, regex characters, letters
+whose lower case is longer or depends on the next letter."""
+
+Edit = tuple[str, int, str]
+"""``(what, where, text)``: "type" appends ``text``, "back" removes the last character, "edit"
+puts ``text`` at ``where`` (a change in the middle), "paste" replaces the whole query."""
+
+EDITS = st.one_of(
+    st.tuples(st.just("type"), st.just(0), st.sampled_from(KEYS)),
+    st.tuples(st.just("type"), st.just(0), st.sampled_from(KEYS)),
+    st.tuples(st.just("type"), st.just(0), st.sampled_from(KEYS)),
+    st.tuples(st.just("back"), st.just(0), st.just("")),
+    st.tuples(st.just("edit"), st.integers(0, 8), st.sampled_from(KEYS)),
+    st.tuples(st.just("paste"), st.just(0), st.text(alphabet=KEYS, max_size=6)),
+)
+
+
+def apply(query: str, edit: Edit) -> str:
+    what, where, text = edit
+    if what == "type":
+        return query + text
+    if what == "back":
+        return query[:-1]
+    if what == "edit":
+        return query[:where] + text + query[where:]
+    return text
+
+
+ITEMS = st.lists(
+    st.tuples(
+        st.lists(st.sampled_from(WORDS_OF + UNICODE_WORDS), max_size=4).map("-".join),
+        st.one_of(
+            st.none(),
+            st.lists(st.sampled_from(WORDS_OF + UNICODE_WORDS), max_size=5).map(" ".join),
+        ),
+    ),
+    max_size=14,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(ITEMS, st.lists(EDITS, max_size=16), st.data())
+def test_narrowing_orders_as_ranking_every_item_at_each_key(
+    items: list[tuple[str, str | None]], edits: list[Edit], data: st.DataObject
+) -> None:
+    """A search typed key by key (extensions, backspaces, edits in the middle, pastes) shows at
+    every step exactly what ranking all the items would: an item shown for a longer query
+    is never lost because it was left out (as weak, or not matching) for a shorter one."""
+    among = sorted(
+        data.draw(st.sets(st.integers(0, max(len(items) - 1, 0)))) & set(range(len(items)))
+    )
+    lowered = [(doc_id.lower(), title.lower() if title else title) for doc_id, title in items]
+    everything = Narrowing(lowered, lowered=True)
+    some = Narrowing(items, among=among)
+    query = ""
+    for edit in edits:
+        query = apply(query, edit)
+        assert everything.rank(query) == reference_rank(query, items)
+        subset = [items[index] for index in among]
+        assert some.rank(query) == [among[index] for index in reference_rank(query, subset)]
+
+
+def test_a_typed_extension_examines_only_the_previous_matches() -> None:
+    rows = [(f"doc-{number:04d}", ROWS[number % 5][1]) for number in range(400)]
+    search = Narrowing(rows)
+    assert search.rank("G") == rank("G", rows)
+    assert search.examined == len(rows)  # a first key: every item
+    search.rank("ge")
+    # every item holding a "g" (weak ones too: 320 of them), not the 400 rows
+    assert search.examined == len([row for row in rows if "g" in row[1].lower()]) == 320
+    ge = search.examined
+    assert search.rank("gen") == rank("gen", rows)
+    assert search.examined <= ge
+    gen = search.examined
+    assert search.rank("gen ") == rank("gen", rows)  # a trailing space: the same query
+    assert search.examined == 0
+    assert search.rank("gene") == rank("gene", rows)
+    assert 0 < search.examined <= gen
+    assert search.rank("gen") == rank("gen", rows)  # a backspace: "gen" is remembered
+    assert search.examined == 0
+    assert search.rank("gen s") == rank("gen s", rows)  # another extension of it
+    assert search.examined == gen
+    assert search.rank("xgen") == rank("xgen", rows)  # a change at the start: every row
+    assert search.examined == len(rows)
