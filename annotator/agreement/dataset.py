@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from annotator.agreement.light import LightRecord, parse_light
+from annotator.model.config import TokenizerConfig
 from annotator.model.errors import AnnotatorError
 from annotator.model.text import text_sha256
 from annotator.model.tokenize import TokenIndex
@@ -31,11 +32,19 @@ class DocumentRecords:
 
     doc_id: str
     text: str
-    tokens: TokenIndex
+    tokenizer: TokenizerConfig | None
     records: dict[str, LightRecord]
     """Annotator to record, in the order of the selected annotators."""
     set_aside: dict[str, str] = field(default_factory=dict)
     """Annotators whose record of this document was not used, with the reason."""
+    _tokens: TokenIndex | None = None
+
+    @property
+    def tokens(self) -> TokenIndex:
+        """The text's tokens, cut on first use (the automatic merge never needs them)."""
+        if self._tokens is None:
+            self._tokens = TokenIndex.of(self.text, self.tokenizer)
+        return self._tokens
 
 
 class _RecordReader:
@@ -161,7 +170,7 @@ class Selection:
             if len(records) < 2:
                 self.excluded.append(Excluded(doc_id, _too_few(list(records), set_aside)))
                 continue
-            yield DocumentRecords(doc_id, text, TokenIndex.of(text, tokenizer), records, set_aside)
+            yield DocumentRecords(doc_id, text, tokenizer, records, set_aside)
 
 
 def _too_few(usable: list[str], set_aside: dict[str, str]) -> str:
