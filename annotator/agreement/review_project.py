@@ -42,8 +42,8 @@ class ReviewProject:
                 f"(found: {', '.join(self.selection.annotators) or 'none'})",
                 file=project.annotations_dir,
             )
-        # Worker processes for a big project (forked: this runs before the terminal app starts
-        # any thread; recompute() runs inside it, in this process).
+        # Worker processes for a big project (forked; from the annotate screen this runs in a
+        # thread of the app, see annotator.tui.review.loading, as does recomputed()).
         self.report: AgreementReport = compute_agreement(
             self.selection, per_doc=True, workers=None, progress=progress
         )
@@ -59,9 +59,20 @@ class ReviewProject:
             raise AnnotatorError(f"the gold annotator {self.gold_name!r} cannot be reviewed")
         return Selection(self.project, annotators=self.annotator_names)
 
-    def recompute(self) -> None:
-        self.selection = self._selection()
-        self.report = compute_agreement(self.selection, per_doc=True)
+    def recompute(self, progress: Progress | None = None) -> None:
+        """Read the project again and recompute the report (both kept as they were if this
+        raises, e.g. cancelled by ``progress``)."""
+        self.take(self.recomputed(progress))
+
+    def recomputed(self, progress: Progress | None = None) -> tuple[Selection, AgreementReport]:
+        """A new selection and report of the project as it is now; this object is unchanged
+        until :meth:`take` is given them (so another thread may compute them)."""
+        selection = self._selection()
+        report = compute_agreement(selection, per_doc=True, progress=progress, workers=None)
+        return selection, report
+
+    def take(self, computed: tuple[Selection, AgreementReport]) -> None:
+        self.selection, self.report = computed
 
     def gold_status(self, doc_id: str) -> Status | None:
         return self.gold_file.status(doc_id)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 from textual.command import CommandList
+from textual.widgets import ProgressBar, Static
 
 from annotator.agreement.adjudicate import merge_gold
 from annotator.agreement.light import LightRecord
@@ -247,7 +250,10 @@ async def _review_from_annotate(project: Project) -> None:
                 if any("Review agreement" in str(option.prompt) for option in palette_options(app)):
                     break
             await pilot.press("enter")
-            await pilot.pause()
+            for _ in range(200):  # the agreement is computed in a thread: wait for the overview
+                if isinstance(app.screen, EmbeddedSummaryScreen):
+                    break
+                await pilot.pause(0.02)
             assert isinstance(app.screen, EmbeddedSummaryScreen)
             await pilot.press("enter")  # open d1
             document = app.screen
@@ -264,6 +270,110 @@ async def _review_from_annotate(project: Project) -> None:
             await pilot.press("q")
     finally:
         annotations.close()
+
+
+async def _open_review_from_annotate(app: Any, pilot: Any) -> None:
+    await pilot.press("ctrl+p", *"review agr")
+    for _ in range(100):  # the palette searches in the background: wait for the hit
+        await pilot.pause(0.02)
+        if any("Review agreement" in str(option.prompt) for option in palette_options(app)):
+            break
+    await pilot.press("enter")
+
+
+def test_review_loading_shows_progress_and_escape_goes_back_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big project takes seconds to compute: the annotate screen is not frozen meanwhile,
+    the progress shows, and Escape goes back to annotating and stops the computation (the
+    gold file it would have opened stays free: review opens again)."""
+    from annotator.tui.review import commands
+    from annotator.tui.review.loading import AgreementLoading
+
+    project = make_project(tmp_path)
+    release = threading.Event()
+    reports: list[int] = []
+    real = commands.ReviewProject
+
+    def slow(*args: Any, progress: Any, **kwargs: Any) -> Any:
+        for done in range(1000):  # reports until the test lets it finish (or it is cancelled)
+            progress(done, 1000)
+            reports.append(done)
+            if release.wait(0.01):
+                break
+        return real(*args, progress=progress, **kwargs)
+
+    monkeypatch.setattr(commands, "ReviewProject", slow)
+
+    async def scenario() -> None:
+        from annotator.tui.app import AnnotateApp
+        from annotator.tui.review.app import EmbeddedSummaryScreen
+
+        annotations = project.annotations("alice", writable=True)
+        app = AnnotateApp(project, annotations, "d1")
+        try:
+            async with app.run_test(size=(80, 24)) as pilot:
+                annotate = app.screen
+                await _open_review_from_annotate(app, pilot)
+                for _ in range(100):
+                    await pilot.pause(0.02)
+                    if isinstance(app.screen, AgreementLoading) and len(reports) > 3:
+                        break
+                loading = app.screen
+                assert isinstance(loading, AgreementLoading)
+                bar = loading.query_one(ProgressBar)
+                assert bar.total == 1000 and 0 < (bar.progress or 0) < 1000
+                count = str(loading.query_one("#loading-count", Static).render())
+                assert count == f"{int(bar.progress or 0)} of 1,000 documents"
+                await pilot.press("escape")
+                await pilot.pause()
+                assert app.screen is annotate
+                stopped_at = len(reports)
+                await pilot.pause(0.1)
+                assert len(reports) <= stopped_at + 1  # the computation stopped
+                # again, and this time it finishes: the overview opens
+                release.set()
+                await _open_review_from_annotate(app, pilot)
+                for _ in range(200):
+                    if isinstance(app.screen, EmbeddedSummaryScreen):
+                        break
+                    await pilot.pause(0.02)
+                assert isinstance(app.screen, EmbeddedSummaryScreen)
+                await pilot.press("q")
+                await pilot.pause()
+                assert app.screen is annotate
+        finally:
+            annotations.close()
+
+    asyncio.run(scenario())
+
+
+def test_review_that_cannot_start_says_why_and_stays_on_the_annotate_screen(
+    tmp_path: Path,
+) -> None:
+    only_alice = {"alice": {"d1": record("alice", "d1", TEXT, [SPEAKER])}}
+    project = build_project(tmp_path / "p", {"d1": TEXT}, only_alice)
+
+    async def scenario() -> None:
+        from annotator.tui.app import AnnotateApp
+
+        annotations = project.annotations("alice", writable=True)
+        app = AnnotateApp(project, annotations, "d1")
+        try:
+            async with app.run_test(size=(120, 40)) as pilot:
+                annotate = app.screen
+                await _open_review_from_annotate(app, pilot)
+                for _ in range(100):
+                    await pilot.pause(0.02)
+                    if app.screen is annotate and app._notifications:
+                        break
+                assert app.screen is annotate
+                messages = [notification.message for notification in app._notifications]
+                assert any("review needs at least two annotators" in m for m in messages)
+        finally:
+            annotations.close()
+
+    asyncio.run(scenario())
 
 
 def test_accepting_a_version_rejects_its_competitors_and_reopening_resumes(tmp_path: Path) -> None:

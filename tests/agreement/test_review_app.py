@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -205,3 +206,52 @@ def test_the_table_lists_the_lowest_documents_and_finds_the_others_by_id(
             assert "1 of 2 compared document(s), span F1" in status and "lowest" not in status
 
     asyncio.run(main())
+
+
+def test_recompute_reads_the_files_again_in_the_background_and_escape_keeps_the_figures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``r`` recomputes in a thread under a progress modal: the new figures replace the old
+    ones when it is done; Escape during it leaves the overview exactly as it was."""
+    from annotator.tui.review.loading import AgreementLoading
+
+    project = make_project(tmp_path)
+    app = ReviewApp(project)
+    release = threading.Event()
+    real = ReviewProject.recomputed
+
+    def held(self: ReviewProject, progress: Any = None) -> Any:
+        while not release.wait(0.01):  # reports until the test lets it go on (or cancels it)
+            progress(0, 2)
+        return real(self, progress)
+
+    def exact_f1() -> Any:
+        return app.review.report.to_json()["overall"]["span_f1_exact"]
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            summary = app.screen
+            before = exact_f1()
+            # bob now agrees with alice on d1
+            with Project(project.root).annotations("bob", writable=True) as bob:
+                bob.save(record("bob", "d1", TEXT, [SPEAKER, CLAIM, EVENT], LINK))
+            monkeypatch.setattr(ReviewProject, "recomputed", held)
+            await pilot.press("r")
+            await pilot.pause(0.05)
+            assert isinstance(app.screen, AgreementLoading)
+            await pilot.press("escape")
+            await pilot.pause(0.05)
+            assert app.screen is summary and exact_f1() == before
+            release.set()
+            await pilot.press("r")
+            for _ in range(200):
+                await pilot.pause(0.02)
+                if app.screen is summary:
+                    break
+            assert app.screen is summary
+            assert before < 1.0 and exact_f1() == 1.0
+            status = str(summary.query_one("#review-status", Static).render())
+            assert "2 of 2 compared" in status
+
+    asyncio.run(scenario())

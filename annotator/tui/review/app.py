@@ -24,7 +24,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from annotator.agreement.report import DocumentFigures, Progress
+from annotator.agreement.dataset import Selection
+from annotator.agreement.report import AgreementReport, DocumentFigures, Progress
 from annotator.agreement.review import ReviewDocument
 from annotator.agreement.review_project import ReviewProject
 from annotator.model.errors import AnnotatorError
@@ -33,6 +34,7 @@ from annotator.model.text import display_safe
 from annotator.store.project import Project
 from annotator.tui.article_view import ArticleView
 from annotator.tui.review.edit import make_gold_edit_screen
+from annotator.tui.review.loading import AgreementLoading
 
 FILTERS = ("all", "disagreeing", "not done")
 BAR_WIDTH = 24
@@ -201,8 +203,17 @@ class SummaryScreen(Screen[None]):
         self.query_one("#documents", DataTable).focus()
 
     def action_reload(self) -> None:
-        self.review.recompute()
-        self.refresh_view()
+        def computed(result: tuple[Selection, AgreementReport] | None) -> None:
+            if result is not None:
+                self.review.take(result)
+                self.refresh_view()
+            elif loading.error is not None:
+                self.notify(str(loading.error), severity="error", markup=False)
+
+        loading: AgreementLoading[tuple[Selection, AgreementReport]] = AgreementLoading(
+            self.review.recomputed, leave="Escape keeps the figures as they were"
+        )
+        self.app.push_screen(loading, computed)
 
     @on(DataTable.RowSelected, "#documents")
     def _open(self, event: DataTable.RowSelected) -> None:

@@ -9,12 +9,12 @@ from textual.app import App
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from annotator.agreement.review_project import ReviewProject
-from annotator.model.errors import AnnotatorError
 from annotator.store.annotations import AnnotationFile
 from annotator.store.project import Project
 from annotator.tui.annotate_screen import AnnotateScreen
 from annotator.tui.review.app import EmbeddedSummaryScreen
 from annotator.tui.review.edit import GoldEditScreen
+from annotator.tui.review.loading import AgreementLoading
 
 TITLE = "Review agreement"
 HELP = "agreement figures, disagreements and the gold version (q comes back)"
@@ -55,12 +55,22 @@ def open_review(
     annotations: AnnotationFile,
     on_close: Callable[[], None],
 ) -> None:
-    """Push the review overview; ``annotations`` is reused when it is the gold annotator's file
-    (a second writable handle would fight over its lock). ``on_close`` runs on the way back."""
+    """Push the review overview once its agreement is computed (:class:`AgreementLoading`);
+    ``annotations`` is reused when it is the gold annotator's file (a second writable handle
+    would fight over its lock). ``on_close`` runs on the way back, from the overview or from a
+    cancelled or failed computation."""
     gold_file = annotations if annotations.annotator == project.config.gold_annotator else None
-    try:
-        review = ReviewProject(project, gold_file=gold_file)
-    except AnnotatorError as error:
-        app.notify(str(error), severity="warning", markup=False)
-        return
-    app.push_screen(EmbeddedSummaryScreen(review), lambda _result: on_close())
+    loading = AgreementLoading(
+        lambda progress: ReviewProject(project, gold_file=gold_file, progress=progress),
+        discard=lambda review: review.close(),
+    )
+
+    def loaded(review: ReviewProject | None) -> None:
+        if review is None:
+            if loading.error is not None:
+                app.notify(str(loading.error), severity="warning", markup=False)
+            on_close()
+            return
+        app.push_screen(EmbeddedSummaryScreen(review), lambda _result: on_close())
+
+    app.push_screen(loading, loaded)
