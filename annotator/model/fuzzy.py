@@ -11,6 +11,8 @@ jumps from the end of the id into the title), and the match falls into a tier:
 Tiers rank first, then tightness. :func:`rank` also drops *weak* scattered matches (letters
 spread over the text, few of them at word starts or next to each other) whenever there is a
 better match, so typing a real word does not leave a tail of noise under the hits.
+:class:`Narrowing` gives the same order key by key while looking only at the items the last
+query matched.
 """
 
 from __future__ import annotations
@@ -138,10 +140,10 @@ def rank(
     Weak scattered matches are left out when anything matched better; ties keep input order.
     ``lowered``: the fields are lower case already (a caller that ranks the same items at
     every key press keeps them so). ``among``: only these indices (in increasing order) are
-    looked at, as if the other items were not there. A field that starts with or holds the
-    query is found with two C calls; the word and scattered tiers, which cannot beat that, are
-    only tried for an item none of whose fields does (100,000 documents ranked at each key of a
-    search).
+    looked at, as if the other items were not there. Whether a field holds the query as typed
+    is one C test; the word and scattered tiers, which cannot beat that, are only tried for an
+    item none of whose fields does, and the scattered one only where a regular expression that
+    cannot backtrack finds the letters in order (100,000 documents at each key of a search).
     """
     query = normalized(query)
     if not query:  # everything matches alike: the input order
@@ -223,7 +225,8 @@ class Narrowing:
         self.among = among
         """The items searched (indices in increasing order); None: all of them."""
         self.depth = depth
-        """How many earlier queries are kept (a backspace goes back to the one before)."""
+        """How many earlier queries are kept (a backspace goes back to the one before); each
+        holds a list of its matches, up to one entry per item."""
         self.examined = 0
         """How many items the last :meth:`rank` looked at (for tests that count work)."""
         self._chain: list[tuple[str, list[int], list[int]]] = []
