@@ -295,14 +295,10 @@ def compute_agreement(
         ]
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            try:
-                for result in pool.map(_worker, tasks):
-                    partial.add(result)
-                    if progress is not None:
-                        progress(partial.seen, total)
-            except BaseException:  # e.g. the progress callback cancelling: stop at once
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
+            for result in pool.map(_worker, tasks):
+                partial.add(result)
+                if progress is not None:
+                    progress(partial.seen, total)
     if progress is not None:
         progress(total, total)
     return AgreementReport(

@@ -11,6 +11,7 @@ import csv
 import io
 import os
 import random
+import time
 import tracemalloc
 from itertools import combinations
 from pathlib import Path
@@ -274,3 +275,46 @@ def test_the_token_masks_of_a_book_take_memory_linear_in_its_length() -> None:
     # ~500 bytes a span (its keys in the record's sets); extent by extent it was ~4,500 here,
     # growing with the length of the document
     assert peak_memory(60_000) < 1_000 * 20_000
+
+
+def test_a_cancel_from_the_progress_callback_stops_the_workers_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Escape on the review's progress dialog raises from the progress callback: the slices
+    still queued are dropped (``Executor.map`` cancels them when its iterator is left), not
+    computed while the adjudicator waits."""
+    texts = {f"d{index:02}": f"Mayor Ana Ruiz opened bridge {index}." for index in range(40)}
+    project = build_project(
+        tmp_path / "p",
+        texts,
+        {
+            "alice": {doc_id: [(0, 14, "speaker")] for doc_id in texts},
+            "bob": {doc_id: [(6, 14, "speaker")] for doc_id in texts},
+        },
+    )
+    monkeypatch.setattr(report_module, "CHUNK", 1)
+    slices = len(Selection(project).doc_ids)
+    computed = tmp_path / "computed.log"  # the workers are forked: they log through a file
+    original = report_module._run
+
+    def logged(*args: Any, **kwargs: Any) -> Any:
+        result = original(*args, **kwargs)
+        if args[1]:  # a worker's slice (the parent's own run has no documents)
+            with computed.open("a") as log:
+                log.write("slice\n")
+            time.sleep(0.05)  # a slice of real size: the parent sees the first result first
+        return result
+
+    monkeypatch.setattr(report_module, "_run", logged)
+
+    class Stop(Exception):
+        pass
+
+    def cancel(done: int, total: int) -> None:
+        raise Stop
+
+    with pytest.raises(Stop):
+        compute_agreement(Selection(project), per_doc=True, workers=2, progress=cancel)
+    done = computed.read_text().count("slice")
+    # the first result, and what the pool had handed to its workers already (at most 2 + 3)
+    assert slices == 40 and done <= 8
