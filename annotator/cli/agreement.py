@@ -193,12 +193,14 @@ def run_adjudicate(args: argparse.Namespace) -> int:
     project = open_project(args.project)
     if args.min_votes is not None and args.min_votes < 1:
         raise AnnotatorError(f"--min-votes must be at least 1, got {args.min_votes}")
-    summary = auto_adjudicate(
-        project,
-        annotators=split_list(args.annotators),
-        min_votes=args.min_votes,
-        dry_run=args.dry_run,
-    )
+    with progress_bar() as bar:
+        summary = auto_adjudicate(
+            project,
+            annotators=split_list(args.annotators),
+            min_votes=args.min_votes,
+            dry_run=args.dry_run,
+            progress=bar.step("adjudicate"),
+        )
     counts = Counter(outcome.action for outcome in summary.outcomes)
     for outcome in summary.outcomes:
         if outcome.action != "unchanged":

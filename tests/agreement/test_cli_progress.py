@@ -88,6 +88,7 @@ def run(arguments: list[str], *, terminal: bool, code: str | None = None) -> tup
         (["validate"], ["documents", "alice's records", "bob's records"]),
         (["stats"], ["alice's records", "bob's records"]),
         (["agreement", "--format", "json"], ["agreement"]),
+        (["adjudicate", "--auto", "--dry-run"], ["adjudicate"]),
     ],
 )
 def test_a_terminal_shows_each_step_and_a_pipe_gets_no_bar(
