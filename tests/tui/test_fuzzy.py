@@ -243,3 +243,13 @@ def test_a_typed_extension_examines_only_the_previous_matches() -> None:
     assert search.examined == gen
     assert search.rank("xgen") == rank("xgen", rows)  # a change at the start: every row
     assert search.examined == len(rows)
+
+
+def test_a_match_hidden_as_weak_comes_back_when_the_query_grows() -> None:
+    items = [("axxxxbc", None), ("zab", "")]
+    search = Narrowing(items)
+    # "ab": a substring in "zab"; a and b 6 apart in "axxxxbc": weak, hidden
+    assert search.rank("ab") == rank("ab", items) == [1]
+    # "abc": 7 apart for 3 letters is compact: shown, though it was hidden a key ago
+    assert search.rank("abc") == rank("abc", items) == [0]
+    assert search.examined == 2
