@@ -656,6 +656,11 @@ class AnnotationFile:
     """The records of one annotator. Open with ``writable=True`` to save (takes the lock)."""
 
     COMPACT_MIN_LINES = 256
+    COMPACT_MIN_BYTES = 64 * 1024 * 1024
+    """A file is also compacted while saving once the superseded records take more than this
+    and more than twice the current ones: a book-length record saved whole at each decision
+    (a review's gold record: 19 MB) would otherwise grow the file by gigabytes before the
+    superseded *lines* are many enough."""
     PATCH_MIN_BYTES = 64 * 1024
     """A save given a delta appends a patch line only when the document's full record line is
     at least this long: ordinary records stay one full line each, readable by any JSONL tool."""
@@ -696,6 +701,8 @@ class AnnotationFile:
         self._lock: FileLock | None = None
         self._handle: int | None = None
         self._size = 0
+        self._superseded: int | None = None
+        """Bytes of the file no current record uses (None: not worked out yet)."""
         self._dirty = False
         """A failed save may have left bytes past ``_size``: cut them before the next write."""
         self._reader: int | None = None
@@ -904,6 +911,7 @@ class AnnotationFile:
         except (KeyError, TypeError, ValueError, IndexError):
             return False
         self.entries, self.lines, self._size = entries, lines, size
+        self._superseded = None
         return True
 
     def _scan_block(self, block: LineBlock) -> None:
@@ -1442,6 +1450,8 @@ class AnnotationFile:
         """``line``, the full record line of ``record`` written at the end, is durable."""
         self.lines += 1
         self._needs_full.discard(record.doc_id)
+        if self._superseded is not None:
+            self._superseded += self._current_bytes(record.doc_id)
         self.entries.put(record.doc_id, self.lines, self._size, len(line) - 1, record.status)
         if len(line) > self.PATCH_MIN_BYTES:
             self._remember_ids(record)  # the next edit's delta is checked against them
@@ -1449,8 +1459,31 @@ class AnnotationFile:
             self._ids = None
         self._size += len(line)
 
+    def _current_bytes(self, doc_id: str) -> int:
+        """The bytes of the document's current record: its full line and its patch lines."""
+        entries = self.entries
+        row = entries.row(doc_id)
+        if row is None:
+            return 0
+        return (
+            entries.lengths[row] + 1 + sum(patch[2] + 1 for patch in entries.patches.get(row, ()))
+        )
+
+    def _superseded_bytes(self) -> int:
+        if self._superseded is None:  # worked out once, then kept up to date by each save
+            entries = self.entries
+            current = sum(entries.lengths) + len(entries.lengths)
+            current += sum(
+                patch[2] + 1 for patches in entries.patches.values() for patch in patches
+            )
+            self._superseded = max(0, self._size - current)
+        return self._superseded
+
     def _compact_when_due(self) -> None:
-        if self.lines - len(self.entries) > max(self.COMPACT_MIN_LINES * 16, 4 * len(self.entries)):
+        superseded = self._superseded_bytes()
+        if self.lines - len(self.entries) > max(
+            self.COMPACT_MIN_LINES * 16, 4 * len(self.entries)
+        ) or superseded > max(self.COMPACT_MIN_BYTES, 2 * (self._size - superseded)):
             # The records are durable already; a compaction that fails is tried again later.
             with contextlib.suppress(OSError, AnnotatorError):
                 self.compact()
@@ -1494,6 +1527,7 @@ class AnnotationFile:
         self._item_lines = None
         self.lines = len(ordered)
         self._size = offset
+        self._superseded = 0
         if self._reader is not None:
             os.close(self._reader)
             self._reader = None  # reopened on the next read: the compacted file

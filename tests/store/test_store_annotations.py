@@ -237,3 +237,41 @@ def test_index_of_many_documents_holds_no_object_per_document(tmp_path: Path) ->
     assert reader.entries.get("nope") is None and reader.status("d7") is not None
     assert list(reader.entries)[:3] == ["d0", "d1", "d2"]
     assert {doc_id: e.status for doc_id, e in reader.entries.items()}["d5"] == reader.status("d5")
+
+
+def test_a_big_record_saved_whole_again_and_again_does_not_grow_the_file_without_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A review saves a book's gold record whole at each decision (19 MB at 10 MB of text):
+    the file is compacted once the superseded records outweigh the current ones, not only
+    after thousands of superseded lines, and every current record is kept."""
+    monkeypatch.setattr(AnnotationFile, "COMPACT_MIN_BYTES", 20_000)
+    path = tmp_path / "gold.jsonl"
+    big = article_record(doc_id="book")
+    small = article_record(doc_id="short")
+    one_line = len(encode_record(big))
+    with AnnotationFile(path, "alice", writable=True) as writer:
+        writer.save(small)
+        sizes = []
+        for number in range(200):
+            record = big.model_copy(update={"note": f"decision {number:03}" + "x" * 2000})
+            writer.save(record)
+            sizes.append(path.stat().st_size)
+        assert max(sizes) < 20_000 + 3 * (one_line + 2100)  # compacted on the way, not at 200
+        assert min(sizes[100:]) < 3 * (one_line + 2100)
+        assert writer.lines < 200
+        assert writer.get("book") == record and writer.get("short") == small
+    reader = AnnotationFile(path, "alice")
+    assert {doc: reader.get(doc) for doc in ("book", "short")} == {"book": record, "short": small}
+
+
+def test_many_documents_saved_once_each_are_not_compacted_for_their_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(AnnotationFile, "COMPACT_MIN_BYTES", 1_000)
+    path = tmp_path / "alice.jsonl"
+    with AnnotationFile(path, "alice", writable=True) as writer:
+        for index in range(30):
+            writer.save(article_record(doc_id=f"d{index}"))
+        writer.save(article_record(doc_id="d0").model_copy(update={"note": "again"}))
+        assert writer.lines == 31  # one superseded record among 30 current ones: left as is
