@@ -218,12 +218,17 @@ class Narrowing:
         *,
         lowered: bool = False,
         among: Sequence[int] | None = None,
+        wider: Narrowing | None = None,
         depth: int = 16,
     ) -> None:
         self.items = items
         self.lowered = lowered
         self.among = among
         """The items searched (indices in increasing order); None: all of them."""
+        self.wider = wider
+        """A search of the same items, more of them (e.g. every document where this one has
+        those of a status filter): what it remembers narrows this one too."""
+        self._among_set: set[int] | None = None
         self.depth = depth
         """How many earlier queries are kept (a backspace goes back to the one before); each
         holds a list of its matches, up to one entry per item."""
@@ -244,9 +249,28 @@ class Narrowing:
         if chain and chain[-1][0] == query:  # the same words (a space typed): same order
             return list(chain[-1][1])
         among = chain[-1][2] if chain else self.among
+        wider = self.wider.remembered(query) if self.wider is not None else None
+        if wider is not None and (not chain or len(wider[0]) > len(chain[-1][0])):
+            # the wider search has seen a longer start of this query: its matches that are
+            # among these items (a status filter changed while a query is typed)
+            if self.among is None:
+                among = wider[1]
+            else:
+                if self._among_set is None:
+                    self._among_set = set(self.among)
+                inside = self._among_set.__contains__
+                among = [index for index in wider[1] if inside(index)]
         self.examined = len(self.items) if among is None else len(among)
         order, matched = _rank(query, self.items, among, self.lowered)
         chain.append((query, order, matched))
         if len(chain) > self.depth:
             del chain[0]
         return list(order)
+
+    def remembered(self, query: str) -> tuple[str, list[int]] | None:
+        """The longest remembered query that ``query`` (normalized) extends, and every item
+        that matched it (weak ones too); None when there is none."""
+        for old, _, matched in reversed(self._chain):
+            if query.startswith(old):
+                return old, matched
+        return None

@@ -211,8 +211,6 @@ class DocumentList(ModalScreen[str | None]):
         self.status_filter = "all"
         self._shown: Sequence[DocumentRow] = []
         self._search_pending = False
-        self._search_fields: list[tuple[str, str]] | None = None
-        """Each row's id and title in lower case, made at the first search and kept."""
         self._picked: dict[str, list[int]] = {}
         """The indices of the rows each status filter lets through, made when first needed
         (the statuses do not change while the list is open)."""
@@ -299,18 +297,7 @@ class DocumentList(ModalScreen[str | None]):
         if not query.split():  # every row matches alike: the corpus order
             self._shown = rows if picked is None else RowsAt(rows, picked)
         else:
-            search = self._searches.get(self.status_filter)
-            if search is None:
-                fields = self._search_fields
-                if fields is None:
-                    fields = self._search_fields = (
-                        rows.search_fields()
-                        if isinstance(rows, DocumentRows)
-                        else [(row.doc_id.lower(), row.title.lower()) for row in rows]
-                    )
-                search = Narrowing(fields, lowered=True, among=picked)
-                self._searches[self.status_filter] = search
-            self._shown = RowsAt(rows, search.rank(query))
+            self._shown = RowsAt(rows, self._search_of(self.status_filter, picked).rank(query))
         options = self.query_one(DocumentOptions)
         options.show(self._shown, self._prompt)
         options.highlight(None)
@@ -319,6 +306,25 @@ class DocumentList(ModalScreen[str | None]):
             if not query:
                 keep = self._index_of_current()
             options.highlight(0 if keep is None else keep)
+
+    def _search_of(self, name: str, picked: list[int] | None) -> Narrowing:
+        """The search of status filter ``name`` (``picked``: its rows), made when first
+        needed; each filter's search starts from what the search of every row has seen."""
+        search = self._searches.get(name)
+        if search is None:
+            if name == "all":
+                rows = self.rows
+                fields = (
+                    rows.search_fields()
+                    if isinstance(rows, DocumentRows)
+                    else [(row.doc_id.lower(), row.title.lower()) for row in rows]
+                )
+                search = Narrowing(fields, lowered=True)
+            else:
+                everything = self._search_of("all", None)
+                search = Narrowing(everything.items, lowered=True, among=picked, wider=everything)
+            self._searches[name] = search
+        return search
 
     def _picked_rows(self) -> list[int] | None:
         """The indices of the rows the status filter lets through (None: every row)."""
@@ -329,12 +335,12 @@ class DocumentList(ModalScreen[str | None]):
         if picked is None:
             rows = self.rows
             if isinstance(rows, DocumentRows):
-                probe = DocumentRow
-                picked = [
-                    index
-                    for index, status in enumerate(rows.statuses)
-                    if _matches(probe("", "", status), name)
-                ]
+                wanted = {
+                    status
+                    for status in (None, *Status)
+                    if _matches(DocumentRow("", "", status), name)
+                }
+                picked = [index for index, status in enumerate(rows.statuses) if status in wanted]
             else:
                 picked = [index for index, row in enumerate(rows) if _matches(row, name)]
             self._picked[name] = picked

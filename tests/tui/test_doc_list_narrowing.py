@@ -7,7 +7,7 @@ import asyncio
 
 from textual.app import App
 
-from annotator.model.fuzzy import rank
+from annotator.model.fuzzy import fuzzy_match, rank
 from annotator.model.records import Status
 from annotator.tui.doc_list import DocumentList, DocumentRow
 
@@ -65,6 +65,12 @@ def test_typing_narrows_and_shows_what_ranking_every_row_would() -> None:
             todo = [row for row in ROWS if row.status is not Status.done]
             assert doc_list.status_filter == "todo"
             assert shown(doc_list) == ranked("gen s", todo)
+            # the rows that matched "gen s" (weak ones too) and are not done, not all of them
+            examined = doc_list._searches["todo"].examined
+            assert examined == sum(
+                fuzzy_match("gen s", r.doc_id, r.title) is not None for r in todo
+            )
+            assert examined < len(todo) == 100
             await press("backspace", "backspace", "a")
             assert shown(doc_list) == ranked("gena", todo)
             await press("shift+tab")
