@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from annotator.model.delta import PATCH_VERSION, RecordDelta, RecordPatch, span_order
 from annotator.model.errors import AnnotatorError
-from annotator.model.records import AnnotationRecord, Relation, Span, Status
+from annotator.model.records import AnnotationRecord, Relation, Span, SpanProvenance, Status
 from annotator.model.validate import problems_from_validation_error
 from annotator.store.index_cache import IndexCache, Stamp, file_stamp
 from annotator.store.jsonl import (
@@ -336,17 +336,26 @@ def encode_record(record: AnnotationRecord) -> bytes:
     an edit of a record with 100,000 spans encodes one span, not all of them again. The lists
     go in where raw NUL markers were put (orjson escapes a NUL inside a string, so the markers
     cannot occur anywhere else in its output)."""
-    data = record.model_dump(mode="json", exclude_none=True, exclude=_ITEM_FIELDS)
+    data = record.model_dump(mode="json", exclude_none=True, exclude=_KEPT_FIELDS)
+    rejected, provenance = record.rejected, record.provenance
+    items = len(record.spans) + len(record.relations)
+    items += len(rejected or ()) + len(provenance or ())
+    if len(_ENCODED) > 3 * items + 20_000:
+        _ENCODED.clear()  # mostly items of records saved before: start again
+        _KEPT.clear()
     ordered: dict[str, object] = {}
     for name in _RECORD_FIELDS:
         if name in _ITEM_FIELDS:
             ordered[name] = _MARKER
+        elif name == "rejected":
+            if rejected is not None:  # a gold record's: as many as its spans, in a review
+                ordered[name] = orjson.Fragment(_encoded_items(rejected))
+        elif name == "provenance":
+            if provenance is not None:
+                ordered[name] = _encoded_provenance(provenance)
         elif name in data:
             ordered[name] = data[name]
     before, middle, after = orjson.dumps(ordered).split(_MARKER_BYTES)
-    if len(_ENCODED) > 3 * (len(record.spans) + len(record.relations)) + 20_000:
-        _ENCODED.clear()  # mostly items of records saved before: start again
-        _KEPT.clear()
     spans = _encoded_items(record.spans)
     relations = _encoded_items(record.relations)
     return b"".join((before, spans, middle, relations, after, b"\n"))
@@ -354,6 +363,8 @@ def encode_record(record: AnnotationRecord) -> bytes:
 
 _RECORD_FIELDS = tuple(AnnotationRecord.model_fields)
 _ITEM_FIELDS = {"spans", "relations"}
+_KEPT_FIELDS = {"spans", "relations", "rejected", "provenance"}
+"""Fields whose items' JSON is kept between saves (frozen objects, found by identity)."""
 _MARKER_BYTES = b"\x00"
 _MARKER = orjson.Fragment(_MARKER_BYTES)
 _ENCODED: dict[int, bytes] = {}
@@ -383,6 +394,21 @@ def _encoded_items(items: list[Span] | list[Relation]) -> bytes:
         for index, data in zip(missing, new_inner, strict=True):
             inner[index] = data
     return b'[{"id":' + _SEPARATOR.join(inner) + b"}]"
+
+
+def _encoded_provenance(provenance: dict[str, SpanProvenance]) -> dict[str, object]:
+    """A gold record's provenance with each entry's JSON kept (a book's gold record has one
+    per span: 125,000, dumped again at every decision otherwise)."""
+    encoded: dict[str, object] = {}
+    for span_id, value in provenance.items():
+        data = _ENCODED.get(id(value))
+        if data is None:
+            # model_dump(mode="json") of the two fields, in their order (tested equal)
+            data = orjson.dumps({"annotators": value.annotators, "decision": value.decision})
+            _ENCODED[id(value)] = data
+            _KEPT[id(value)] = value
+        encoded[span_id] = orjson.Fragment(data)
+    return encoded
 
 
 _SEPARATOR = b'},{"id":'
