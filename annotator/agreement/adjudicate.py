@@ -11,12 +11,17 @@ adjudicator rejected (the gold record's ``rejected`` list) is never added back.
 from __future__ import annotations
 
 import gc
+import os
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from annotator.agreement.dataset import Selection
 from annotator.agreement.light import LightRecord
+from annotator.agreement.report import can_fork, share_with_workers, worker_pool, worker_selection
 from annotator.agreement.spans import SpanKey
 from annotator.model.errors import AnnotatorError
 from annotator.model.records import (
@@ -28,7 +33,7 @@ from annotator.model.records import (
     utc_now_iso,
 )
 from annotator.model.text import text_sha256
-from annotator.store.annotations import StoreWriteError
+from annotator.store.annotations import AnnotationFile, StoreWriteError
 from annotator.store.project import Project
 
 AUTOMATIC = frozenset({"unanimous", "majority"})
@@ -287,6 +292,149 @@ the ones alive again and again (a fifth of the run at 10,000 documents). It is p
 run, and collects the young generations once per this many documents."""
 
 
+PARALLEL_MIN_DOCUMENTS = 2000
+"""From this many documents, ``auto_adjudicate`` merges in worker processes by default."""
+CHUNK = 100
+"""Documents per task of a worker process."""
+IN_FLIGHT = 4
+"""Tasks per worker given out ahead of the ones whose records were saved: bounds the results
+waiting in memory when saving is slower than merging."""
+
+_worker_gold: list[AnnotationFile] = []
+"""The gold file of the run, left for the worker processes forked after it was opened: their
+copy reads the gold records as they were when the run began (each document's own, which no
+other document's merge changes), and is never written to or closed by them."""
+
+Merged = tuple[Outcome, AnnotationRecord | None, int]
+"""A document's outcome, its new gold record (None: nothing to write), and how many documents of
+the run were done with it."""
+
+
+def _merge_each(
+    selection: Selection,
+    gold_file: AnnotationFile,
+    gold: str,
+    min_votes: int | None,
+    doc_ids: Sequence[str],
+    before: int = 0,
+) -> Iterator[Merged]:
+    """Merge the documents of ``doc_ids`` in order (``before`` were done earlier in the run)."""
+    excluded = len(selection.excluded)
+    for counted, document in enumerate(selection.documents(doc_ids), start=1):
+        record, outcome = merge_gold(
+            document.doc_id,
+            document.text,
+            document.records,
+            gold_file.get(document.doc_id),
+            gold,
+            min_votes,
+        )
+        if counted % COLLECT_EVERY == 0:
+            gc.collect(1)  # the young objects only: what a cycle may have left
+        yield outcome, record, before + counted + len(selection.excluded) - excluded
+
+
+_SPAN_NAMES = tuple(Span.model_fields)
+_RELATION_NAMES = tuple(Relation.model_fields)
+_span_values = attrgetter(*_SPAN_NAMES)
+_relation_values = attrgetter(*_RELATION_NAMES)
+PlainRecord = tuple[dict[str, Any], set[str]]
+"""A record as plain values, to cross between processes: unpickling the models themselves cost
+more than merging them."""
+
+
+def _plain(record: AnnotationRecord) -> PlainRecord:
+    values = dict(record.__dict__)
+    values["spans"] = [_span_values(span) for span in record.spans]
+    values["relations"] = [_relation_values(relation) for relation in record.relations]
+    if record.provenance is not None:
+        values["provenance"] = {
+            span_id: (provenance.annotators, provenance.decision)
+            for span_id, provenance in record.provenance.items()
+        }
+    if record.rejected is not None:
+        values["rejected"] = [_span_values(span) for span in record.rejected]
+    return values, set(record.model_fields_set)
+
+
+def _rebuilt(plain: PlainRecord) -> AnnotationRecord:
+    """The record :func:`_plain` took apart, field for field (every value came from a model)."""
+    values, fields_set = plain
+
+    def spans(items: list[tuple[Any, ...]]) -> list[Span]:
+        return [
+            _built(Span, dict(zip(_SPAN_NAMES, item, strict=True)), _SPAN_FIELDS) for item in items
+        ]
+
+    values["spans"] = spans(values["spans"])
+    values["relations"] = [
+        _built(Relation, dict(zip(_RELATION_NAMES, item, strict=True)), _RELATION_FIELDS)
+        for item in values["relations"]
+    ]
+    if values["provenance"] is not None:
+        values["provenance"] = {
+            span_id: _built(
+                SpanProvenance, {"annotators": names, "decision": decision}, _PROVENANCE_FIELDS
+            )
+            for span_id, (names, decision) in values["provenance"].items()
+        }
+    if values["rejected"] is not None:
+        values["rejected"] = spans(values["rejected"])
+    record: AnnotationRecord = _built(AnnotationRecord, values, frozenset(fields_set))
+    return record
+
+
+def _merge_slice(arguments: tuple[Any, ...]) -> list[tuple[Outcome, PlainRecord | None]]:
+    """A worker process's task: merge one slice of the documents."""
+    root, annotators, labels, gold, min_votes, doc_ids = arguments
+    selection = worker_selection(root, annotators, labels)
+    return [
+        (outcome, None if record is None else _plain(record))
+        for outcome, record, _done in _merge_each(
+            selection, _worker_gold[0], gold, min_votes, doc_ids
+        )
+    ]
+
+
+def _merge_in_workers(
+    selection: Selection,
+    gold_file: AnnotationFile,
+    gold: str,
+    min_votes: int | None,
+    workers: int,
+) -> Iterator[Merged]:
+    """:func:`_merge_each` over every document, slices merged by forked worker processes and
+    handed back in document order. A slice whose worker failed, and every one after it, is
+    merged in this process instead: the same error is raised there, after the records before
+    it were handed on."""
+    doc_ids = selection.doc_ids
+    chunks = [doc_ids[index : index + CHUNK] for index in range(0, len(doc_ids), CHUNK)]
+    share_with_workers(selection)
+    _worker_gold[:] = [gold_file]
+    common = (selection.project.root, selection.annotators, selection.labels, gold, min_votes)
+    pool = worker_pool(workers)
+    pending: deque[Future[list[tuple[Outcome, PlainRecord | None]]]] = deque()
+    submitted = 0
+    done = 0
+    try:
+        for index, chunk in enumerate(chunks):
+            while submitted < len(chunks) and len(pending) < workers * IN_FLIGHT:
+                pending.append(pool.submit(_merge_slice, (*common, chunks[submitted])))
+                submitted += 1
+            try:
+                results = pending.popleft().result()
+            except Exception:
+                rest = [doc_id for later in chunks[index:] for doc_id in later]
+                yield from _merge_each(selection, gold_file, gold, min_votes, rest, done)
+                return
+            for counted, (outcome, plain) in enumerate(results, start=1):
+                yield outcome, None if plain is None else _rebuilt(plain), done + counted
+            done += len(chunk)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        _worker_gold.clear()
+
+
 def auto_adjudicate(
     project: Project,
     *,
@@ -294,12 +442,16 @@ def auto_adjudicate(
     min_votes: int | None = None,
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
 ) -> Summary:
     """Pre-fill (or refresh) the gold record of every document two or more annotators did.
 
     The gold records are saved in batches (:meth:`AnnotationFile.save_many`: one fsync per few
     megabytes, not one per record); every one is durable when this returns. ``progress``, when
     given, is called with (documents done, documents in total) as the run goes, and at the end.
+    With ``workers`` above 1 (``None``: the CPU count from :data:`PARALLEL_MIN_DOCUMENTS`
+    documents), the documents are merged by forked worker processes (where ``fork`` exists);
+    this process alone writes, in document order, so the records are the same.
     """
     gold = project.config.gold_annotator
     if annotators is not None and gold in annotators:
@@ -307,27 +459,24 @@ def auto_adjudicate(
     selection = Selection(project, annotators=annotators)
     summary = Summary()
     total = len(selection.doc_ids)
+    if workers is None:
+        workers = (os.cpu_count() or 1) if total >= PARALLEL_MIN_DOCUMENTS else 1
+    if not can_fork():
+        workers = 1
     gold_file = project.annotations(gold, writable=not dry_run)
 
     def merged() -> Iterator[AnnotationRecord]:
         reported = 0
-        for counted, document in enumerate(selection.documents(), start=1):
-            record, outcome = merge_gold(
-                document.doc_id,
-                document.text,
-                document.records,
-                gold_file.get(document.doc_id),
-                gold,
-                min_votes,
-            )
+        results = (
+            _merge_each(selection, gold_file, gold, min_votes, selection.doc_ids)
+            if workers <= 1
+            else _merge_in_workers(selection, gold_file, gold, min_votes, workers)
+        )
+        for outcome, record, done in results:
             summary.outcomes.append(outcome)
-            if counted % COLLECT_EVERY == 0:
-                gc.collect(1)  # the young objects only: what a cycle may have left
-            if progress is not None:
-                done = counted + len(selection.excluded)
-                if done - reported >= PROGRESS_EVERY:
-                    progress(done, total)
-                    reported = done
+            if progress is not None and done - reported >= PROGRESS_EVERY:
+                progress(done, total)
+                reported = done
             if record is not None:
                 yield record
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import combinations
+from pathlib import Path
 from typing import Any
 
 from annotator.agreement.coefficients import Value, mean
@@ -244,8 +245,9 @@ _worker_selections: dict[tuple[Any, ...], Selection] = {}
 the project for each slice of 250 documents cost more than the slices at 100,000 documents."""
 
 
-def _worker(arguments: tuple[Any, ...]) -> _Partial:
-    root, annotators, labels, doc_ids, per_doc = arguments
+def worker_selection(root: Path, annotators: Sequence[str], labels: Sequence[str]) -> Selection:
+    """The selection of a worker process (see :data:`_worker_selections`); also the one
+    :func:`share_with_workers` left for the processes forked after it."""
     key = (root, tuple(annotators), tuple(labels))
     selection = _worker_selections.get(key)
     if selection is None:
@@ -254,7 +256,29 @@ def _worker(arguments: tuple[Any, ...]) -> _Partial:
         selection = Selection(Project(root), annotators=annotators, labels=labels)
         _worker_selections.clear()  # one run's selection at a time
         _worker_selections[key] = selection
-    return _run(selection, doc_ids, per_doc)
+    return selection
+
+
+def share_with_workers(selection: Selection) -> None:
+    """Leave ``selection`` for worker processes forked from now on: they use it (their copy of
+    this process's memory) instead of opening the project again."""
+    _worker_selections.clear()
+    key = (selection.project.root, tuple(selection.annotators), tuple(selection.labels))
+    _worker_selections[key] = selection
+
+
+def can_fork() -> bool:
+    """Worker processes are forked: where ``fork`` is missing, runs stay in one process."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+
+
+def _worker(arguments: tuple[Any, ...]) -> _Partial:
+    root, annotators, labels, doc_ids, per_doc = arguments
+    return _run(worker_selection(root, annotators, labels), doc_ids, per_doc)
 
 
 def compute_agreement(
@@ -276,7 +300,7 @@ def compute_agreement(
     total = len(doc_ids)
     if workers is None:
         workers = (os.cpu_count() or 1) if total >= PARALLEL_MIN_DOCUMENTS else 1
-    if units is not None or "fork" not in multiprocessing.get_all_start_methods():
+    if units is not None or not can_fork():
         workers = 1
     if workers <= 1:
         partial = _run(
@@ -293,8 +317,7 @@ def compute_agreement(
             (selection.project.root, selection.annotators, selection.labels, chunk, per_doc)
             for chunk in chunks
         ]
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with worker_pool(workers) as pool:
             for result in pool.map(_worker, tasks):
                 partial.add(result)
                 if progress is not None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from annotator.agreement import adjudicate
 from annotator.agreement.adjudicate import (
     _new_provenance,
     _new_relation,
@@ -23,13 +24,13 @@ from annotator.agreement.adjudicate import (
 )
 from annotator.agreement.light import LightRecord
 from annotator.cli import main
-from annotator.model.records import Relation, Span, SpanProvenance
+from annotator.model.records import AnnotationRecord, Relation, Span, SpanProvenance, Status
 from annotator.model.text import text_sha256
 from annotator.store.annotations import AnnotationFile, encode_record
 from annotator.store.project import Project
 
-from .helpers import build_project
-from .test_span_cases import CLAIM, EVENT, SPEAKER, TEXT
+from .helpers import build_project, record
+from .test_span_cases import AIDES, CLAIM, EVENT, SPEAKER, TEXT
 
 DOCUMENTS = 130
 UNANNOTATED = {f"doc{index:03}" for index in range(0, DOCUMENTS, 10)}
@@ -178,3 +179,127 @@ def test_merged_record_encodes_like_a_validated_copy() -> None:
     validated = type(record).model_validate_json(encode_record(record))
     assert validated == record
     assert encode_record(validated) == encode_record(record)
+
+
+# -- worker processes ---------------------------------------------------------------------------
+
+
+def reviewed_project(root: Path) -> Path:
+    """``many_documents`` after a first merge and an adjudicator's work on a few gold records:
+    one marked done, one with a person's span and a rejected version, one edited."""
+    many_documents(root)
+    auto_adjudicate(Project(root), min_votes=1, workers=1)
+    project = Project(root)
+    for name in ("alice", "bob"):  # a document annotated since: its gold record is created
+        with project.annotations(name, writable=True) as file:
+            file.save(record(name, "doc010", TEXT, [SPEAKER]))
+    with project.annotations("gold", writable=True) as gold:
+        done = gold.get("doc001")
+        person = gold.get("doc002")
+        edited = gold.get("doc003")
+        assert done is not None and person is not None and edited is not None
+        gold.save(done.model_copy(update={"status": Status.done}))
+        start, end, label = AIDES
+        mine = Span(id="h1", start=start, end=end, label=label, text=TEXT[start:end])
+        rejected = Span(id="x1", start=EVENT[0], end=EVENT[1], label="event", text="ceasefire")
+        gold.save(
+            person.model_copy(
+                update={
+                    "spans": [*person.spans, mine],
+                    "provenance": {
+                        **(person.provenance or {}),
+                        "h1": SpanProvenance(annotators=["bob"], decision="accepted"),
+                    },
+                    "rejected": [rejected],
+                }
+            )
+        )
+        first = edited.spans[0]
+        gold.save(
+            edited.model_copy(
+                update={
+                    "provenance": {
+                        **(edited.provenance or {}),
+                        first.id: SpanProvenance(annotators=["alice"], decision="edited"),
+                    }
+                }
+            )
+        )
+    return root
+
+
+@pytest.mark.parametrize("min_votes", [None, 1])
+def test_worker_processes_give_what_one_process_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, min_votes: int | None
+) -> None:
+    one = reviewed_project(tmp_path / "one")
+    many = tmp_path / "many"
+    shutil.copytree(one, many)
+    monkeypatch.setattr(adjudicate, "CHUNK", 7)  # many slices, several per worker
+    alone = auto_adjudicate(Project(one), min_votes=min_votes, workers=1)
+    calls: list[tuple[int, int]] = []
+    forked = auto_adjudicate(
+        Project(many),
+        min_votes=min_votes,
+        workers=2,
+        progress=lambda done, total: calls.append((done, total)),
+    )
+    assert forked.outcomes == alone.outcomes
+    actions = {outcome.action for outcome in alone.outcomes}
+    assert actions >= {"created", "skipped", "updated"}
+    assert gold_lines(many) == gold_lines(one)
+    assert calls[-1] == (DOCUMENTS, DOCUMENTS)
+    done = [0] + [done for done, _ in calls]
+    assert done == sorted(done)
+    assert gc.isenabled()
+
+
+def test_plain_record_rebuilt_equals_the_record() -> None:
+    gold = reviewed_project_record()
+    rebuilt = adjudicate._rebuilt(adjudicate._plain(gold))
+    assert rebuilt == gold
+    assert rebuilt.model_fields_set == gold.model_fields_set
+    assert encode_record(rebuilt) == encode_record(gold)
+
+
+def reviewed_project_record() -> AnnotationRecord:
+    spans = [Span(id="g1", start=SPEAKER[0], end=SPEAKER[1], label="speaker", text=TEXT[:25])]
+    return AnnotationRecord(
+        doc_id="d1",
+        annotator="gold",
+        text_sha256=text_sha256(TEXT),
+        spans=spans,
+        relations=[Relation(id="gr1", label="attributed_to", head="g1", tail="g1")],
+        provenance={"g1": SpanProvenance(annotators=["alice", "bob"], decision="edited")},
+        rejected=[Span(id="x1", start=EVENT[0], end=EVENT[1], label="event", text="ceasefire")],
+        status=Status.flagged,
+        note="checked",
+        cursor=4,
+        seconds_spent=12.5,
+    )
+
+
+def test_a_worker_that_fails_leaves_the_error_to_this_process_after_saving_what_came_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = many_documents(tmp_path / "p")
+    # doc051 has a span past the end of its text: the merge refuses it (a pydantic error, which
+    # does not even cross between processes)
+    project = Project(root)
+    with (
+        project.annotations("alice", writable=True) as alice,
+        project.annotations("bob", writable=True) as bob,
+    ):
+        for file in (alice, bob):
+            good = file.get("doc051")
+            assert good is not None
+            broken = Span.model_construct(
+                id="s9", start=len(TEXT) - 2, end=len(TEXT) + 3, label="event", text="d.xyz"
+            )
+            file.save(good.model_copy(update={"spans": [*good.spans, broken]}))
+    monkeypatch.setattr(adjudicate, "CHUNK", 7)
+    with pytest.raises(ValidationError, match="text has 2 characters but the span covers 5"):
+        auto_adjudicate(Project(root), workers=2)
+    assert gc.isenabled()
+    saved = gold_lines(root)
+    assert len(saved) == 45  # doc000 to doc050 less the six nobody annotated
