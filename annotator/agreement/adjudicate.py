@@ -21,7 +21,7 @@ from typing import Any
 
 from annotator.agreement.dataset import Selection
 from annotator.agreement.light import LightRecord
-from annotator.agreement.report import can_fork, share_with_workers, worker_pool, worker_selection
+from annotator.agreement.report import can_fork, shared_with_workers, worker_pool, worker_selection
 from annotator.agreement.spans import SpanKey
 from annotator.model.errors import AnnotatorError
 from annotator.model.records import (
@@ -409,27 +409,27 @@ def _merge_in_workers(
     it were handed on."""
     doc_ids = selection.doc_ids
     chunks = [doc_ids[index : index + CHUNK] for index in range(0, len(doc_ids), CHUNK)]
-    share_with_workers(selection)
-    _worker_gold[:] = [gold_file]
     common = (selection.project.root, selection.annotators, selection.labels, gold, min_votes)
-    pool = worker_pool(workers)
     pending: deque[Future[list[tuple[Outcome, PlainRecord | None]]]] = deque()
     submitted = 0
     done = 0
+    _worker_gold[:] = [gold_file]
+    pool = worker_pool(workers)
     try:
-        for index, chunk in enumerate(chunks):
-            while submitted < len(chunks) and len(pending) < workers * IN_FLIGHT:
-                pending.append(pool.submit(_merge_slice, (*common, chunks[submitted])))
-                submitted += 1
-            try:
-                results = pending.popleft().result()
-            except Exception:
-                rest = [doc_id for later in chunks[index:] for doc_id in later]
-                yield from _merge_each(selection, gold_file, gold, min_votes, rest, done)
-                return
-            for counted, (outcome, plain) in enumerate(results, start=1):
-                yield outcome, None if plain is None else _rebuilt(plain), done + counted
-            done += len(chunk)
+        with shared_with_workers(selection):  # the workers are forked at the first submit
+            for index, chunk in enumerate(chunks):
+                while submitted < len(chunks) and len(pending) < workers * IN_FLIGHT:
+                    pending.append(pool.submit(_merge_slice, (*common, chunks[submitted])))
+                    submitted += 1
+                try:
+                    results = pending.popleft().result()
+                except Exception:
+                    rest = [doc_id for later in chunks[index:] for doc_id in later]
+                    yield from _merge_each(selection, gold_file, gold, min_votes, rest, done)
+                    return
+                for counted, (outcome, plain) in enumerate(results, start=1):
+                    yield outcome, None if plain is None else _rebuilt(plain), done + counted
+                done += len(chunk)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         _worker_gold.clear()

@@ -10,8 +10,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -247,7 +248,7 @@ the project for each slice of 250 documents cost more than the slices at 100,000
 
 def worker_selection(root: Path, annotators: Sequence[str], labels: Sequence[str]) -> Selection:
     """The selection of a worker process (see :data:`_worker_selections`); also the one
-    :func:`share_with_workers` left for the processes forked after it."""
+    :func:`shared_with_workers` left for the processes forked in its block."""
     key = (root, tuple(annotators), tuple(labels))
     selection = _worker_selections.get(key)
     if selection is None:
@@ -259,12 +260,17 @@ def worker_selection(root: Path, annotators: Sequence[str], labels: Sequence[str
     return selection
 
 
-def share_with_workers(selection: Selection) -> None:
-    """Leave ``selection`` for worker processes forked from now on: they use it (their copy of
-    this process's memory) instead of opening the project again."""
+@contextmanager
+def shared_with_workers(selection: Selection) -> Iterator[None]:
+    """Leave ``selection`` for the worker processes forked in the block: they use it (their copy
+    of this process's memory) instead of opening the project again."""
     _worker_selections.clear()
     key = (selection.project.root, tuple(selection.annotators), tuple(selection.labels))
     _worker_selections[key] = selection
+    try:
+        yield
+    finally:
+        _worker_selections.clear()  # its records' bytes are not kept after the run
 
 
 def can_fork() -> bool:

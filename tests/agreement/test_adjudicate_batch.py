@@ -10,11 +10,12 @@ import os
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from annotator.agreement import adjudicate
+from annotator.agreement import adjudicate, report
 from annotator.agreement.adjudicate import (
     _new_provenance,
     _new_relation,
@@ -237,6 +238,21 @@ def test_worker_processes_give_what_one_process_gives(
     shutil.copytree(one, many)
     monkeypatch.setattr(adjudicate, "CHUNK", 7)  # many slices, several per worker
     alone = auto_adjudicate(Project(one), min_votes=min_votes, workers=1)
+    # The workers merge (each notes its process id) with the selection this process opened:
+    # opening the project again in a worker would fail here.
+    merged_by = tmp_path / "pids"
+    real_merge = adjudicate.merge_gold
+
+    def noting(*args: Any, **kwargs: Any) -> Any:
+        with merged_by.open("a") as handle:
+            handle.write(f"{os.getpid()}\n")
+        return real_merge(*args, **kwargs)
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a worker opened the project again")
+
+    monkeypatch.setattr(adjudicate, "merge_gold", noting)
+    monkeypatch.setattr(report, "Selection", refused)
     calls: list[tuple[int, int]] = []
     forked = auto_adjudicate(
         Project(many),
@@ -245,6 +261,8 @@ def test_worker_processes_give_what_one_process_gives(
         progress=lambda done, total: calls.append((done, total)),
     )
     assert forked.outcomes == alone.outcomes
+    pids = merged_by.read_text().split()
+    assert len(pids) == len(alone.outcomes) and str(os.getpid()) not in pids
     actions = {outcome.action for outcome in alone.outcomes}
     assert actions >= {"created", "skipped", "updated"}
     assert gold_lines(many) == gold_lines(one)
