@@ -310,6 +310,10 @@ Merged = tuple[Outcome, AnnotationRecord | None, int]
 the run were done with it."""
 
 
+_since_collected = [0]
+"""Documents merged by this process since the collector last ran (see :data:`COLLECT_EVERY`)."""
+
+
 def _merge_each(
     selection: Selection,
     gold_file: AnnotationFile,
@@ -329,8 +333,10 @@ def _merge_each(
             gold,
             min_votes,
         )
-        if counted % COLLECT_EVERY == 0:
+        _since_collected[0] += 1
+        if _since_collected[0] >= COLLECT_EVERY:  # in a worker too, over its slices
             gc.collect(1)  # the young objects only: what a cycle may have left
+            _since_collected[0] = 0
         yield outcome, record, before + counted + len(selection.excluded) - excluded
 
 
