@@ -18,6 +18,7 @@ query matched.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -97,6 +98,9 @@ def _loose(words: Sequence[str], letters: Sequence[str], text: str) -> Key | Non
     return None if found is None else (SCATTERED, *found)
 
 
+_POSSESSIVE = "+" if sys.version_info >= (3, 11) else ""
+
+
 def normalized(query: str) -> str:
     """The query as ranking reads it: lower case, words separated by one space."""
     return " ".join(query.lower().split())
@@ -161,10 +165,11 @@ def _rank(
     every item that matched at all (weak ones too), in the order of ``among``."""
     words = query.split()
     letters = query.replace(" ", "")
-    # each letter after the one before, placed as early as it can be (no backtracking)
+    # each letter after the one before, placed as early as it can be (no backtracking where
+    # the possessive ``*+`` exists: Python 3.11; before it, the same matches a little slower)
     in_order = re.compile(
         re.escape(letters[0])
-        + "".join(f"[^{re.escape(char)}]*+{re.escape(char)}" for char in letters[1:])
+        + "".join(f"[^{re.escape(char)}]*{_POSSESSIVE}{re.escape(char)}" for char in letters[1:])
     ).search
     scored: list[tuple[int, bool, int, int]] = []
     """(tier, strong, score, index) of each matching item."""

@@ -8,6 +8,7 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from annotator.model import fuzzy
 from annotator.model.fuzzy import (
     PREFIX,
     SCATTERED,
@@ -154,6 +155,13 @@ def test_rank_orders_as_each_item_matched_on_its_own(
     assert rank(query, items) == reference_rank(query, items)
     lowered = [(doc_id.lower(), title.lower() if title else title) for doc_id, title in items]
     assert rank(query, lowered, lowered=True) == reference_rank(query, items)
+    # Python 3.10 has no possessive quantifier: the letters-in-order test is plain there
+    plain_regex = fuzzy._POSSESSIVE
+    try:
+        fuzzy._POSSESSIVE = ""
+        assert rank(query, items) == reference_rank(query, items)
+    finally:
+        fuzzy._POSSESSIVE = plain_regex
     assert ids("gen") == ["general-strike", "world/summit-geneva", "agent-announcement"]
 
 
