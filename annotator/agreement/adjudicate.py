@@ -16,7 +16,6 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import Any
 
 from annotator.agreement.dataset import Selection
@@ -340,52 +339,44 @@ def _merge_each(
         yield outcome, record, before + counted + len(selection.excluded) - excluded
 
 
-_SPAN_NAMES = tuple(Span.model_fields)
-_RELATION_NAMES = tuple(Relation.model_fields)
-_span_values = attrgetter(*_SPAN_NAMES)
-_relation_values = attrgetter(*_RELATION_NAMES)
 PlainRecord = tuple[dict[str, Any], set[str]]
-"""A record as plain values, to cross between processes: unpickling the models themselves cost
-more than merging them."""
+"""A record as plain values (its fields, its spans' and relations' fields), to cross between
+processes: unpickling the models themselves cost more than merging them."""
 
 
 def _plain(record: AnnotationRecord) -> PlainRecord:
     values = dict(record.__dict__)
-    values["spans"] = [_span_values(span) for span in record.spans]
-    values["relations"] = [_relation_values(relation) for relation in record.relations]
+    values["spans"] = [span.__dict__ for span in record.spans]
+    values["relations"] = [relation.__dict__ for relation in record.relations]
     if record.provenance is not None:
         values["provenance"] = {
-            span_id: (provenance.annotators, provenance.decision)
+            span_id: provenance.__dict__
+            if provenance.model_fields_set == _PROVENANCE_FIELDS
+            else (provenance.__dict__, set(provenance.model_fields_set))
             for span_id, provenance in record.provenance.items()
         }
     if record.rejected is not None:
-        values["rejected"] = [_span_values(span) for span in record.rejected]
+        values["rejected"] = [span.__dict__ for span in record.rejected]
     return values, set(record.model_fields_set)
 
 
 def _rebuilt(plain: PlainRecord) -> AnnotationRecord:
-    """The record :func:`_plain` took apart, field for field (every value came from a model)."""
+    """The record :func:`_plain` took apart, field for field (every value came from a model;
+    spans and relations have every field set, as their fields have no default)."""
     values, fields_set = plain
-
-    def spans(items: list[tuple[Any, ...]]) -> list[Span]:
-        return [
-            _built(Span, dict(zip(_SPAN_NAMES, item, strict=True)), _SPAN_FIELDS) for item in items
-        ]
-
-    values["spans"] = spans(values["spans"])
+    values["spans"] = [_built(Span, fields, _SPAN_FIELDS) for fields in values["spans"]]
     values["relations"] = [
-        _built(Relation, dict(zip(_RELATION_NAMES, item, strict=True)), _RELATION_FIELDS)
-        for item in values["relations"]
+        _built(Relation, fields, _RELATION_FIELDS) for fields in values["relations"]
     ]
     if values["provenance"] is not None:
         values["provenance"] = {
-            span_id: _built(
-                SpanProvenance, {"annotators": names, "decision": decision}, _PROVENANCE_FIELDS
-            )
-            for span_id, (names, decision) in values["provenance"].items()
+            span_id: _built(SpanProvenance, fields, _PROVENANCE_FIELDS)
+            if type(fields) is dict
+            else _built(SpanProvenance, fields[0], frozenset(fields[1]))
+            for span_id, fields in values["provenance"].items()
         }
     if values["rejected"] is not None:
-        values["rejected"] = spans(values["rejected"])
+        values["rejected"] = [_built(Span, fields, _SPAN_FIELDS) for fields in values["rejected"]]
     record: AnnotationRecord = _built(AnnotationRecord, values, frozenset(fields_set))
     return record
 

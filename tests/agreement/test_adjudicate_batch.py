@@ -277,6 +277,9 @@ def test_plain_record_rebuilt_equals_the_record() -> None:
     rebuilt = adjudicate._rebuilt(adjudicate._plain(gold))
     assert rebuilt == gold
     assert rebuilt.model_fields_set == gold.model_fields_set
+    assert rebuilt.provenance is not None and gold.provenance is not None
+    for span_id, provenance in gold.provenance.items():
+        assert rebuilt.provenance[span_id].model_fields_set == provenance.model_fields_set
     assert encode_record(rebuilt) == encode_record(gold)
 
 
@@ -288,7 +291,10 @@ def reviewed_project_record() -> AnnotationRecord:
         text_sha256=text_sha256(TEXT),
         spans=spans,
         relations=[Relation(id="gr1", label="attributed_to", head="g1", tail="g1")],
-        provenance={"g1": SpanProvenance(annotators=["alice", "bob"], decision="edited")},
+        provenance={
+            "g1": SpanProvenance(annotators=["alice", "bob"], decision="edited"),
+            "g2": SpanProvenance(annotators=["carol"]),  # its decision left to the default
+        },
         rejected=[Span(id="x1", start=EVENT[0], end=EVENT[1], label="event", text="ceasefire")],
         status=Status.flagged,
         note="checked",
