@@ -48,24 +48,22 @@ class DocumentRecords:
 
 
 class _RecordReader:
-    """Reads one annotator's current records by byte position from the file read once."""
+    """Reads one annotator's current records by byte position, one at a time: memory stays
+    flat however big the files are (reading them whole kept 640 MB at 100,000 documents)."""
 
     def __init__(self, annotations: AnnotationFile) -> None:
         self.annotations = annotations
-        self.data = annotations.path.read_bytes() if annotations.entries else b""
 
     def get(self, doc_id: str) -> LightRecord | AnnotatorError | None:
         entry: RecordEntry | None = self.annotations.entries.get(doc_id)
         if entry is None:
             return None
-        if entry.patches:  # a large record completed by patch lines: the store folds them
-            try:
-                chunk = self.annotations.read_line(entry)
-            except AnnotatorError as error:
-                return error
-            return parse_light(chunk, file=self.annotations.path, line=entry.last_line)
-        chunk = self.data[entry.offset : entry.offset + entry.length]
-        return parse_light(chunk, file=self.annotations.path, line=entry.line)
+        try:
+            # the very file that was indexed; a record with patch lines comes folded
+            chunk = self.annotations.read_line(entry)
+        except AnnotatorError as error:
+            return error
+        return parse_light(chunk, file=self.annotations.path, line=entry.last_line)
 
 
 def read_doc_ids(path: Path) -> list[str]:
