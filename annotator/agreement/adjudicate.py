@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from annotator.agreement.dataset import Selection
 from annotator.agreement.light import LightRecord
@@ -29,6 +29,7 @@ from annotator.model.records import (
     Span,
     SpanProvenance,
     Status,
+    unchecked,
     utc_now_iso,
 )
 from annotator.model.text import text_sha256
@@ -76,24 +77,19 @@ def fresh_id(prefix: str, used: set[str]) -> str:
     return f"{prefix}{number}"
 
 
-_new_object = object.__new__
-_set_attribute = object.__setattr__
 _SPAN_FIELDS = frozenset(Span.model_fields)
 _PROVENANCE_FIELDS = frozenset(SpanProvenance.model_fields)
 _RELATION_FIELDS = frozenset(Relation.model_fields)
 
 
-def _built(model: type[Any], values: dict[str, Any], fields: frozenset[str]) -> Any:
-    """The object ``model(**values)`` makes when ``values`` are already known to be valid (the
-    callers check each field first): the same fields, fields set included, without running the
-    validators. The automatic merge builds one span and one provenance entry per agreed span,
-    and validation was most of its time."""
-    built = _new_object(model)
-    _set_attribute(built, "__dict__", values)
-    _set_attribute(built, "__pydantic_fields_set__", set(fields))
-    _set_attribute(built, "__pydantic_extra__", None)
-    _set_attribute(built, "__pydantic_private__", None)
-    return built
+Model = TypeVar("Model", Span, Relation, SpanProvenance, AnnotationRecord)
+
+
+def _built(model: type[Model], values: dict[str, Any], fields: frozenset[str]) -> Model:
+    """``model(**values)`` for values the callers checked field by field first (the automatic
+    merge makes one span and one provenance entry per agreed span: validation was most of its
+    time)."""
+    return unchecked(model, values, set(fields))
 
 
 def _new_span(span_id: str, key: SpanKey, text: str) -> Span:

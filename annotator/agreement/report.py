@@ -270,7 +270,7 @@ def shared_with_workers(selection: Selection) -> Iterator[None]:
     try:
         yield
     finally:
-        _worker_selections.clear()  # its records' bytes are not kept after the run
+        _worker_selections.clear()  # not kept after the run (its indexes, its open files)
 
 
 def can_fork() -> bool:
