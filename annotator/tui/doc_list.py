@@ -31,7 +31,29 @@ class DocumentRow:
     """None: not opened yet."""
 
 
-class DocumentRows(Sequence[DocumentRow]):
+class _Rows(Sequence[DocumentRow]):
+    """A sequence of rows each made when asked for (:meth:`_row`, ``0 <= index < len``)."""
+
+    @overload
+    def __getitem__(self, index: int) -> DocumentRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[DocumentRow]: ...
+
+    def __getitem__(self, index: int | slice) -> DocumentRow | Sequence[DocumentRow]:
+        if isinstance(index, slice):
+            return [self._row(i) for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("row index out of range")
+        return self._row(index)
+
+    def _row(self, index: int) -> DocumentRow:
+        raise NotImplementedError
+
+
+class DocumentRows(_Rows):
     """The rows of a corpus, each made when it is first needed (titles are read lazily)."""
 
     def __init__(
@@ -48,21 +70,9 @@ class DocumentRows(Sequence[DocumentRow]):
     def __len__(self) -> int:
         return len(self.doc_ids)
 
-    @overload
-    def __getitem__(self, index: int) -> DocumentRow: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[DocumentRow]: ...
-
-    def __getitem__(self, index: int | slice) -> DocumentRow | Sequence[DocumentRow]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
+    def _row(self, index: int) -> DocumentRow:
         row = self._made.get(index)
         if row is None:
-            if not 0 <= index < len(self):
-                raise IndexError("row index out of range")
             title = self._title_at(index) or ""
             row = DocumentRow(self.doc_ids[index], title, self.statuses[index])
             self._made[index] = row
@@ -78,7 +88,7 @@ class DocumentRows(Sequence[DocumentRow]):
         ]
 
 
-class RowsAt(Sequence[DocumentRow]):
+class RowsAt(_Rows):
     """The rows at some indices, in their order (a search shows up to 100,000 of them: each
     is made when drawn, not when found)."""
 
@@ -89,15 +99,7 @@ class RowsAt(Sequence[DocumentRow]):
     def __len__(self) -> int:
         return len(self.indices)
 
-    @overload
-    def __getitem__(self, index: int) -> DocumentRow: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[DocumentRow]: ...
-
-    def __getitem__(self, index: int | slice) -> DocumentRow | Sequence[DocumentRow]:
-        if isinstance(index, slice):
-            return [self.rows[i] for i in self.indices[index]]
+    def _row(self, index: int) -> DocumentRow:
         return self.rows[self.indices[index]]
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ from textual.widgets import ProgressBar, Static
 
 from annotator.agreement.adjudicate import merge_gold
 from annotator.agreement.light import LightRecord
+from annotator.agreement.review_project import ReviewProject
 from annotator.cli import main
 from annotator.model.config import ProjectConfig
 from annotator.model.records import AnnotationRecord, Document, Span, SpanProvenance
@@ -235,41 +238,46 @@ def palette_options(app: Any) -> list[Any]:
     return [results.get_option_at_index(i) for i in range(results.option_count)]
 
 
-async def _review_from_annotate(project: Project) -> None:
+@asynccontextmanager
+async def annotating(
+    project: Project, annotator: str, size: tuple[int, int] = (120, 40)
+) -> AsyncIterator[tuple[Any, Any]]:
+    """The annotate app on document d1 as ``annotator``, headless: ``(app, pilot)``."""
     from annotator.tui.app import AnnotateApp
-    from annotator.tui.review.app import EmbeddedSummaryScreen
 
-    annotations = project.annotations("gold", writable=True)  # the adjudicator annotating gold
+    annotations = project.annotations(annotator, writable=True)
     app = AnnotateApp(project, annotations, "d1")
     try:
-        async with app.run_test(size=(120, 40)) as pilot:
-            annotate = app.screen
-            await pilot.press("ctrl+p", *"review agr")
-            for _ in range(100):  # the palette searches in the background: wait for the hit
-                await pilot.pause(0.02)
-                if any("Review agreement" in str(option.prompt) for option in palette_options(app)):
-                    break
-            await pilot.press("enter")
-            for _ in range(200):  # the agreement is computed in a thread: wait for the overview
-                if isinstance(app.screen, EmbeddedSummaryScreen):
-                    break
-                await pilot.pause(0.02)
-            assert isinstance(app.screen, EmbeddedSummaryScreen)
-            await pilot.press("enter")  # open d1
-            document = app.screen
-            assert isinstance(document, DocumentScreen)
-            while document.document.candidates[document.current or 0].key != EVENT:
-                await pilot.press("n")
-            await pilot.press("x", "escape", "q")
-            await pilot.pause()
-            back_on_annotate = app.screen is annotate
-            assert back_on_annotate
-            # The annotate screen shows gold as the review left it: the agreed speaker.
-            spans = [(s.start, s.end, s.label) for s in app.annotate_screen.session.spans]
-            assert spans == [SPEAKER]
-            await pilot.press("q")
+        async with app.run_test(size=size) as pilot:
+            yield app, pilot
     finally:
         annotations.close()
+
+
+async def _review_from_annotate(project: Project) -> None:
+    from annotator.tui.review.app import EmbeddedSummaryScreen
+
+    async with annotating(project, "gold") as (app, pilot):  # the adjudicator annotating gold
+        annotate = app.screen
+        await _open_review_from_annotate(app, pilot)
+        for _ in range(200):  # the agreement is computed in a thread: wait for the overview
+            if isinstance(app.screen, EmbeddedSummaryScreen):
+                break
+            await pilot.pause(0.02)
+        assert isinstance(app.screen, EmbeddedSummaryScreen)
+        await pilot.press("enter")  # open d1
+        document = app.screen
+        assert isinstance(document, DocumentScreen)
+        while document.document.candidates[document.current or 0].key != EVENT:
+            await pilot.press("n")
+        await pilot.press("x", "escape", "q")
+        await pilot.pause()
+        back_on_annotate = app.screen is annotate
+        assert back_on_annotate
+        # The annotate screen shows gold as the review left it: the agreed speaker.
+        spans = [(s.start, s.end, s.label) for s in app.annotate_screen.session.spans]
+        assert spans == [SPEAKER]
+        await pilot.press("q")
 
 
 async def _open_review_from_annotate(app: Any, pilot: Any) -> None:
@@ -293,7 +301,7 @@ def test_review_loading_shows_progress_and_escape_goes_back_at_once(
     project = make_project(tmp_path)
     release = threading.Event()
     reports: list[int] = []
-    real = commands.ReviewProject
+    real = ReviewProject  # what the review commands call, replaced below
 
     def slow(*args: Any, progress: Any, **kwargs: Any) -> Any:
         for done in range(1000):  # reports until the test lets it finish (or it is cancelled)
@@ -306,44 +314,38 @@ def test_review_loading_shows_progress_and_escape_goes_back_at_once(
     monkeypatch.setattr(commands, "ReviewProject", slow)
 
     async def scenario() -> None:
-        from annotator.tui.app import AnnotateApp
         from annotator.tui.review.app import EmbeddedSummaryScreen
 
-        annotations = project.annotations("alice", writable=True)
-        app = AnnotateApp(project, annotations, "d1")
-        try:
-            async with app.run_test(size=(80, 24)) as pilot:
-                annotate = app.screen
-                await _open_review_from_annotate(app, pilot)
-                for _ in range(100):
-                    await pilot.pause(0.02)
-                    if isinstance(app.screen, AgreementLoading) and len(reports) > 3:
-                        break
-                loading = app.screen
-                assert isinstance(loading, AgreementLoading)
-                bar = loading.query_one(ProgressBar)
-                assert bar.total == 1000 and 0 < (bar.progress or 0) < 1000
-                count = str(loading.query_one("#loading-count", Static).render())
-                assert count == f"{int(bar.progress or 0)} of 1,000 documents"
-                await pilot.press("escape")
-                await pilot.pause()
-                assert app.screen is annotate
-                stopped_at = len(reports)
-                await pilot.pause(0.1)
-                assert len(reports) <= stopped_at + 1  # the computation stopped
-                # again, and this time it finishes: the overview opens
-                release.set()
-                await _open_review_from_annotate(app, pilot)
-                for _ in range(200):
-                    if isinstance(app.screen, EmbeddedSummaryScreen):
-                        break
-                    await pilot.pause(0.02)
-                assert isinstance(app.screen, EmbeddedSummaryScreen)
-                await pilot.press("q")
-                await pilot.pause()
-                assert app.screen is annotate
-        finally:
-            annotations.close()
+        async with annotating(project, "alice", (80, 24)) as (app, pilot):
+            annotate = app.screen
+            await _open_review_from_annotate(app, pilot)
+            for _ in range(100):
+                await pilot.pause(0.02)
+                if isinstance(app.screen, AgreementLoading) and len(reports) > 3:
+                    break
+            loading = app.screen
+            assert isinstance(loading, AgreementLoading)
+            bar = loading.query_one(ProgressBar)
+            assert bar.total == 1000 and 0 < (bar.progress or 0) < 1000
+            count = str(loading.query_one("#loading-count", Static).render())
+            assert count == f"{int(bar.progress or 0)} of 1,000 documents"
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen is annotate
+            stopped_at = len(reports)
+            await pilot.pause(0.1)
+            assert len(reports) <= stopped_at + 1  # the computation stopped
+            # again, and this time it finishes: the overview opens
+            release.set()
+            await _open_review_from_annotate(app, pilot)
+            for _ in range(200):
+                if isinstance(app.screen, EmbeddedSummaryScreen):
+                    break
+                await pilot.pause(0.02)
+            assert isinstance(app.screen, EmbeddedSummaryScreen)
+            await pilot.press("q")
+            await pilot.pause()
+            assert app.screen is annotate
 
     asyncio.run(scenario())
 
@@ -355,23 +357,16 @@ def test_review_that_cannot_start_says_why_and_stays_on_the_annotate_screen(
     project = build_project(tmp_path / "p", {"d1": TEXT}, only_alice)
 
     async def scenario() -> None:
-        from annotator.tui.app import AnnotateApp
-
-        annotations = project.annotations("alice", writable=True)
-        app = AnnotateApp(project, annotations, "d1")
-        try:
-            async with app.run_test(size=(120, 40)) as pilot:
-                annotate = app.screen
-                await _open_review_from_annotate(app, pilot)
-                for _ in range(100):
-                    await pilot.pause(0.02)
-                    if app.screen is annotate and app._notifications:
-                        break
-                assert app.screen is annotate
-                messages = [notification.message for notification in app._notifications]
-                assert any("review needs at least two annotators" in m for m in messages)
-        finally:
-            annotations.close()
+        async with annotating(project, "alice") as (app, pilot):
+            annotate = app.screen
+            await _open_review_from_annotate(app, pilot)
+            for _ in range(100):
+                await pilot.pause(0.02)
+                if app.screen is annotate and app._notifications:
+                    break
+            assert app.screen is annotate
+            messages = [notification.message for notification in app._notifications]
+            assert any("review needs at least two annotators" in m for m in messages)
 
     asyncio.run(scenario())
 
