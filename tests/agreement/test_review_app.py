@@ -255,3 +255,32 @@ def test_recompute_reads_the_files_again_in_the_background_and_escape_keeps_the_
             assert "2 of 2 compared" in status
 
     asyncio.run(scenario())
+
+
+def test_the_pair_matrix_of_four_annotators_fits_80_columns_without_wrapping(
+    tmp_path: Path,
+) -> None:
+    names = ["alice", "bob", "carol", "dominique"]
+    project = build_project(
+        tmp_path / "p",
+        {"d1": TEXT},
+        {
+            name: {"d1": [SPEAKER] if index % 2 else [SPEAKER, EVENT]}
+            for index, name in enumerate(names)
+        },
+    )
+
+    async def scenario() -> None:
+        app = ReviewApp(project)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            pairs = app.screen.query_one("#pairs", Static)
+            text = str(pairs.render())
+            lines = text.splitlines()
+            assert len(lines) == 2 + len(names)
+            assert pairs.size.height == len(text.split("\n"))  # no line wrapped into two
+            assert max(map(len, lines)) <= pairs.content_size.width
+            assert lines[2].split() == ["alice", "—", "0.667", "1.000", "0.667"]
+            assert lines[5].split()[0] == "dominiqu"
+
+    asyncio.run(scenario())

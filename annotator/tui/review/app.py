@@ -121,13 +121,19 @@ class SummaryScreen(Screen[None]):
         assert isinstance(pairs, list)
         for pair in pairs:
             values[(pair["a"], pair["b"])] = values[(pair["b"], pair["a"])] = pair["span_f1_exact"]
-        out = Text("Pair span F1 exact\n", style="bold")
-        out.append(" " * 9 + "".join(f"{name[:7]:>8}" for name in names) + "\n")
+        # Half the screen less the padding: columns narrow down to 6 cells so that 4
+        # annotators fit 80 columns; more than fit are cut, never wrapped into the rows below.
+        room = self.app.size.width // 2 - 2 - 9
+        cell = max(6, min(8, room // max(1, len(names))))
+        out = Text("Pair span F1 exact\n", style="bold", no_wrap=True, overflow="ellipsis")
+        out.append(" " * 9 + "".join(f"{name[: cell - 1]:>{cell}}" for name in names) + "\n")
         for row in names:
             out.append(f"{row[:8]:<9}")
             for column in names:
-                cell = "   —   " if row == column else _fmt(values.get((row, column)))
-                out.append(f"{cell:>8}")
+                if row == column:  # under the middle of the figures beside it
+                    out.append("—".rjust(cell - 3).ljust(cell))
+                else:
+                    out.append(f"{_fmt(values.get((row, column))):>{cell}}")
             out.append("\n")
         return out
 
