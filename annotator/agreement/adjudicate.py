@@ -92,10 +92,13 @@ def _built(model: type[Model], values: dict[str, Any], fields: frozenset[str]) -
     return unchecked(model, values, set(fields))
 
 
-def _new_span(span_id: str, key: SpanKey, text: str) -> Span:
+def new_span(span_id: str, key: SpanKey, text: str) -> Span:
+    """The span ``key`` of ``text``, validated only when it is not plainly valid."""
     start, end, label = key
     if (
-        type(start) is int
+        type(span_id) is str
+        and span_id
+        and type(start) is int
         and type(end) is int
         and 0 <= start < end <= len(text)
         and type(label) is str
@@ -109,7 +112,7 @@ def _new_span(span_id: str, key: SpanKey, text: str) -> Span:
     return Span(id=span_id, start=start, end=end, label=label, text=text[start:end])
 
 
-def _new_provenance(names: list[str], decision: str, checked: bool) -> SpanProvenance:
+def new_provenance(names: list[str], decision: str, checked: bool) -> SpanProvenance:
     """``checked``: every name is a ``str`` (checked once per document)."""
     if checked:
         provenance: SpanProvenance = _built(
@@ -119,7 +122,7 @@ def _new_provenance(names: list[str], decision: str, checked: bool) -> SpanProve
     return SpanProvenance(annotators=list(names), decision=decision)
 
 
-def _new_relation(relation_id: str, label: str, head: str, tail: str) -> Relation:
+def new_relation(relation_id: str, label: str, head: str, tail: str) -> Relation:
     if all(type(value) is str and value for value in (label, head, tail)):
         relation: Relation = _built(
             Relation,
@@ -224,11 +227,11 @@ def merge_gold(
             continue  # an adjudicator already decided this stretch
         decision = "unanimous" if len(names) == voters else "majority"
         previous = automatic.pop(key, None)
-        span = previous or _new_span(fresh_id("g", used_ids), key, text)
+        span = previous or new_span(fresh_id("g", used_ids), key, text)
         if previous is None:
             added += 1
         spans.append(span)
-        provenance[span.id] = _new_provenance(names, decision, names_checked)
+        provenance[span.id] = new_provenance(names, decision, names_checked)
     removed = len(automatic)
     spans.sort(key=lambda span: (span.start, span.end, span.label))
     by_key = {(span.start, span.end, span.label): span.id for span in spans}
@@ -247,7 +250,7 @@ def merge_gold(
         if link in linked:
             continue
         linked.add(link)
-        relations.append(_new_relation(fresh_id("gr", used_relation_ids), label, link[1], link[2]))
+        relations.append(new_relation(fresh_id("gr", used_relation_ids), label, link[1], link[2]))
     kept = len(spans) - added
     if existing is not None:
         unchanged = (

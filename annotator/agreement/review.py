@@ -15,12 +15,18 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from annotator.agreement.adjudicate import fresh_id, relation_votes, span_votes
+from annotator.agreement.adjudicate import (
+    fresh_id,
+    new_provenance,
+    new_relation,
+    new_span,
+    relation_votes,
+    span_votes,
+)
 from annotator.agreement.light import LightRecord
 from annotator.agreement.spans import SpanKey
 from annotator.model.records import (
     AnnotationRecord,
-    Relation,
     Span,
     SpanProvenance,
     Status,
@@ -157,9 +163,7 @@ class ReviewDocument:
             if candidate.agreed:
                 span = self._span(candidate.key, fresh_id("g", used))
                 spans.append(span)
-                provenance[span.id] = SpanProvenance(
-                    annotators=list(candidate.voters), decision="unanimous"
-                )
+                provenance[span.id] = new_provenance(list(candidate.voters), "unanimous", True)
         record = AnnotationRecord(
             doc_id=self.doc_id,
             annotator=self.gold_name,
@@ -170,8 +174,7 @@ class ReviewDocument:
         return self._with_relations(record)
 
     def _span(self, key: SpanKey, span_id: str) -> Span:
-        start, end, label = key
-        return Span(id=span_id, start=start, end=end, label=label, text=self.text[start:end])
+        return new_span(span_id, key, self.text)  # checked field by field, no validator run
 
     # -- queries ------------------------------------------------------------------------------
 
@@ -249,9 +252,7 @@ class ReviewDocument:
             spans.append(existing)
         before = provenance.get(existing.id)
         if before is None or before.decision != "edited":  # the adjudicator's own span stays so
-            provenance[existing.id] = SpanProvenance(
-                annotators=list(candidate.voters), decision="accepted"
-            )
+            provenance[existing.id] = new_provenance(list(candidate.voters), "accepted", True)
         spans.sort(key=lambda span: (span.start, span.end, span.label))
         # The competing versions count as rejected: decided, and never brought back by --auto.
         rejected = [
@@ -318,7 +319,5 @@ class ReviewDocument:
             link = (label, ids[head], ids[tail])
             if link not in linked:
                 linked.add(link)
-                relations.append(
-                    Relation(id=fresh_id("gr", used), label=label, head=link[1], tail=link[2])
-                )
+                relations.append(new_relation(fresh_id("gr", used), label, link[1], link[2]))
         return record.model_copy(update={"relations": relations})

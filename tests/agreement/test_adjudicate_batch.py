@@ -17,11 +17,11 @@ from pydantic import ValidationError
 
 from annotator.agreement import adjudicate, report
 from annotator.agreement.adjudicate import (
-    _new_provenance,
-    _new_relation,
-    _new_span,
     auto_adjudicate,
     merge_gold,
+    new_provenance,
+    new_relation,
+    new_span,
 )
 from annotator.agreement.light import LightRecord
 from annotator.cli import main
@@ -138,20 +138,20 @@ def test_batched_run_writes_what_one_save_per_record_writes(tmp_path: Path) -> N
 
 def test_spans_provenance_and_relations_built_unchecked_equal_the_validated_ones() -> None:
     start, end, label = CLAIM
-    span = _new_span("g1", CLAIM, TEXT)
+    span = new_span("g1", CLAIM, TEXT)
     validated = Span(id="g1", start=start, end=end, label=label, text=TEXT[start:end])
     assert span == validated
     assert span.model_fields_set == validated.model_fields_set
     assert span.model_dump() == validated.model_dump()
     assert span.__pydantic_extra__ is None and span.__pydantic_private__ is None
-    provenance = _new_provenance(["alice", "bob"], "majority", True)
+    provenance = new_provenance(["alice", "bob"], "majority", True)
     assert provenance == SpanProvenance(annotators=["alice", "bob"], decision="majority")
     assert provenance.model_fields_set == {"annotators", "decision"}
-    relation = _new_relation("gr1", "attributed_to", "g1", "g2")
+    relation = new_relation("gr1", "attributed_to", "g1", "g2")
     assert relation == Relation(id="gr1", label="attributed_to", head="g1", tail="g2")
     assert relation.model_fields_set == set(Relation.model_fields)
     with pytest.raises(ValidationError):
-        _new_relation("gr1", "", "g1", "g2")  # not plainly valid: the model decides
+        new_relation("gr1", "", "g1", "g2")  # not plainly valid: the model decides
 
 
 def test_a_voted_span_past_the_end_of_the_text_is_refused_as_before() -> None:
