@@ -140,6 +140,11 @@ class Corpus:
         """The entry of the document at ``index`` in reading order (see :meth:`index_of`)."""
         return self._entry(index)
 
+    def title_at(self, index: int) -> str | None:
+        """The title of the document at ``index`` in reading order, without making its entry
+        (the document list's first search reads the title of every document)."""
+        return self._title(index)
+
     def _entry(self, index: int) -> DocumentEntry:
         line = self._lines[index]
         return DocumentEntry(

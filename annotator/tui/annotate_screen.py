@@ -642,11 +642,7 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         from annotator.tui.doc_list import DocumentList, DocumentRows
 
         corpus = self.project.corpus
-        rows = DocumentRows(
-            self.doc_ids,
-            lambda index: corpus.entry_at(index).title,
-            self.saver.statuses(self.doc_ids),
-        )
+        rows = DocumentRows(self.doc_ids, corpus.title_at, self.saver.statuses(self.doc_ids))
 
         def chosen(doc_id: str | None) -> None:
             if doc_id is not None:

@@ -143,6 +143,8 @@ def test_walking_the_entries_gives_each_entry_as_asked_one_by_one(tmp_path: Path
     corpus = Corpus(tmp_path)
     walked = list(corpus.entries)
     assert walked == [corpus.entry_at(index) for index in range(len(corpus))]
+    # the document list reads titles alone, without the entries
+    assert [corpus.title_at(index) for index in range(len(corpus))] == [e.title for e in walked]
     assert [(entry.id, entry.line, entry.title) for entry in walked] == [
         ("a", None, None),
         ("t1", 1, "One"),
