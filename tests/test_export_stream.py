@@ -140,15 +140,19 @@ def test_a_document_id_in_two_files_stops_the_export_naming_both_places(tmp_path
     assert not out.exists()
 
 
+def replace_line(path: Path, index: int, line: bytes) -> None:
+    """Line ``index`` (0-based) of the corpus file ``path`` becomes ``line``."""
+    lines = path.read_bytes().splitlines()
+    lines[index] = line
+    path.write_bytes(b"\n".join(lines) + b"\n")
+
+
 def test_a_bad_line_mid_file_stops_the_cli_export_with_file_and_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = tmp_path / "p"
     make_corpus(root)
-    path = root / "documents" / "part-1.jsonl"
-    lines = path.read_bytes().splitlines()
-    lines[2] = b'{"id": "broken", "text": '
-    path.write_bytes(b"\n".join(lines) + b"\n")
+    replace_line(root / "documents" / "part-1.jsonl", 2, b'{"id": "broken", "text": ')
     (root / "annotations" / "alice.jsonl").write_bytes(encode_record(record("d0", 0)))
     out = tmp_path / "out.jsonl"
     code = main(["export", str(root), "--annotator", "alice", "--out", str(out), "--no-progress"])
@@ -370,10 +374,7 @@ def test_a_bad_line_late_in_a_big_file_stops_the_cli_export_with_file_and_line(
 ) -> None:
     root = tmp_path / "p"
     one_big_file(root)
-    path = root / "documents" / "all.jsonl"
-    lines = path.read_bytes().splitlines()
-    lines[26] = b'{"id": "broken", "text": 5}'
-    path.write_bytes(b"\n".join(lines) + b"\n")
+    replace_line(root / "documents" / "all.jsonl", 26, b'{"id": "broken", "text": 5}')
     in_stretches(monkeypatch)
     out = tmp_path / "out.jsonl"
     code = main(["export", str(root), "--annotator", "alice", "--out", str(out), "--no-progress"])

@@ -164,6 +164,13 @@ MUTATIONS: dict[str, Callable[[dict[str, Any]], None]] = {
 }
 
 
+def mutated(name: str) -> dict[str, Any]:
+    """A copy of the valid record with mutation ``name`` applied."""
+    value = copy.deepcopy(BASE)
+    MUTATIONS[name](value)
+    return value
+
+
 def _models_accept(value: dict[str, Any]) -> bool:
     try:
         record = AnnotationRecord.model_validate_json(orjson.dumps(value))
@@ -191,8 +198,7 @@ def test_a_valid_record_takes_the_fast_path() -> None:
 
 @pytest.mark.parametrize("name", sorted(MUTATIONS))
 def test_the_fast_check_never_accepts_what_the_models_reject(name: str) -> None:
-    value = copy.deepcopy(BASE)
-    MUTATIONS[name](value)
+    value = mutated(name)
     if _fast_accepts(value):
         assert _models_accept(value), f"fast path accepted an invalid record ({name})"
 
@@ -201,9 +207,8 @@ def test_most_mutations_are_invalid_and_valid_ones_mostly_stay_fast() -> None:
     """The list above exercises both sides: a test of a check that refuses everything, or of
     mutations that change nothing, would prove nothing."""
     verdicts = {}
-    for name, mutate in MUTATIONS.items():
-        value = copy.deepcopy(BASE)
-        mutate(value)
+    for name in MUTATIONS:
+        value = mutated(name)
         verdicts[name] = (_models_accept(value), _fast_accepts(value))
     rejected = [name for name, (models, _) in verdicts.items() if not models]
     assert len(rejected) >= 50
@@ -234,17 +239,15 @@ def test_the_stored_record_types_know_every_field_of_the_models() -> None:
 
 @pytest.mark.parametrize("name", sorted(MUTATIONS))
 def test_the_stored_check_never_accepts_what_the_models_reject(name: str) -> None:
-    value = copy.deepcopy(BASE)
-    MUTATIONS[name](value)
+    value = mutated(name)
     if _stored_accepts(value):
         assert _models_accept(value), f"stored check accepted an invalid record ({name})"
 
 
 def test_the_stored_check_refuses_most_mutations_and_keeps_valid_ones() -> None:
     verdicts = {}
-    for name, mutate in MUTATIONS.items():
-        value = copy.deepcopy(BASE)
-        mutate(value)
+    for name in MUTATIONS:
+        value = mutated(name)
         verdicts[name] = (_models_accept(value), _stored_accepts(value))
     assert sum(1 for models, _ in verdicts.values() if not models) >= 50
     accepted = {name for name, (models, stored) in verdicts.items() if models and stored}
@@ -364,17 +367,15 @@ def _record_models_accept(value: dict[str, Any]) -> bool:
 def test_a_record_read_on_its_own_is_never_one_the_models_reject(name: str) -> None:
     """``model_record`` (``annotator stats``) vouches for the record's own rules only: it may
     leave a record to the models, never take one they refuse."""
-    value = copy.deepcopy(BASE)
-    MUTATIONS[name](value)
+    value = mutated(name)
     if model_record(orjson.dumps(value)) is not None:
         assert _record_models_accept(value), f"model_record accepted an invalid record ({name})"
 
 
 def test_a_record_read_on_its_own_keeps_what_needs_no_text() -> None:
     verdicts = {}
-    for name, mutate in MUTATIONS.items():
-        value = copy.deepcopy(BASE)
-        mutate(value)
+    for name in MUTATIONS:
+        value = mutated(name)
         verdicts[name] = (_record_models_accept(value), model_record(orjson.dumps(value)))
     assert sum(1 for models, _ in verdicts.values() if not models) >= 35
     kept = {name for name, (_, record) in verdicts.items() if record is not None}
