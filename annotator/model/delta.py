@@ -51,11 +51,30 @@ class RecordDelta:
     """Relations added, or replaced by id."""
     relations_removed: tuple[str, ...] = ()
     """Relation ids removed."""
+    rejected_set: tuple[Span, ...] | None = None
+    """Gold records: rejected spans added, or replaced by id. None: the delta does not say
+    what changed in ``rejected`` (the store then writes that field whole)."""
+    rejected_removed: tuple[str, ...] = ()
+    """Gold records: ids of rejected spans removed (only read when ``rejected_set`` is set)."""
+    provenance_set: tuple[tuple[str, SpanProvenance], ...] | None = None
+    """Gold records: ``(span id, entry)`` of provenance entries added or replaced. None: the
+    delta does not say what changed in ``provenance`` (the store then writes it whole)."""
+    provenance_removed: tuple[str, ...] = ()
+    """Gold records: span ids whose provenance entry was removed (only read when
+    ``provenance_set`` is set)."""
 
     def is_empty(self) -> bool:
-        """True when the delta changes no span and no relation (only scalar fields changed)."""
+        """True when the delta changes no span, relation, rejected span or provenance entry
+        (only scalar fields changed)."""
         return not (
-            self.spans_set or self.spans_removed or self.relations_set or self.relations_removed
+            self.spans_set
+            or self.spans_removed
+            or self.relations_set
+            or self.relations_removed
+            or self.rejected_set
+            or self.rejected_removed
+            or self.provenance_set
+            or self.provenance_removed
         )
 
     def size(self) -> int:
@@ -65,6 +84,10 @@ class RecordDelta:
             + len(self.spans_removed)
             + len(self.relations_set)
             + len(self.relations_removed)
+            + len(self.rejected_set or ())
+            + len(self.rejected_removed)
+            + len(self.provenance_set or ())
+            + len(self.provenance_removed)
         )
 
 
