@@ -7,15 +7,25 @@ the record's ``rejected`` list so that ``adjudicate --auto`` leaves it out). Acc
 of a stretch rejects the competing versions (same label, overlapping).
 Relations follow their ends: a relation that half or more of the annotators drew goes into gold
 when both its ends are there.
+
+A book has 100,000 gold spans, so a decision costs what it touches, not the document: the gold
+state (spans by key, ids in use, rejected keys, the key-sorted span list, relations by their
+ends) is read from the record once, kept up to date by each decision, and read again only when
+the record was replaced from outside (:meth:`ReviewDocument.reload`, or an assignment to
+``record``). Each decision also records what it changed, so that the save writes a small patch
+(:meth:`ReviewDocument.delta`).
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from annotator.agreement.adjudicate import (
+    VotedRelation,
     fresh_id,
     new_provenance,
     new_relation,
@@ -25,14 +35,20 @@ from annotator.agreement.adjudicate import (
 )
 from annotator.agreement.light import LightRecord
 from annotator.agreement.spans import SpanKey
+from annotator.model.delta import RecordDelta
 from annotator.model.records import (
     AnnotationRecord,
+    Relation,
     Span,
     SpanProvenance,
     Status,
     utc_now_iso,
 )
 from annotator.model.text import text_sha256
+
+Item = TypeVar("Item", Span, Relation, SpanProvenance)
+Link = tuple[str, str, str]
+"""A relation as ``(label, head id, tail id)``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +68,74 @@ class Candidate:
     @property
     def label(self) -> str:
         return self.key[2]
+
+
+def _fresh(prefix: str, used: Mapping[str, int]) -> str:
+    """:func:`fresh_id` over the ids counted in ``used`` (not added: the caller counts it)."""
+    number = len(used) + 1
+    while f"{prefix}{number}" in used:
+        number += 1
+    return f"{prefix}{number}"
+
+
+def _key(span: Span) -> SpanKey:
+    return (span.start, span.end, span.label)
+
+
+def _take_out(items: list[Span], keys: list[SpanKey], in_order: bool, key: SpanKey) -> list[Span]:
+    """Remove the items of ``key`` from ``items`` (and ``keys``, its parallel key list)."""
+    if in_order:
+        low = bisect_left(keys, key)
+        high = bisect_right(keys, key, low)
+        taken = items[low:high]
+        del items[low:high], keys[low:high]
+        return taken
+    taken = []
+    index = 0
+    while True:  # a list not in key order (as the annotate screen saved it): one C search
+        try:
+            index = keys.index(key, index)
+        except ValueError:
+            return taken
+        taken.append(items.pop(index))
+        del keys[index]
+
+
+def _sort_by_key(items: list[Span], keys: list[SpanKey]) -> None:
+    """Sort ``items`` (and ``keys``) stably by key, as ``list.sort`` by key would."""
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    items[:] = list(map(items.__getitem__, order))
+    keys[:] = list(map(keys.__getitem__, order))
+
+
+def _count(ids: Iterable[str]) -> dict[str, int]:
+    return dict(Counter(ids))
+
+
+class _Changes(Generic[Item]):
+    """Items set and ids removed since the last save, in one list (or dict) of the record."""
+
+    __slots__ = ("new", "removed", "set")
+
+    def __init__(self) -> None:
+        self.set: dict[str, Item] = {}
+        self.removed: dict[str, None] = {}
+        self.new: set[str] = set()
+        """Ids of the set items the saved record did not have."""
+
+    def put(self, item_id: str, item: Item, present: bool) -> None:
+        """``item`` now under ``item_id``; ``present``: an item had that id just before."""
+        if not present and item_id not in self.removed:
+            self.new.add(item_id)
+        self.removed.pop(item_id, None)
+        self.set[item_id] = item
+
+    def drop(self, item_id: str) -> None:
+        self.set.pop(item_id, None)
+        if item_id in self.new:
+            self.new.discard(item_id)
+        else:
+            self.removed[item_id] = None
 
 
 class ReviewDocument:
@@ -76,20 +160,34 @@ class ReviewDocument:
             for key, names in span_votes(records).items()
         ]
         self.candidates = list(self._votes)
-        # What each key takes a pass over every span or candidate to find, kept while the
-        # gold record (or the candidate list) is the same object: a book has 100,000 spans and
-        # a key looks several up (every record change makes a new record, see _update).
-        self._gold_of: AnnotationRecord | None = None
-        self._gold: dict[SpanKey, Span] = {}
-        self._rejected: set[SpanKey] = set()
+        # What the candidate list gives once (rebuilt when the list is replaced, see reload).
         self._candidates_of: list[Candidate] | None = None
         self._disagreements: list[int] = []
         self._index: dict[SpanKey, int] = {}
+        self._by_label: dict[str, tuple[list[int], list[SpanKey], int]] = {}
+        """Per label: the candidates' starts and keys in key order, and the longest length."""
         self._relation_votes = relation_votes(records)
+        self._needed = needed = max(1, (everyone + 1) // 2)
+        self._voted: dict[SpanKey, list[VotedRelation]] = {}
+        """The relations enough annotators drew, by each of their end keys."""
+        for vote, names in self._relation_votes.items():
+            if len(names) >= needed:
+                self._voted.setdefault(vote[1], []).append(vote)
+                if vote[2] != vote[1]:
+                    self._voted.setdefault(vote[2], []).append(vote)
+        self._added_keys: list[SpanKey] = []
+        """Gold keys the decision under way added (their voted relations may go in)."""
+        self._synced: AnnotationRecord | None = None
+        """The record the gold state below was read from or kept for (see _sync)."""
+        self._open: list[int] = []
+        self._open_stale = True
+        self._reset_delta(whole=True)
         self.record = gold if gold is not None else self._initial_record()
         self.changed = gold is None
         """True while the gold record has changes not yet saved."""
         self._add_gold_only()
+        if gold is not None:
+            self._reset_delta(whole=False)  # the record is the saved one
 
     def _add_gold_only(self) -> None:
         """Spans only gold has (the adjudicator drew them) are candidates nobody marked."""
@@ -97,19 +195,111 @@ class ReviewDocument:
         extra = [Candidate(key, (), False) for key in sorted(self.gold_keys()) if key not in known]
         self.candidates = sorted(self._votes + extra, key=lambda candidate: candidate.key)
 
+    # -- the gold state -----------------------------------------------------------------------
+
+    def _sync(self) -> None:
+        """Read the gold state from ``record`` when it is not the record it was kept for (the
+        first use, :meth:`reload`, or a record assigned from outside): one pass over it."""
+        record = self.record
+        if self._synced is record:
+            return
+        spans = list(record.spans)
+        keys = [(span.start, span.end, span.label) for span in spans]
+        self._spans = spans
+        self._keys = keys
+        self._in_order = keys == sorted(keys)
+        self._gold: dict[SpanKey, Span] = dict(zip(keys, spans, strict=True))
+        self._span_ids = _count(span.id for span in spans)
+        self._provenance: dict[str, SpanProvenance] = dict(record.provenance or {})
+        rejected = list(record.rejected or [])
+        self._rejected_spans = rejected
+        self._rejected_keys = [(span.start, span.end, span.label) for span in rejected]
+        self._rejected_in_order = self._rejected_keys == sorted(self._rejected_keys)
+        self._rejected: set[SpanKey] = set(self._rejected_keys)
+        self._rejected_ids = _count(span.id for span in rejected)
+        relations = list(record.relations)
+        self._relations = relations
+        self._relation_ids = [relation.id for relation in relations]
+        self._relation_count = _count(self._relation_ids)
+        self._links: Counter[Link] = Counter(
+            (relation.label, relation.head, relation.tail) for relation in relations
+        )
+        self._by_end: dict[str, list[Relation]] = {}
+        for relation in relations:
+            self._by_end.setdefault(relation.head, []).append(relation)
+            if relation.tail != relation.head:
+                self._by_end.setdefault(relation.tail, []).append(relation)
+        # What the next decision does beyond what it touches, as every decision used to redo
+        # it over the whole record: drop the provenance entries and relations without their
+        # spans, and add the voted relations whose ends are in gold but which are missing.
+        self._stale_provenance = [key for key in self._provenance if key not in self._span_ids]
+        self._stale_relations = [
+            relation
+            for relation in relations
+            if relation.head not in self._span_ids or relation.tail not in self._span_ids
+        ]
+        self._missing_votes: list[VotedRelation] = []
+        for vote, names in self._relation_votes.items():
+            head, tail = self._gold.get(vote[1]), self._gold.get(vote[2])
+            if (
+                len(names) >= self._needed
+                and head is not None
+                and tail is not None
+                and (vote[0], head.id, tail.id) not in self._links
+            ):
+                self._missing_votes.append(vote)
+        self._synced = record
+        self._open_stale = True
+        self._reset_delta(whole=True)  # replaced from outside: the next save is whole
+
+    def _reset_delta(self, whole: bool) -> None:
+        self._whole = whole
+        """True when the changes since the last save are not described (a whole save)."""
+        self._rejected_whole = False
+        self._provenance_whole = False
+        self._span_changes: _Changes[Span] = _Changes()
+        self._relation_changes: _Changes[Relation] = _Changes()
+        self._rejected_changes: _Changes[Span] = _Changes()
+        self._provenance_changes: _Changes[SpanProvenance] = _Changes()
+        record = getattr(self, "record", None)
+        self._saved_rejected_none = record is None or record.rejected is None
+        self._saved_provenance_none = record is None or record.provenance is None
+
+    def delta(self) -> RecordDelta | None:
+        """What changed in :attr:`record` since it was last saved (see :meth:`saved`); None when
+        that is not known (the record was replaced from outside): save it whole."""
+        if self._whole or self._synced is not self.record:
+            return None
+        record = self.record
+        rejected = self._rejected_changes
+        provenance = self._provenance_changes
+        rejected_described = not (
+            self._rejected_whole or self._saved_rejected_none or record.rejected is None
+        )
+        provenance_described = not (
+            self._provenance_whole or self._saved_provenance_none or record.provenance is None
+        )
+        return RecordDelta(
+            spans_set=tuple(self._span_changes.set.values()),
+            spans_removed=tuple(self._span_changes.removed),
+            relations_set=tuple(self._relation_changes.set.values()),
+            relations_removed=tuple(self._relation_changes.removed),
+            rejected_set=tuple(rejected.set.values()) if rejected_described else None,
+            rejected_removed=tuple(rejected.removed) if rejected_described else (),
+            provenance_set=tuple(provenance.set.items()) if provenance_described else None,
+            provenance_removed=tuple(provenance.removed) if provenance_described else (),
+        )
+
+    def saved(self) -> None:
+        """The current record was saved: the next delta starts from it."""
+        self._reset_delta(whole=self._synced is not self.record)
+        self.changed = False
+
     @property
     def rejected(self) -> set[SpanKey]:
         """The keys of the gold record's rejected spans (kept: do not change it)."""
-        self._gold_keys()
+        self._sync()
         return self._rejected
-
-    def _gold_keys(self) -> dict[SpanKey, Span]:
-        record = self.record
-        if self._gold_of is not record:
-            self._gold = {(span.start, span.end, span.label): span for span in record.spans}
-            self._rejected = {(span.start, span.end, span.label) for span in record.rejected or []}
-            self._gold_of = record
-        return self._gold
 
     def _candidate_index(self) -> dict[SpanKey, int]:
         candidates = self.candidates
@@ -118,8 +308,32 @@ class ReviewDocument:
             self._disagreements = [
                 index for index, candidate in enumerate(candidates) if not candidate.agreed
             ]
+            by_label: dict[str, tuple[list[int], list[SpanKey], int]] = {}
+            for candidate in candidates:  # in key order, so each label's list is too
+                start, end, label = candidate.key
+                starts, keys, longest = by_label.get(label) or ([], [], 0)
+                starts.append(start)
+                keys.append(candidate.key)
+                by_label[label] = (starts, keys, max(longest, end - start))
+            self._by_label = by_label
             self._candidates_of = candidates
+            self._open_stale = True
         return self._index
+
+    def _open_list(self) -> list[int]:
+        """The disagreements still open, in text order (kept up to date by each decision)."""
+        self._sync()
+        self._candidate_index()
+        if self._open_stale:
+            candidates = self.candidates
+            gold, rejected = self._gold, self._rejected
+            self._open = [
+                index
+                for index in self._disagreements
+                if candidates[index].key not in gold and candidates[index].key not in rejected
+            ]
+            self._open_stale = False
+        return self._open
 
     def reload(self, gold: AnnotationRecord) -> bool:
         """Take the gold record as edited elsewhere (the annotate screen); True if it needs saving.
@@ -141,6 +355,8 @@ class ReviewDocument:
         self.record = gold.model_copy(update={"provenance": provenance}) if changed else gold
         self.changed = changed
         self._add_gold_only()
+        if not changed:
+            self._reset_delta(whole=False)  # the record is the saved one
         return changed
 
     def index_of(self, key: SpanKey) -> int | None:
@@ -173,6 +389,23 @@ class ReviewDocument:
         )
         return self._with_relations(record)
 
+    def _with_relations(self, record: AnnotationRecord) -> AnnotationRecord:
+        """``record`` with the voted relations whose ends are in it (for the first record)."""
+        ids = {(span.start, span.end, span.label): span.id for span in record.spans}
+        present = set(ids.values())
+        relations = [r for r in record.relations if r.head in present and r.tail in present]
+        linked = {(r.label, r.head, r.tail) for r in relations}
+        used = {r.id for r in relations}
+        needed = max(1, (len(self.annotators) + 1) // 2)
+        for (label, head, tail), names in self._relation_votes.items():
+            if len(names) < needed or head not in ids or tail not in ids:
+                continue
+            link = (label, ids[head], ids[tail])
+            if link not in linked:
+                linked.add(link)
+                relations.append(new_relation(fresh_id("gr", used), label, link[1], link[2]))
+        return record.model_copy(update={"relations": relations})
+
     def _span(self, key: SpanKey, span_id: str) -> Span:
         return new_span(span_id, key, self.text)  # checked field by field, no validator run
 
@@ -184,9 +417,15 @@ class ReviewDocument:
         self._candidate_index()
         return self._disagreements
 
+    @property
+    def decided(self) -> int:
+        """How many disagreements are decided (in gold or rejected)."""
+        return len(self.disagreements) - len(self._open_list())
+
     def gold_keys(self) -> Mapping[SpanKey, Span]:
-        """The gold record's spans by key."""
-        return self._gold_keys()
+        """The gold record's spans by key (kept: do not change it)."""
+        self._sync()
+        return self._gold
 
     def state(self, index: int) -> str:
         """``gold`` (in the gold record), ``rejected``, or ``open``."""
@@ -199,7 +438,14 @@ class ReviewDocument:
 
     def next_disagreement(self, index: int | None, step: int = 1) -> int | None:
         """The next (``step=1``) or previous (``-1``) disagreement after ``index``, wrapping."""
-        found = self.disagreements
+        return self._next(self.disagreements, index, step)
+
+    def next_open(self, index: int | None) -> int | None:
+        """The first open disagreement after ``index``, wrapping (None: none is open)."""
+        return self._next(self._open_list(), index, 1)
+
+    @staticmethod
+    def _next(found: Sequence[int], index: int | None, step: int) -> int | None:
         if not found:
             return None
         if index is None:
@@ -225,99 +471,218 @@ class ReviewDocument:
 
     def accept(self, index: int) -> None:
         """Put candidate ``index`` into gold, replacing competing versions of the same stretch."""
+        self._open_list()
         candidate = self.candidates[index]
-        start, end, label = candidate.key
-        competing = {
-            other.key
-            for other in self.candidates
-            if other.key != candidate.key
-            and other.label == label
-            and other.start < end
-            and start < other.end
-        }
-        spans = [
-            span
-            for span in self.record.spans
-            if (span.start, span.end, span.label) not in competing
-        ]
-        provenance = {
-            span.id: (self.record.provenance or {})[span.id]
-            for span in spans
-            if span.id in (self.record.provenance or {})
-        }
-        existing = self.gold_keys().get(candidate.key)
+        key = candidate.key
+        competing = self._competing(key)
+        existing = self._gold.get(key)
+        new_id = _fresh("g", self._span_ids) if existing is None else None
+        self._begin_decision()
+        for other in competing:
+            self._remove_gold(other)
         if existing is None:
-            used = {span.id for span in self.record.spans}
-            existing = self._span(candidate.key, fresh_id("g", used))
-            spans.append(existing)
-        before = provenance.get(existing.id)
+            assert new_id is not None
+            existing = self._span(key, new_id)
+            self._add_gold(key, existing)
+        before = self._provenance.get(existing.id)
         if before is None or before.decision != "edited":  # the adjudicator's own span stays so
-            provenance[existing.id] = new_provenance(list(candidate.voters), "accepted", True)
-        spans.sort(key=lambda span: (span.start, span.end, span.label))
+            self._set_provenance(
+                existing.id, new_provenance(list(candidate.voters), "accepted", True)
+            )
+        if not self._in_order:  # read in another order: sorted once, saved whole
+            _sort_by_key(self._spans, self._keys)
+            self._in_order = True
+            self._whole = True
         # The competing versions count as rejected: decided, and never brought back by --auto.
-        rejected = [
-            span
-            for span in self.record.rejected or []
-            if (span.start, span.end, span.label) != candidate.key
-        ]
-        already = {(span.start, span.end, span.label) for span in rejected}
-        used = {span.id for span in rejected}
-        for key in sorted(competing - already):
-            rejected.append(self._span(key, fresh_id("x", used)))
-        rejected.sort(key=lambda span: (span.start, span.end, span.label))
-        self._update(spans, provenance, rejected)
+        self._unreject(key)
+        fresh = sorted(set(competing) - self._rejected)
+        for other in fresh:
+            self._reject_key(other)
+        if not self._rejected_in_order:
+            _sort_by_key(self._rejected_spans, self._rejected_keys)
+            self._rejected_in_order = True
+            self._rejected_whole = True
+        self._end_decision([key, *competing])
 
     def reject(self, index: int) -> None:
         """Leave candidate ``index`` out of gold, and remember that it was rejected."""
+        self._open_list()
         key = self.candidates[index].key
-        rejected = list(self.record.rejected or [])
-        if key not in self.rejected:
-            used = {span.id for span in rejected}
-            rejected.append(self._span(key, fresh_id("x", used)))
-            rejected.sort(key=lambda span: (span.start, span.end, span.label))
-        spans = [span for span in self.record.spans if (span.start, span.end, span.label) != key]
-        provenance = {
-            span.id: (self.record.provenance or {})[span.id]
-            for span in spans
-            if span.id in (self.record.provenance or {})
-        }
-        self._update(spans, provenance, rejected)
+        self._begin_decision()
+        if key not in self._rejected:
+            self._reject_key(key)
+            if not self._rejected_in_order:
+                _sort_by_key(self._rejected_spans, self._rejected_keys)
+                self._rejected_in_order = True
+                self._rejected_whole = True
+        self._remove_gold(key)
+        self._end_decision([key])
 
     def set_done(self, done: bool) -> None:
         status = Status.done if done else Status.in_progress
         if self.record.status is not status:
+            synced = self._synced is self.record
             self.record = self.record.model_copy(update={"status": status})
+            if synced:
+                self._synced = self.record
             self.changed = True
 
-    def _update(
-        self,
-        spans: Sequence[Span],
-        provenance: dict[str, SpanProvenance],
-        rejected: list[Span],
-    ) -> None:
-        record = self.record.model_copy(
+    def _competing(self, key: SpanKey) -> list[SpanKey]:
+        """The other candidates of ``key``'s label that overlap it, in key order: those that
+        start less than the label's longest candidate before it, found by bisection."""
+        self._candidate_index()
+        start, end, label = key
+        starts, keys, longest = self._by_label.get(label) or ([], [], 0)
+        low = bisect_left(starts, start - longest + 1)
+        high = bisect_left(starts, end, low)
+        return [other for other in keys[low:high] if other[1] > start and other != key]
+
+    def _begin_decision(self) -> None:
+        """What the next decision does to the whole record after it was read (see _sync)."""
+        if self._stale_provenance:
+            for span_id in self._stale_provenance:
+                if span_id in self._provenance and span_id not in self._span_ids:
+                    self._set_provenance(span_id, None)
+            self._stale_provenance = []
+        if self._stale_relations:
+            for relation in self._stale_relations:
+                self._remove_relation(relation)
+            self._stale_relations = []
+
+    def _end_decision(self, touched: list[SpanKey]) -> None:
+        """Add the voted relations the decision made possible, the new record, the open list."""
+        votes = self._missing_votes
+        self._missing_votes = []
+        for key in self._added_keys:
+            votes.extend(self._voted.get(key, ()))
+        self._added_keys = []
+        for vote in sorted(set(votes)):
+            label, head_key, tail_key = vote
+            head, tail = self._gold.get(head_key), self._gold.get(tail_key)
+            if head is None or tail is None or (label, head.id, tail.id) in self._links:
+                continue
+            relation_id = _fresh("gr", self._relation_count)
+            self._add_relation(new_relation(relation_id, label, head.id, tail.id))
+        self.record = self.record.model_copy(
             update={
-                "spans": list(spans),
-                "provenance": provenance,
-                "rejected": rejected or None,
+                "spans": list(self._spans),
+                "provenance": dict(self._provenance),
+                "rejected": list(self._rejected_spans) or None,
+                "relations": list(self._relations),
                 "updated_at": utc_now_iso(),
             }
         )
-        self.record = self._with_relations(record)
+        self._synced = self.record
         self.changed = True
-
-    def _with_relations(self, record: AnnotationRecord) -> AnnotationRecord:
-        ids = {(span.start, span.end, span.label): span.id for span in record.spans}
-        present = set(ids.values())
-        relations = [r for r in record.relations if r.head in present and r.tail in present]
-        linked = {(r.label, r.head, r.tail) for r in relations}
-        used = {r.id for r in relations}
-        needed = max(1, (len(self.annotators) + 1) // 2)
-        for (label, head, tail), names in self._relation_votes.items():
-            if len(names) < needed or head not in ids or tail not in ids:
+        index = self._index
+        candidates = self.candidates
+        opened = self._open
+        for key in touched:
+            found = index.get(key)
+            if found is None or candidates[found].agreed:
                 continue
-            link = (label, ids[head], ids[tail])
-            if link not in linked:
-                linked.add(link)
-                relations.append(new_relation(fresh_id("gr", used), label, link[1], link[2]))
-        return record.model_copy(update={"relations": relations})
+            place = bisect_left(opened, found)
+            there = place < len(opened) and opened[place] == found
+            if key in self._gold or key in self._rejected:
+                if there:
+                    del opened[place]
+            elif not there:
+                opened.insert(place, found)
+
+    def _add_gold(self, key: SpanKey, span: Span) -> None:
+        place = bisect_right(self._keys, key) if self._in_order else len(self._keys)
+        self._spans.insert(place, span)
+        self._keys.insert(place, key)
+        self._gold[key] = span
+        present = span.id in self._span_ids
+        self._span_ids[span.id] = self._span_ids.get(span.id, 0) + 1
+        self._span_changes.put(span.id, span, present)
+        self._added_keys.append(key)
+
+    def _remove_gold(self, key: SpanKey) -> None:
+        if key not in self._gold:
+            return
+        del self._gold[key]
+        for span in _take_out(self._spans, self._keys, self._in_order, key):
+            left = self._span_ids[span.id] - 1
+            if left:
+                self._span_ids[span.id] = left
+                continue
+            del self._span_ids[span.id]
+            self._span_changes.drop(span.id)
+            if span.id in self._provenance:
+                self._set_provenance(span.id, None)
+            for relation in self._by_end.pop(span.id, ()):
+                self._remove_relation(relation)
+
+    def _set_provenance(self, span_id: str, entry: SpanProvenance | None) -> None:
+        present = span_id in self._provenance
+        if entry is None:
+            del self._provenance[span_id]
+            self._provenance_changes.drop(span_id)
+        else:
+            self._provenance[span_id] = entry
+            self._provenance_changes.put(span_id, entry, present)
+
+    def _reject_key(self, key: SpanKey) -> None:
+        span = self._span(key, _fresh("x", self._rejected_ids))
+        keys = self._rejected_keys
+        place = bisect_right(keys, key) if self._rejected_in_order else len(keys)
+        self._rejected_spans.insert(place, span)
+        keys.insert(place, key)
+        self._rejected.add(key)
+        present = span.id in self._rejected_ids
+        self._rejected_ids[span.id] = self._rejected_ids.get(span.id, 0) + 1
+        self._rejected_changes.put(span.id, span, present)
+
+    def _unreject(self, key: SpanKey) -> None:
+        if key not in self._rejected:
+            return
+        self._rejected.discard(key)
+        taken = _take_out(self._rejected_spans, self._rejected_keys, self._rejected_in_order, key)
+        for span in taken:
+            left = self._rejected_ids[span.id] - 1
+            if left:
+                self._rejected_ids[span.id] = left
+            else:
+                del self._rejected_ids[span.id]
+                self._rejected_changes.drop(span.id)
+
+    def _add_relation(self, relation: Relation) -> None:
+        self._relations.append(relation)
+        self._relation_ids.append(relation.id)
+        present = relation.id in self._relation_count
+        self._relation_count[relation.id] = self._relation_count.get(relation.id, 0) + 1
+        self._links[(relation.label, relation.head, relation.tail)] += 1
+        self._by_end.setdefault(relation.head, []).append(relation)
+        if relation.tail != relation.head:
+            self._by_end.setdefault(relation.tail, []).append(relation)
+        self._relation_changes.put(relation.id, relation, present)
+
+    def _remove_relation(self, relation: Relation) -> None:
+        """Take ``relation`` (this object) out, if it is still in."""
+        ids = self._relation_ids
+        place = 0
+        while True:  # one C search among the ids; the same id twice only in a hand-made file
+            try:
+                place = ids.index(relation.id, place)
+            except ValueError:
+                return
+            if self._relations[place] is relation:
+                break
+            place += 1
+        del self._relations[place], ids[place]
+        left = self._relation_count[relation.id] - 1
+        if left:
+            self._relation_count[relation.id] = left
+        else:
+            del self._relation_count[relation.id]
+            self._relation_changes.drop(relation.id)
+        link = (relation.label, relation.head, relation.tail)
+        self._links[link] -= 1
+        if not self._links[link]:
+            del self._links[link]
+        for end in {relation.head, relation.tail}:
+            linked = self._by_end.get(end)
+            if linked is not None:
+                self._by_end[end] = [other for other in linked if other is not relation]

@@ -96,9 +96,13 @@ class ReviewProject:
         return review
 
     def save(self, document: ReviewDocument) -> None:
-        """Save the document's gold record (raises AnnotatorError if the write fails)."""
-        self.gold_file.save(document.record)
-        document.changed = False
+        """Save the document's gold record (raises AnnotatorError if the write fails).
+
+        The document says what its decisions changed since its last save, so the store can
+        write a small patch instead of a book's whole record; after a failed save the changes
+        keep adding up (and the store writes the next save whole anyway)."""
+        self.gold_file.save(document.record, document.delta())
+        document.saved()
 
     def reload(self, document: ReviewDocument) -> None:
         """After the gold record was edited on the annotate screen: read it back, fill in who

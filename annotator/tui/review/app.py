@@ -320,9 +320,9 @@ class DocumentScreen(Screen[None]):
         self.review = review
         self.document = document
         self.config = review.config
-        open_ones = [i for i in document.disagreements if document.state(i) == "open"]
+        first_open = document.next_open(None)
         self.current: int | None = (
-            open_ones[0] if open_ones else document.next_disagreement(None)
+            first_open if first_open is not None else document.next_disagreement(None)
         )  # reopened: carry on where the decisions stopped
         if self.current is None and document.candidates:
             self.current = 0
@@ -359,7 +359,7 @@ class DocumentScreen(Screen[None]):
             view.set_marks(candidate.start, None, span)
             view.scroll_to_offset(candidate.start)
         record = document.record
-        decided = sum(1 for index in disagreements if document.state(index) != "open")
+        decided = document.decided
         self.query_one("#doc-status", Static).update(
             Text(
                 f"gold: {len(record.spans)} span(s), {len(record.relations)} relation(s), "
@@ -457,15 +457,10 @@ class DocumentScreen(Screen[None]):
 
     def _save_and_advance(self) -> None:
         self._save()
-        following = self.document.next_disagreement(self.current, 1)
-        open_next = [
-            index for index in self.document.disagreements if self.document.state(index) == "open"
-        ]
-        if open_next:
-            after = [
-                index for index in open_next if self.current is not None and index > self.current
-            ]
-            following = after[0] if after else open_next[0]
+        # The first open disagreement after this one (wrapping), else simply the next one.
+        following = self.document.next_open(self.current)
+        if following is None:
+            following = self.document.next_disagreement(self.current, 1)
         if following is not None:
             self.current = following
         self.refresh_view()
