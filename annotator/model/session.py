@@ -74,7 +74,6 @@ class _State:
     note: str
     cursor: int
     current_id: str | None
-    provenance: tuple[tuple[str, SpanProvenance], ...] | None
 
 
 @dataclass(slots=True)
@@ -85,6 +84,11 @@ class _Edit:
     after: _State | None = None
     added: list[Span] = field(default_factory=list)
     removed: list[Span] = field(default_factory=list)
+    provenance: dict[str, SpanProvenance | None] = field(default_factory=dict)
+    """Gold records: the provenance entry of each span id the edit changed, as it was before
+    (None: none); a gold record has an entry per span, so undo keeps only these."""
+    provenance_after: dict[str, SpanProvenance | None] = field(default_factory=dict)
+    """The same ids' entries after the edit (filled in by undo, for redo)."""
 
 
 _ID_OF = attrgetter("id")
@@ -151,15 +155,38 @@ class EditingSession:
         self.status: Status = record.status if record else Status.in_progress
         self.note: str = record.note if record else ""
         self.base_seconds = record.seconds_spent if record else 0.0
+        self._edit: _Edit | None = None
         self.provenance: dict[str, SpanProvenance] | None = None
-        """Gold records: span id to where it came from; a span added or changed here is
-        ``edited``. Kept when the record has provenance or the annotator is the gold one."""
+        """Gold records: span id to where it came from, for the spans there are (an entry goes
+        with its span); a span added or changed here is ``edited``. Kept when the record has
+        provenance or the annotator is the gold one."""
+        self._saved_provenance: dict[str, tuple[SpanProvenance | None, bool]] = {}
+        """Span ids whose provenance entry changed since :meth:`take_delta`: the entry then
+        (None: none), and whether it was dropped meanwhile (a dropped entry set again comes
+        last in :attr:`provenance`)."""
         if record is not None and record.provenance is not None:
             self.provenance = dict(record.provenance)
+            for span_id in [key for key in self.provenance if key not in self._by_id]:
+                self._set_provenance(span_id, None)  # an entry without its span is not kept
         elif annotator == config.gold_annotator:
             self.provenance = {}
         self.rejected = list(record.rejected) if record and record.rejected is not None else None
-        """Gold records: versions the adjudicator rejected, carried through unchanged."""
+        """Gold records: versions the adjudicator rejected, carried through unchanged; those
+        drawn again as spans are left out of the saved record while they are drawn."""
+        self._rejected_live: list[Span] = []
+        """The rejected versions not drawn as a span, in :attr:`rejected`'s order."""
+        self._rejected_places: list[int] = []
+        """The place in :attr:`rejected` of each of :attr:`_rejected_live`."""
+        self._rejected_at: dict[tuple[int, int, str], list[int]] = {}
+        """Start, end and label of a rejected version to its places in :attr:`rejected`."""
+        self._drawn: dict[tuple[int, int, str], int] = {}
+        """How many spans are drawn where a rejected version is (only such places)."""
+        self._saved_rejected: dict[str, tuple[bool, bool, Span]] | None = None
+        """Rejected versions whose presence in the saved record changed since
+        :meth:`take_delta`: id to (present then, present now, the version); None when their
+        ids are not unique (the delta then does not describe ``rejected``)."""
+        if self.rejected is not None:
+            self._load_rejected(self.rejected)
         self.time = ActiveTime()
         self.cursor = 0
         self.anchor: int | None = None
@@ -177,7 +204,6 @@ class EditingSession:
         self._paragraphs: list[int] | None = None
         self._undo: list[_Edit] = []
         self._redo: list[_Edit] = []
-        self._edit: _Edit | None = None
         self._relation_ids: tuple[list[Relation], int, set[str]] | None = (
             self.relations,
             len(self.relations),
@@ -328,6 +354,8 @@ class EditingSession:
         self._by_id[span.id] = span
         self._index.add(span)
         self._counts[span.label] = self._counts.get(span.label, 0) + 1
+        if self._rejected_at:
+            self._draw((span.start, span.end, span.label), 1)
         if self._edit is not None:
             self._edit.added.append(span)
         if self._changes is not None:
@@ -344,6 +372,10 @@ class EditingSession:
         self._by_id.pop(span.id, None)
         self._index.remove(span)
         self._counts[span.label] -= 1
+        if self.provenance is not None and span.id in self.provenance:
+            self._set_provenance(span.id, None)
+        if self._rejected_at:
+            self._draw((span.start, span.end, span.label), -1)
         if self._edit is not None:
             self._edit.removed.append(span)
         if self._changes is not None:
@@ -386,7 +418,44 @@ class EditingSession:
                     if relation_id not in kept_ids
                 )
         self._saved_relations = new
-        return RecordDelta(tuple(spans_set), tuple(spans_removed), relations_set, relations_removed)
+        return RecordDelta(
+            tuple(spans_set),
+            tuple(spans_removed),
+            relations_set,
+            relations_removed,
+            *self._rejected_delta(),
+            *self._provenance_delta(),
+        )
+
+    def _rejected_delta(self) -> tuple[tuple[Span, ...] | None, tuple[str, ...]]:
+        saved = self._saved_rejected
+        if self.rejected is None or saved is None:
+            return None, ()
+        self._saved_rejected = {}
+        back = [span for then, now, span in saved.values() if now and not then]
+        gone = tuple(span.id for then, now, span in saved.values() if then and not now)
+        return tuple(back), gone
+
+    def _provenance_delta(
+        self,
+    ) -> tuple[tuple[tuple[str, SpanProvenance], ...] | None, tuple[str, ...]]:
+        provenance = self.provenance
+        if provenance is None:
+            return None, ()
+        saved, self._saved_provenance = self._saved_provenance, {}
+        entries: list[tuple[str, SpanProvenance]] = []
+        removed: list[str] = []
+        for span_id, (before, dropped) in saved.items():
+            now = provenance.get(span_id)
+            if now is None:
+                if before is not None:
+                    removed.append(span_id)
+            elif dropped and before is not None:
+                removed.append(span_id)  # dropped and set again: it now comes last
+                entries.append((span_id, now))
+            elif now is not before:
+                entries.append((span_id, now))
+        return tuple(entries), tuple(removed)
 
     def take_changes(self) -> tuple[list[Span], list[Span]] | None:
         """Spans added and removed since the last call (None: take all of :attr:`spans`)."""
@@ -546,7 +615,6 @@ class EditingSession:
             self.note,
             self.cursor,
             self.current_id,
-            None if self.provenance is None else tuple(self.provenance.items()),
         )
 
     def _restore(self, state: _State) -> None:
@@ -556,7 +624,6 @@ class EditingSession:
         self.note = state.note
         self.cursor = self._clamp(state.cursor)
         self.current_id = state.current_id
-        self.provenance = None if state.provenance is None else dict(state.provenance)
         self.anchor = None
         self.visual = False
 
@@ -620,7 +687,78 @@ class EditingSession:
 
     def _mark_edited(self, span: Span) -> None:
         if self.provenance is not None:
-            self.provenance[span.id] = SpanProvenance(annotators=[], decision="edited")
+            self._set_provenance(span.id, SpanProvenance(annotators=[], decision="edited"))
+
+    def _set_provenance(self, span_id: str, entry: SpanProvenance | None) -> None:
+        """Set (None: drop) the provenance entry of ``span_id``, noting it for undo and for
+        :meth:`take_delta`."""
+        provenance = self.provenance
+        if provenance is None:
+            return
+        before = provenance.get(span_id)
+        if before is entry:
+            return
+        edit = self._edit
+        if edit is not None and span_id not in edit.provenance:
+            edit.provenance[span_id] = before
+        saved = self._saved_provenance.get(span_id)
+        if saved is None:
+            self._saved_provenance[span_id] = (before, entry is None)
+        elif entry is None and not saved[1]:
+            self._saved_provenance[span_id] = (saved[0], True)
+        if entry is None:
+            del provenance[span_id]
+        else:
+            provenance[span_id] = entry
+
+    def _load_rejected(self, rejected: list[Span]) -> None:
+        at: dict[tuple[int, int, str], list[int]] = {}
+        for place, span in enumerate(rejected):
+            at.setdefault((span.start, span.end, span.label), []).append(place)
+        self._rejected_at = at
+        self._rejected_live = list(rejected)
+        self._rejected_places = list(range(len(rejected)))
+        ids = set(map(_ID_OF, rejected))
+        self._saved_rejected = {} if len(ids) == len(rejected) else None
+        for key in at:
+            for _ in range(self._count_at(key)):
+                self._draw(key, 1)
+
+    def _count_at(self, key: tuple[int, int, str]) -> int:
+        """How many spans have this extent and label."""
+        start, end, label = key
+        spans = self.spans
+        index = bisect_left(spans, (start, -end), key=lambda span: (span.start, -span.end))
+        count = 0
+        while index < len(spans) and (spans[index].start, spans[index].end) == (start, end):
+            count += spans[index].label == label
+            index += 1
+        return count
+
+    def _draw(self, key: tuple[int, int, str], step: int) -> None:
+        """A span was drawn (``step`` 1) or removed (-1) at ``key``: the rejected versions
+        there leave the saved record while one is drawn, and come back after."""
+        places = self._rejected_at.get(key)
+        if places is None:
+            return
+        count = self._drawn.get(key, 0) + step
+        self._drawn[key] = count
+        if count != (1 if step > 0 else 0):
+            return
+        live, where, saved = self._rejected_live, self._rejected_places, self._saved_rejected
+        for place in places:
+            span = self.rejected[place] if self.rejected is not None else None
+            assert span is not None
+            index = bisect_left(where, place)
+            if step > 0:
+                del live[index]
+                del where[index]
+            else:
+                live.insert(index, span)
+                where.insert(index, place)
+            if saved is not None:
+                then = saved[span.id][0] if span.id in saved else step > 0
+                saved[span.id] = (then, step < 0, span)
 
     def _keep_cursor_in(self, span: Span) -> None:
         if not span.start <= self.cursor < span.end:
@@ -877,10 +1015,14 @@ class EditingSession:
         edit = self._undo.pop()
         edit.after = self._state()
         self._edit = None
+        if self.provenance is not None:
+            edit.provenance_after = {key: self.provenance.get(key) for key in edit.provenance}
         for span in reversed(edit.added):
             self._drop_span(span)
         for span in edit.removed:
             self._add_span(span)
+        for key, entry in edit.provenance.items():
+            self._set_provenance(key, entry)
         self._restore(edit.before)
         self._redo.append(edit)
         self.message = "undone"
@@ -897,6 +1039,8 @@ class EditingSession:
             self._drop_span(span)
         for span in edit.added:
             self._add_span(span)
+        for key, entry in edit.provenance_after.items():
+            self._set_provenance(key, entry)
         self._restore(edit.after)
         self._undo.append(edit)
         self.message = "redone"
@@ -922,23 +1066,22 @@ class EditingSession:
             note=self.note,
             seconds_spent=round(self.base_seconds + self.time.total, 1),
             cursor=self.cursor,
-            provenance=self._live_provenance(),
-            rejected=self._live_rejected(),
+            provenance=self._own_provenance(),
+            rejected=self._own_rejected(),
         )
 
-    def _live_provenance(self) -> dict[str, SpanProvenance] | None:
-        if self.provenance is None:
-            return None
-        live = {span.id for span in self.spans}
-        return {key: value for key, value in self.provenance.items() if key in live}
+    def _own_provenance(self) -> dict[str, SpanProvenance] | None:
+        """With ``snapshots=False`` the session's own dict, else a copy (made in C)."""
+        provenance = self.provenance
+        return provenance if provenance is None or not self.snapshots else dict(provenance)
 
-    def _live_rejected(self) -> list[Span] | None:
-        """The rejected versions, less any the adjudicator has since put back into gold."""
-        if self.rejected is None:
+    def _own_rejected(self) -> list[Span] | None:
+        """The rejected versions not drawn again (None when there are none), shared like the
+        spans are."""
+        live = self._rejected_live
+        if self.rejected is None or not live:
             return None
-        live = {(span.start, span.end, span.label) for span in self.spans}
-        kept = [span for span in self.rejected if (span.start, span.end, span.label) not in live]
-        return kept or None
+        return live if not self.snapshots else list(live)
 
 
 def _excerpt(text: str, width: int = 40) -> str:

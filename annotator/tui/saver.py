@@ -185,9 +185,12 @@ class Saver:
 def _snapshot(record: AnnotationRecord) -> AnnotationRecord:
     """``record`` with lists of its own: a record kept for a retry must not follow later edits
     of the session that made it (which may share its span list, see ``EditingSession``)."""
-    return record.model_copy(
-        update={"spans": list(record.spans), "relations": list(record.relations)}
-    )
+    update: dict[str, object] = {"spans": list(record.spans), "relations": list(record.relations)}
+    if record.provenance is not None:
+        update["provenance"] = dict(record.provenance)
+    if record.rejected is not None:
+        update["rejected"] = list(record.rejected)
+    return record.model_copy(update=update)
 
 
 def _difference(record: AnnotationRecord, on_disk: AnnotationRecord | None) -> str:

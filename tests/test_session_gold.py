@@ -1,0 +1,229 @@
+"""A gold record on the annotate screen: provenance and rejected versions follow every edit,
+undo and redo, and each save's delta says what changed in them (so the store can write a
+small patch line for a book-length gold record)."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_session import CONFIG, TEXT, apply
+
+from annotator.model import session as session_module
+from annotator.model.records import AnnotationRecord, Document, Span, SpanProvenance
+from annotator.model.session import EditingSession
+from annotator.model.text import text_sha256
+
+EDITED = SpanProvenance(annotators=[], decision="edited")
+WORDS = [(match.start(), match.end()) for match in re.finditer(r"\w+", TEXT)]
+LABELS = CONFIG.label_names
+
+
+def _span(span_id: str, start: int, end: int, label: str) -> Span:
+    return Span(id=span_id, start=start, end=end, label=label, text=TEXT[start:end])
+
+
+def _gold_record(
+    picks: list[tuple[int, int, bool]], rejected_picks: list[tuple[int, int]]
+) -> AnnotationRecord:
+    spans: dict[tuple[int, int, str], Span] = {}
+    provenance: dict[str, SpanProvenance] = {}
+    for number, (word, label, with_entry) in enumerate(picks):
+        start, end = WORDS[word % len(WORDS)]
+        key = (start, end, LABELS[label % len(LABELS)])
+        if key in spans:
+            continue
+        spans[key] = _span(f"g{number}", *key)
+        if with_entry:
+            provenance[f"g{number}"] = SpanProvenance(annotators=["alice"], decision="accepted")
+    rejected = []
+    for number, (word, label) in enumerate(rejected_picks):
+        start, end = WORDS[word % len(WORDS)]
+        rejected.append(_span(f"x{number}", start, end, LABELS[label % len(LABELS)]))
+    return AnnotationRecord(
+        doc_id="d1",
+        annotator=CONFIG.gold_annotator,
+        text_sha256=text_sha256(TEXT),
+        spans=sorted(spans.values(), key=lambda span: (span.start, -span.end, span.label)),
+        provenance=provenance,
+        rejected=rejected or None,
+    )
+
+
+def _expected(
+    session: EditingSession, original: AnnotationRecord
+) -> tuple[dict[str, SpanProvenance], list[Span] | None]:
+    """What the record must hold, said plainly: a span loaded from the record keeps its entry
+    (if it had one), any other span is ``edited``; a rejected version is left out while a span
+    with its extent and label is drawn."""
+    loaded = {span.id: span for span in original.spans}
+    entries = original.provenance or {}
+    provenance: dict[str, SpanProvenance] = {}
+    for span in session.spans:
+        if loaded.get(span.id) is span:
+            if span.id in entries:
+                provenance[span.id] = entries[span.id]
+        else:
+            provenance[span.id] = EDITED
+    drawn = {(span.start, span.end, span.label) for span in session.spans}
+    kept = [
+        span for span in original.rejected or [] if (span.start, span.end, span.label) not in drawn
+    ]
+    return provenance, kept or None
+
+
+# The first few words and two labels, so that edits often meet loaded spans and rejected
+# versions (a tag lands on the word under the cursor).
+PICKS = st.lists(
+    st.tuples(st.integers(0, 6), st.integers(0, 1), st.booleans()), min_size=1, max_size=10
+)
+REJECTED = st.lists(st.tuples(st.integers(0, 6), st.integers(0, 1)), max_size=6)
+OPERATIONS = st.lists(
+    st.tuples(
+        st.sampled_from(
+            ["word", "back", "start", "tag", "delete", "grow", "shrink", "tab", "undo", "redo"]
+        ),
+        st.integers(0, 80),
+        st.sampled_from(LABELS[:2]),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(PICKS, REJECTED, OPERATIONS, st.integers(1, 3))
+def test_gold_provenance_and_rejections_follow_edits_undo_and_redo(
+    picks: list[tuple[int, int, bool]],
+    rejected_picks: list[tuple[int, int]],
+    operations: list[tuple[str, int, str]],
+    every: int,
+) -> None:
+    original = _gold_record(picks, rejected_picks)
+    session = EditingSession(Document(id="d1", text=TEXT), CONFIG, CONFIG.gold_annotator, original)
+    saved_provenance = dict(original.provenance or {})
+    saved_rejected = {span.id: span for span in original.rejected or []}
+    places = {span.id: place for place, span in enumerate(original.rejected or [])}
+    for number, (name, value, label) in enumerate(operations):
+        apply(session, name, value, label)
+        record = session.to_record()
+        provenance, rejected = _expected(session, original)
+        assert record.provenance == provenance
+        assert record.rejected == rejected
+        if number % every:
+            continue
+        # Folding the delta onto what was saved before gives what the record holds now.
+        delta = session.take_delta()
+        assert delta.provenance_set is not None
+        assert (delta.rejected_set is None) == (original.rejected is None)
+        for span_id in delta.provenance_removed:
+            del saved_provenance[span_id]
+        saved_provenance.update(delta.provenance_set)
+        assert saved_provenance == provenance
+        for span_id in delta.rejected_removed:
+            del saved_rejected[span_id]
+        for span in delta.rejected_set or ():
+            assert span.id not in saved_rejected
+            saved_rejected[span.id] = span
+        in_order = sorted(saved_rejected.values(), key=lambda span: places[span.id])
+        assert (in_order or None) == rejected
+        # The delta's rejected versions are the very objects of the record's list.
+        listed = set(map(id, record.rejected or []))
+        assert all(id(span) in listed for span in delta.rejected_set or ())
+
+
+def test_a_gold_edit_delta_names_only_the_entries_it_changed() -> None:
+    original = _gold_record([(index, 0, True) for index in range(20)], [(3, 1)])
+    session = EditingSession(Document(id="d1", text=TEXT), CONFIG, CONFIG.gold_annotator, original)
+    assert session.take_delta().provenance_set == ()
+    start, end = WORDS[3]
+    session.select(start, end)
+    session.tag(LABELS[1])  # drawn where the rejected version is: it leaves the record
+    delta = session.take_delta()
+    (new_span,) = delta.spans_set
+    assert delta.provenance_set == ((new_span.id, EDITED),)
+    assert delta.provenance_removed == ()
+    assert delta.rejected_set == () and delta.rejected_removed == ("x0",)
+    session.undo()  # and comes back with the undo
+    delta = session.take_delta()
+    assert delta.provenance_removed == (new_span.id,) and delta.provenance_set == ()
+    assert [span.id for span in delta.rejected_set or ()] == ["x0"]
+    session.select(*WORDS[5])
+    session.tag(LABELS[0])  # the same word and label as g5: removed, with its entry
+    delta = session.take_delta()
+    assert delta.spans_removed == ("g5",) and delta.provenance_removed == ("g5",)
+
+
+def test_an_annotator_session_describes_no_provenance() -> None:
+    session = EditingSession(Document(id="d1", text=TEXT), CONFIG, "alice")
+    session.tag(LABELS[0])
+    delta = session.take_delta()
+    assert delta.provenance_set is None and delta.rejected_set is None
+
+
+def _lines_run_in_the_session(action: Callable[[], object]) -> int:
+    """How many lines of annotator/model/session.py ``action`` runs (a loop's body counts once
+    per turn): a pass over every span or provenance entry shows as thousands."""
+    count = 0
+
+    def tracer(frame: FrameType, event: str, arg: object) -> Any:
+        nonlocal count
+        if frame.f_code.co_filename != session_module.__file__:
+            return None
+        if event == "line":
+            count += 1
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        action()
+    finally:
+        sys.settrace(None)
+    return count
+
+
+def test_an_edit_of_a_big_gold_record_costs_what_it_touches() -> None:
+    """A gold record of 20,000 spans, each with its provenance, and 2,000 rejected versions:
+    tagging where a version was rejected, saving, undoing, deleting run a few hundred lines
+    of the session, not a pass over the spans or the provenance."""
+    count = 20_000
+    text = "word " * count
+    spans = [
+        Span(id=f"g{n}", start=n * 5, end=n * 5 + 4, label="entity", text="word")
+        for n in range(count)
+    ]
+    record = AnnotationRecord(
+        doc_id="big",
+        annotator=CONFIG.gold_annotator,
+        text_sha256=text_sha256(text),
+        spans=spans,
+        provenance={span.id: SpanProvenance(annotators=["alice"]) for span in spans},
+        rejected=[
+            Span(id=f"x{n}", start=n * 50, end=n * 50 + 4, label="event", text="word")
+            for n in range(count // 10)
+        ],
+    )
+    session = EditingSession(Document(id="big", text=text), CONFIG, CONFIG.gold_annotator, record)
+    session.take_delta()
+
+    def edit() -> None:
+        session.move_to(5_000 * 50 + 1)
+        session.tag("event")  # drawn where x5000... was rejected
+        session.to_record()
+        session.take_delta()
+        session.undo()
+        session.to_record()
+        session.take_delta()
+        session.move_to(7_001 * 5)
+        session.delete_span()  # g7001 and its provenance entry
+        session.to_record()
+        delta = session.take_delta()
+        assert delta.spans_removed == ("g7001",) and delta.provenance_removed == ("g7001",)
+
+    assert _lines_run_in_the_session(edit) < 2_000
+    assert len(session.to_record().rejected or []) == count // 10
+    assert len(session.to_record().provenance or {}) == count - 1
