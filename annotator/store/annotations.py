@@ -24,7 +24,7 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import islice, repeat
 from operator import attrgetter, is_, itemgetter, sub
 from pathlib import Path
 from typing import Any, TypeVar, cast, overload
@@ -32,7 +32,13 @@ from typing import Any, TypeVar, cast, overload
 import orjson
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
-from annotator.model.delta import PATCH_VERSION, RecordDelta, RecordPatch, span_order
+from annotator.model.delta import (
+    PATCH_V2_FIELDS,
+    PATCH_VERSION,
+    RecordDelta,
+    RecordPatch,
+    span_order,
+)
 from annotator.model.errors import AnnotatorError
 from annotator.model.records import AnnotationRecord, Relation, Span, SpanProvenance, Status
 from annotator.model.validate import problems_from_validation_error
@@ -329,6 +335,70 @@ def _update_ids(
     ids.update(item.id for item in set_items)
 
 
+@dataclass(slots=True)
+class _SavedIds:
+    """The ids in the saved version of one large record (the last one read or saved whole, kept
+    up to date by each patch): what the next delta is checked against, in time of the delta."""
+
+    doc_id: str
+    spans: set[str]
+    relations: set[str]
+    rejected: set[str]
+    """Ids of its rejected spans (none when it has no ``rejected``)."""
+    provenance: set[str]
+    """Keys of its provenance (none when it has no ``provenance``)."""
+
+    @classmethod
+    def of(cls, record: AnnotationRecord) -> _SavedIds:
+        return cls(
+            record.doc_id,
+            set(map(_ID, record.spans)),
+            set(map(_ID, record.relations)),
+            set(map(_ID, record.rejected or ())),
+            set(record.provenance or ()),
+        )
+
+    def update(self, record: AnnotationRecord, delta: RecordDelta) -> None:
+        """``record`` was saved with a patch line made from ``delta``."""
+        _update_ids(self.spans, delta.spans_set, delta.spans_removed)
+        _update_ids(self.relations, delta.relations_set, delta.relations_removed)
+        if delta.rejected_set is not None and record.rejected is not None:
+            _update_ids(self.rejected, delta.rejected_set, delta.rejected_removed)
+        else:  # written whole, or absent
+            self.rejected = set(map(_ID, record.rejected or ()))
+        if delta.provenance_set is not None and record.provenance is not None:
+            self.provenance.difference_update(delta.provenance_removed)
+            self.provenance.update(key for key, _entry in delta.provenance_set)
+        else:
+            self.provenance = set(record.provenance or ())
+
+
+def _provenance_change(
+    keys: set[str], provenance: dict[str, SpanProvenance], delta: RecordDelta
+) -> dict[str, SpanProvenance] | None:
+    """The entries a patch line sets to turn a provenance with ``keys`` into ``provenance`` as
+    ``delta`` describes it (a dict update: removed keys deleted, then set keys replaced in place
+    or added last), or None when the delta does not fit: a removed key absent or repeated, a set
+    entry that is not (this very object) in ``provenance``, a count that differs, or new keys
+    that are not the last ones of ``provenance`` in their order. In time of the delta."""
+    removed = delta.provenance_removed
+    removed_set = set(removed)
+    if len(removed_set) != len(removed) or not removed_set <= keys:
+        return None
+    entries = dict(delta.provenance_set or ())
+    added = [key for key in entries if key not in keys or key in removed_set]
+    if len(keys) - len(removed_set) + len(added) != len(provenance):
+        return None
+    if any(provenance.get(key) is not entry for key, entry in entries.items()):
+        return None
+    if added:
+        last = list(islice(reversed(provenance), len(added)))
+        last.reverse()
+        if last != added:
+            return None
+    return entries
+
+
 def encode_record(record: AnnotationRecord) -> bytes:
     """The record's JSONL line: ``orjson`` of ``model_dump(mode="json", exclude_none=True)``.
 
@@ -450,7 +520,7 @@ _RELATIONS: TypeAdapter[Any] = TypeAdapter(list[Relation], config=_DEFERRED)
 
 _P = TypeVar("_P", bound=AnnotatorError)
 _ID = attrgetter("id")
-_ITEM_FIELD = re.compile(r"^(spans|relations)\[(\d+)\]")
+_ITEM_FIELD = re.compile(r"^(spans|relations|rejected)\[(\d+)\]")
 
 _STATUS_BY_VALUE = {status.value: status for status in Status}
 _STATUSES = tuple(Status)
@@ -470,6 +540,9 @@ _PATCH_ITEM_KEYS = {
     "spans": ("spans_set", "spans_after", "spans_removed", "span_count"),
     "relations": ("relations_set", "relations_after", "relations_removed", "relation_count"),
 }
+_REJECTED_KEYS = ("rejected_set", "rejected_after", "rejected_removed", "rejected_count")
+"""Format 2: the rejected spans of a gold record, folded like spans (see :class:`RecordPatch`)."""
+_PROVENANCE_KEYS = ("provenance_set", "provenance_removed", "provenance_count")
 _PATCH_KEYS = frozenset(RecordPatch.model_fields)
 _SCALAR_FIELDS = tuple(name for name in _RECORD_FIELDS if name not in _ITEM_FIELDS)
 _BIG_LINE = 1 << 20
@@ -601,6 +674,9 @@ class _Slots:
         return [items[slot] for slot in order], [lines[slot] for slot in order]
 
 
+_ABSENT = object()
+
+
 class _Fold:
     """Folds patch lines (parsed JSON) into a full record (parsed JSON), checking each fits."""
 
@@ -618,6 +694,25 @@ class _Fold:
                 raise AnnotatorError("expected a list", file=path, line=line, field=name)
             self.lists[name] = _Slots(items, line)
         self.scalars: dict[str, Any] = base
+        self.rejected: _Slots | None = None
+        """The rejected spans folded so far (None: the field is absent)."""
+        self.provenance: dict[str, Any] | None = None
+        """The provenance folded so far (None: the field is absent)."""
+        self._take_whole(base, line)
+
+    def _take_whole(self, value: dict[str, Any], line: int) -> None:
+        """``rejected`` and ``provenance`` as ``value`` (a full record, or a patch that carries
+        them whole) has them: absent, or whole."""
+        rejected = value.get("rejected")
+        if rejected is not None and not isinstance(rejected, list):
+            raise AnnotatorError("expected a list", file=self.path, line=line, field="rejected")
+        self.rejected = None if rejected is None else _Slots(rejected, line)
+        provenance = value.get("provenance")
+        if provenance is not None and not isinstance(provenance, dict):
+            raise AnnotatorError(
+                "expected an object", file=self.path, line=line, field="provenance"
+            )
+        self.provenance = provenance
 
     def apply(self, patch: dict[str, Any], line: int) -> None:
         def error(message: str, field: str | None = None) -> AnnotatorError:
@@ -626,44 +721,104 @@ class _Fold:
         unknown = [key for key in patch if key not in _PATCH_KEYS]
         if unknown:
             raise error("unknown field in a patch line", unknown[0])
-        for name, (set_key, after_key, removed_key, count_key) in _PATCH_ITEM_KEYS.items():
-            slots = self.lists[name]
-            removed = patch.get(removed_key, [])
-            if not isinstance(removed, list):
-                raise error("expected a list of ids", removed_key)
-            for number, item_id in enumerate(removed):
-                if not slots.remove(item_id):
-                    raise error(
-                        f"removes {item_id!r}, which the record before this line does not have "
-                        "(the patch does not fit its base)",
-                        f"{removed_key}[{number}]",
-                    )
-            set_items = patch.get(set_key, [])
-            after = patch.get(after_key, [])
-            if not isinstance(set_items, list):
-                raise error("expected a list", set_key)
-            if not isinstance(after, list) or len(after) != len(set_items):
-                raise error(f"expected a list of ids as long as {set_key}", after_key)
-            for number, (item, previous) in enumerate(zip(set_items, after, strict=True)):
-                item_id = item.get("id") if isinstance(item, dict) else None
-                if not isinstance(item_id, str):
-                    raise error("expected an object with a string id", f"{set_key}[{number}]")
-                if not (previous is None or isinstance(previous, str)) or not slots.put(
-                    item, item_id, previous, line
-                ):
-                    raise error(
-                        f"places {item_id!r} after {previous!r}, which the record does not have "
-                        "there (the patch does not fit its base)",
-                        f"{after_key}[{number}]",
-                    )
-            count = patch.get(count_key)
-            if count != slots.live:
+        newer = [key for key in PATCH_V2_FIELDS if key in patch]
+        if newer and patch.get("patch") == 1:
+            raise error("needs patch format 2 (this line says 1)", newer[0])
+        for name in _PATCH_ITEM_KEYS:
+            self._fold_items(patch, self.lists[name], name, line)
+        rejected, provenance = self.rejected, self.provenance
+        self._take_whole(patch, line)
+        if "rejected_count" in patch:
+            if "rejected" in patch:
+                raise error("a patch carries rejected whole or its change, not both", "rejected")
+            self.rejected = rejected if rejected is not None else _Slots([], line)
+            self._fold_items(patch, self.rejected, "rejected", line)
+        elif any(key in patch for key in _REJECTED_KEYS):
+            raise error("missing: the line carries a change of rejected", "rejected_count")
+        if "provenance_count" in patch:
+            if "provenance" in patch:
                 raise error(
-                    f"says the record has {count!r} {name} after it, but folding it into the "
-                    f"record before it gives {slots.live} (the patch does not fit its base)",
-                    count_key,
+                    "a patch carries provenance whole or its change, not both", "provenance"
                 )
+            self.provenance = self._fold_provenance(patch, provenance or {}, line)
+        elif any(key in patch for key in _PROVENANCE_KEYS):
+            raise error("missing: the line carries a change of provenance", "provenance_count")
         self.scalars = patch
+
+    def _fold_provenance(
+        self, patch: dict[str, Any], provenance: dict[str, Any], line: int
+    ) -> dict[str, Any]:
+        def error(message: str, field: str | None = None) -> AnnotatorError:
+            return AnnotatorError(message, file=self.path, line=line, field=field)
+
+        removed = patch.get("provenance_removed", [])
+        if not isinstance(removed, list):
+            raise error("expected a list of ids", "provenance_removed")
+        for number, span_id in enumerate(removed):
+            if not isinstance(span_id, str) or provenance.pop(span_id, _ABSENT) is _ABSENT:
+                raise error(
+                    f"removes {span_id!r}, which the provenance before this line does not have "
+                    "(the patch does not fit its base)",
+                    f"provenance_removed[{number}]",
+                )
+        set_entries = patch.get("provenance_set", {})
+        if not isinstance(set_entries, dict):
+            raise error("expected an object", "provenance_set")
+        provenance.update(set_entries)
+        count = patch.get("provenance_count")
+        if count != len(provenance):
+            raise error(
+                f"says the record has {count!r} provenance entries after it, but folding it "
+                f"into the record before it gives {len(provenance)} (the patch does not fit "
+                "its base)",
+                "provenance_count",
+            )
+        return provenance
+
+    def _fold_items(self, patch: dict[str, Any], slots: _Slots, name: str, line: int) -> None:
+        """Fold the ``name`` list's part of ``patch`` (spans, relations or rejected)."""
+
+        def error(message: str, field: str | None = None) -> AnnotatorError:
+            return AnnotatorError(message, file=self.path, line=line, field=field)
+
+        set_key, after_key, removed_key, count_key = (
+            _REJECTED_KEYS if name == "rejected" else _PATCH_ITEM_KEYS[name]
+        )
+        removed = patch.get(removed_key, [])
+        if not isinstance(removed, list):
+            raise error("expected a list of ids", removed_key)
+        for number, item_id in enumerate(removed):
+            if not slots.remove(item_id):
+                raise error(
+                    f"removes {item_id!r}, which the record before this line does not have "
+                    "(the patch does not fit its base)",
+                    f"{removed_key}[{number}]",
+                )
+        set_items = patch.get(set_key, [])
+        after = patch.get(after_key, [])
+        if not isinstance(set_items, list):
+            raise error("expected a list", set_key)
+        if not isinstance(after, list) or len(after) != len(set_items):
+            raise error(f"expected a list of ids as long as {set_key}", after_key)
+        for number, (item, previous) in enumerate(zip(set_items, after, strict=True)):
+            item_id = item.get("id") if isinstance(item, dict) else None
+            if not isinstance(item_id, str):
+                raise error("expected an object with a string id", f"{set_key}[{number}]")
+            if not (previous is None or isinstance(previous, str)) or not slots.put(
+                item, item_id, previous, line
+            ):
+                raise error(
+                    f"places {item_id!r} after {previous!r}, which the record does not have "
+                    "there (the patch does not fit its base)",
+                    f"{after_key}[{number}]",
+                )
+        count = patch.get(count_key)
+        if count != slots.live:
+            raise error(
+                f"says the record has {count!r} {name} after it, but folding it into the "
+                f"record before it gives {slots.live} (the patch does not fit its base)",
+                count_key,
+            )
 
     def result(self) -> tuple[dict[str, Any], dict[str, list[int]]]:
         """The folded record, its fields in the order :func:`encode_record` writes them, and
@@ -673,6 +828,12 @@ class _Fold:
         for name in _RECORD_FIELDS:
             if name in _ITEM_FIELDS:
                 folded[name], item_lines[name] = self.lists[name].result()
+            elif name == "rejected":
+                if self.rejected is not None:
+                    folded[name], item_lines[name] = self.rejected.result()
+            elif name == "provenance":
+                if self.provenance is not None:
+                    folded[name] = self.provenance
             elif name in self.scalars:
                 folded[name] = self.scalars[name]
         return folded, item_lines
@@ -733,9 +894,9 @@ class AnnotationFile:
         """A failed save may have left bytes past ``_size``: cut them before the next write."""
         self._reader: int | None = None
         """The very file that was indexed, kept open: another process may replace the path."""
-        self._ids: tuple[str, set[str], set[str]] | None = None
-        """Span and relation ids of the saved record of one large document (the last one read
-        or saved whole), kept up to date by patches: a delta is checked against them."""
+        self._ids: _SavedIds | None = None
+        """The ids in the saved record of one large document (the last one read or saved
+        whole), kept up to date by patches: a delta is checked against them."""
         self._needs_full: set[str] = set()
         """Documents whose last save failed: the caller's next delta may not cover what that
         save carried, so their next save writes the whole record."""
@@ -1053,7 +1214,7 @@ class AnnotationFile:
         if type(version) is not int or not 1 <= version <= PATCH_VERSION:
             self.problems.append(
                 AnnotatorError(
-                    f"unknown patch format {version!r} (this program reads format "
+                    f"unknown patch format {version!r} (this program reads formats 1 to "
                     f"{PATCH_VERSION}; upgrade?)",
                     file=self.path,
                     line=raw.number,
@@ -1298,31 +1459,31 @@ class AnnotationFile:
         self._dirty = False
 
     def _remember_ids(self, record: AnnotationRecord) -> None:
-        self._ids = (
-            record.doc_id,
-            set(map(_ID, record.spans)),
-            set(map(_ID, record.relations)),
-        )
+        self._ids = _SavedIds.of(record)
 
     def _patch_line(self, record: AnnotationRecord, delta: RecordDelta) -> bytes | None:
         """The patch line saving ``record``, or None when the record is
         to be written whole: small record, no full record before, chain too long, or a delta
-        that does not fit the saved record (checked against its ids, in time of the delta)."""
+        that does not fit the saved record (checked against its ids, in time of the delta).
+
+        Format 1 unless the delta describes ``rejected`` or ``provenance`` of a record that has
+        them: then format 2, with their changes instead of the whole fields."""
         entry = self.entries.get(record.doc_id)
+        saved = self._ids
         if (
             entry is None
             or entry.length < self.PATCH_MIN_BYTES
             or record.doc_id in self._needs_full
-            or self._ids is None
-            or self._ids[0] != record.doc_id
+            or saved is None
+            or saved.doc_id != record.doc_id
         ):
             return None
         patches = entry.patches or []
         if len(patches) >= self.PATCH_MAX_CHAIN:
             return None
-        if _count_after(self._ids[1], delta.spans_set, delta.spans_removed) != len(
+        if _count_after(saved.spans, delta.spans_set, delta.spans_removed) != len(
             record.spans
-        ) or _count_after(self._ids[2], delta.relations_set, delta.relations_removed) != len(
+        ) or _count_after(saved.relations, delta.relations_set, delta.relations_removed) != len(
             record.relations
         ):
             return None
@@ -1330,8 +1491,28 @@ class AnnotationFile:
         relation_places = _places(record.relations, delta.relations_set, None)
         if span_places is None or relation_places is None:
             return None
-        scalars = record.model_dump(mode="json", exclude_none=True, exclude=_ITEM_FIELDS)
-        patch: dict[str, object] = {"patch": PATCH_VERSION}
+        exclude = set(_ITEM_FIELDS)
+        rejected, rejected_places = record.rejected, None
+        if delta.rejected_set is not None:
+            exclude.add("rejected")  # absent from the record: absent from the patch too
+            if rejected is not None:
+                if _count_after(saved.rejected, delta.rejected_set, delta.rejected_removed) != len(
+                    rejected
+                ):
+                    return None
+                rejected_places = _places(rejected, delta.rejected_set, None)
+                if rejected_places is None:
+                    return None
+        provenance, provenance_set = record.provenance, None
+        if delta.provenance_set is not None:
+            exclude.add("provenance")
+            if provenance is not None:
+                provenance_set = _provenance_change(saved.provenance, provenance, delta)
+                if provenance_set is None:
+                    return None
+        scalars = record.model_dump(mode="json", exclude_none=True, exclude=exclude)
+        version = 1 if rejected_places is None and provenance_set is None else 2
+        patch: dict[str, object] = {"patch": version}
         for name in _SCALAR_FIELDS:
             if name in scalars:
                 patch[name] = scalars[name]
@@ -1347,6 +1528,20 @@ class AnnotationFile:
                 patch[f"{name}_removed"] = list(removed)
         patch["span_count"] = len(record.spans)
         patch["relation_count"] = len(record.relations)
+        if rejected_places is not None and rejected is not None:
+            if rejected_places:
+                listed = cast("list[Span]", [item for item, _ in rejected_places])
+                patch["rejected_set"] = orjson.Fragment(_encoded_items(listed))
+                patch["rejected_after"] = [after for _, after in rejected_places]
+            if delta.rejected_removed:
+                patch["rejected_removed"] = list(delta.rejected_removed)
+            patch["rejected_count"] = len(rejected)
+        if provenance_set is not None and provenance is not None:
+            if provenance_set:
+                patch["provenance_set"] = _encoded_provenance(provenance_set)
+            if delta.provenance_removed:
+                patch["provenance_removed"] = list(delta.provenance_removed)
+            patch["provenance_count"] = len(provenance)
         line = orjson.dumps(patch) + b"\n"
         if sum(patch[2] for patch in patches) + len(line) > entry.length * self.PATCH_MAX_SHARE:
             return None
@@ -1384,8 +1579,7 @@ class AnnotationFile:
             self.lines += 1
             self._needs_full.discard(record.doc_id)
             self.entries.add_patch(row, (self.lines, self._size, len(line) - 1), record.status)
-            _update_ids(self._ids[1], delta.spans_set, delta.spans_removed)
-            _update_ids(self._ids[2], delta.relations_set, delta.relations_removed)
+            self._ids.update(record, delta)
             self._size += len(line)
         else:
             self._acknowledge(record, line)
@@ -1481,7 +1675,7 @@ class AnnotationFile:
         self.entries.put(record.doc_id, self.lines, self._size, len(line) - 1, record.status)
         if len(line) > self.PATCH_MIN_BYTES:
             self._remember_ids(record)  # the next edit's delta is checked against them
-        elif self._ids is not None and self._ids[0] == record.doc_id:
+        elif self._ids is not None and self._ids.doc_id == record.doc_id:
             self._ids = None
         self._size += len(line)
 
