@@ -3,7 +3,8 @@ stopped by the parent's timeout, and no run inherits another's memory or caches)
 
 ``python -m benchmarks.tui_child MODE SIDE PROJECT [KEY ...]`` with MODE ``open`` (wall seconds
 to the first frame), ``keys`` (CPU seconds per key) or ``doclist`` (wall seconds from the key
-that opens the document list to its first frame); SIDE ``ours``, ``peer`` or ``floor``.
+that opens the document list to its first frame) or ``widgets`` (how many widgets the screen
+holds); SIDE ``ours``, ``peer``, ``floor`` or ``floor-N`` (a floor of N Statics).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ def _factory(side: str, root: Path) -> tui_driver.AppFactory:
     if side == "peer":
         text = tui_driver.article_text(root)
         return lambda: tui_driver.TextAreaApp(text)
-    return tui_driver.FloorApp
+    widgets = int(side.partition("-")[2] or 1)  # floor-N: N Statics
+    return lambda: tui_driver.FloorApp(widgets)
 
 
 async def _document_list(root: Path, annotator: str) -> float:
@@ -60,6 +62,8 @@ def main() -> None:
         value = tui_driver.time_to_first_frame(_factory(side, root))
     elif mode == "keys":
         value = tui_driver.cpu_per_key(_factory(side, root), keys)
+    elif mode == "widgets":
+        value = tui_driver.widget_count(_factory(side, root))
     elif mode == "doclist":
         value = asyncio.run(_document_list(root, side))
     else:

@@ -72,10 +72,29 @@ def article_text(root: Path) -> str:
 
 
 class FloorApp(App[None]):
-    """The least any Textual app pays: one Static."""
+    """The least any Textual app pays: one Static (or ``widgets`` of them: ``Pilot.press``
+    waits on every widget of the screen after each key, so each widget adds to the
+    harness's own cost per key)."""
+
+    def __init__(self, widgets: int = 1) -> None:
+        super().__init__()
+        self.widgets = widgets
 
     def compose(self) -> ComposeResult:
-        yield Static("benchmark floor")
+        for number in range(self.widgets):
+            yield Static(f"benchmark floor {number}")
+
+
+def widget_count(factory: AppFactory) -> int:
+    """How many widgets the app's screen holds after its first frame."""
+
+    async def count() -> int:
+        app = factory()
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            return len(list(app.screen.walk_children()))
+
+    return asyncio.run(count())
 
 
 class TextAreaApp(App[None]):
