@@ -12,6 +12,16 @@ the items of ``spans_set``/``relations_set`` must be the very objects in the rec
 (the store finds them by identity; a span list in :func:`span_order` is searched by bisection).
 :func:`apply` is a simple model of a delta for tests: replaced items keep their position, new
 ones are appended.
+
+A gold record's rejected spans and provenance may be described too (``rejected_set`` and
+``provenance_set`` not None; the store then writes a format 2 patch line, see
+:class:`RecordPatch`). Rejected spans follow the rules of spans (the very objects of
+``record.rejected``, unnamed ones keeping their order). Provenance is described as a dict
+update: ``provenance_removed`` keys deleted, then each ``provenance_set`` entry (the very object
+the record holds under that id) replacing its key's entry in place or, for a key not there
+(or just removed), going last, in the delta's order; entries the delta does not name keep their
+order. That is what ``del provenance[key]`` and ``provenance[key] = entry`` on a copy of the
+saved dict give; a provenance rebuilt in another order does not fit, and is saved whole.
 """
 
 from __future__ import annotations

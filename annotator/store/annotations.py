@@ -1281,7 +1281,7 @@ class AnnotationFile:
             if problem.file == str(self.path) and line == last_line:
                 match = _ITEM_FIELD.match(problem.field or "")
                 if match is not None:
-                    lines = item_lines[match.group(1)]
+                    lines = item_lines.get(match.group(1), [])
                     index = int(match.group(2))
                     if index < len(lines):
                         line = lines[index]

@@ -592,3 +592,37 @@ def run_validate_code(root: Path) -> tuple[int, str]:
     with contextlib.redirect_stdout(out):
         code = main(["validate", str(root)])
     return code, out.getvalue()
+
+
+def test_a_cache_written_for_another_patch_format_is_not_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A program that reads only format 1 must not take the index of a file that may hold
+    format 2 lines from the cache: it rescans, and then names the line it cannot read."""
+    import annotator.store.annotations as store
+    from annotator.store.jsonl import RawLineStream
+
+    path = tmp_path / "alice.jsonl"
+    record = gold_record()
+    writer = AnnotationFile(path, "alice", writable=True)
+    writer.PATCH_MIN_BYTES = 4096
+    writer.save(record)
+    record, delta = review_decision(record, 4)
+    writer.save(record, delta)
+    cache = IndexCache(tmp_path / "cache")
+    assert AnnotationFile(path, "alice", cache=cache).get("big") == record  # cached now
+    scans: list[int] = []
+    real_blocks = RawLineStream.blocks
+
+    def counted(self: RawLineStream) -> object:
+        scans.append(1)
+        return real_blocks(self)
+
+    monkeypatch.setattr(RawLineStream, "blocks", counted)
+    assert AnnotationFile(path, "alice", cache=cache).get("big") == record
+    assert scans == []  # the same program trusts its cache
+    monkeypatch.setattr(store, "PATCH_VERSION", 1)  # an older program
+    older = AnnotationFile(path, "alice", cache=cache)
+    assert scans == [1]
+    assert [(problem.line, problem.field) for problem in older.problems] == [(2, "patch")]
+    writer.close()
