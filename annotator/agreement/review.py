@@ -115,19 +115,23 @@ def _count(ids: Iterable[str]) -> dict[str, int]:
 class _Changes(Generic[Item]):
     """Items set and ids removed since the last save, in one list (or dict) of the record."""
 
-    __slots__ = ("new", "removed", "set")
+    __slots__ = ("new", "ordered", "removed", "set")
 
-    def __init__(self) -> None:
+    def __init__(self, ordered: bool = False) -> None:
         self.set: dict[str, Item] = {}
         self.removed: dict[str, None] = {}
         self.new: set[str] = set()
         """Ids of the set items the saved record did not have."""
+        self.ordered = ordered
+        """A dict (provenance): an id removed and set again stays removed, so that the fold
+        puts its entry last, where ``del`` then ``d[key] = entry`` put it."""
 
     def put(self, item_id: str, item: Item, present: bool) -> None:
         """``item`` now under ``item_id``; ``present``: an item had that id just before."""
         if not present and item_id not in self.removed:
             self.new.add(item_id)
-        self.removed.pop(item_id, None)
+        if not self.ordered:
+            self.removed.pop(item_id, None)
         self.set[item_id] = item
 
     def drop(self, item_id: str) -> None:
@@ -260,7 +264,7 @@ class ReviewDocument:
         self._span_changes: _Changes[Span] = _Changes()
         self._relation_changes: _Changes[Relation] = _Changes()
         self._rejected_changes: _Changes[Span] = _Changes()
-        self._provenance_changes: _Changes[SpanProvenance] = _Changes()
+        self._provenance_changes: _Changes[SpanProvenance] = _Changes(ordered=True)
         record = getattr(self, "record", None)
         self._saved_rejected_none = record is None or record.rejected is None
         self._saved_provenance_none = record is None or record.provenance is None
