@@ -243,10 +243,15 @@ class ReviewDocument:
         # it over the whole record: drop the provenance entries and relations without their
         # spans, and add the voted relations whose ends are in gold but which are missing.
         self._stale_provenance = [key for key in self._provenance if key not in self._span_ids]
+        # (A span with the key of a later one, which only a hand-made file has, is not looked
+        # at: its relations went at the first decision.)
+        present: Mapping[str, object] = self._span_ids
+        if len(self._gold) != len(spans):
+            present = {span.id: span for span in self._gold.values()}
         self._stale_relations = [
             relation
             for relation in relations
-            if relation.head not in self._span_ids or relation.tail not in self._span_ids
+            if relation.head not in present or relation.tail not in present
         ]
         self._missing_votes: list[VotedRelation] = []
         for vote, names in self._relation_votes.items():

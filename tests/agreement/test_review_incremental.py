@@ -215,6 +215,9 @@ def hand_made_gold(draw: st.DrawFn, shared: list[SpanKey], key: Any) -> Annotati
         st.lists(st.integers(1, len(keys) + 2), min_size=len(keys), max_size=len(keys), unique=True)
     )
     spans = [new_span(f"g{n}", k, TEXT) for n, k in zip(numbers, keys, strict=True)]
+    twice: bool = draw(st.booleans())
+    if spans and twice:  # the same span twice (a hand-made file)
+        spans.append(new_span("g77", key_of(draw(st.sampled_from(spans))), TEXT))
     if draw(st.booleans()):
         spans = draw(st.permutations(spans))  # as the annotate screen saved them
     provenance: dict[str, SpanProvenance] = {}
