@@ -7,10 +7,13 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from hypothesis import given, settings
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_session import CONFIG, TEXT, apply
 
@@ -18,6 +21,7 @@ from annotator.model import session as session_module
 from annotator.model.records import AnnotationRecord, Document, Span, SpanProvenance
 from annotator.model.session import EditingSession
 from annotator.model.text import text_sha256
+from annotator.store.annotations import AnnotationFile
 
 EDITED = SpanProvenance(annotators=[], decision="edited")
 WORDS = [(match.start(), match.end()) for match in re.finditer(r"\w+", TEXT)]
@@ -53,6 +57,11 @@ def _gold_record(
         provenance=provenance,
         rejected=rejected or None,
     )
+
+
+def _gold_session(record: AnnotationRecord, *, snapshots: bool = True) -> EditingSession:
+    document = Document(id="d1", text=TEXT)
+    return EditingSession(document, CONFIG, CONFIG.gold_annotator, record, snapshots=snapshots)
 
 
 def _expected(
@@ -104,7 +113,7 @@ def test_gold_provenance_and_rejections_follow_edits_undo_and_redo(
     every: int,
 ) -> None:
     original = _gold_record(picks, rejected_picks)
-    session = EditingSession(Document(id="d1", text=TEXT), CONFIG, CONFIG.gold_annotator, original)
+    session = _gold_session(original)
     saved_provenance = dict(original.provenance or {})
     saved_rejected = {span.id: span for span in original.rejected or []}
     places = {span.id: place for place, span in enumerate(original.rejected or [])}
@@ -124,6 +133,8 @@ def test_gold_provenance_and_rejections_follow_edits_undo_and_redo(
             del saved_provenance[span_id]
         saved_provenance.update(delta.provenance_set)
         assert saved_provenance == provenance
+        # ... in the record's order, as the store folds a patch line (a dict update).
+        assert list(saved_provenance) == list(record.provenance or {})
         for span_id in delta.rejected_removed:
             del saved_rejected[span_id]
         for span in delta.rejected_set or ():
@@ -138,7 +149,7 @@ def test_gold_provenance_and_rejections_follow_edits_undo_and_redo(
 
 def test_a_gold_edit_delta_names_only_the_entries_it_changed() -> None:
     original = _gold_record([(index, 0, True) for index in range(20)], [(3, 1)])
-    session = EditingSession(Document(id="d1", text=TEXT), CONFIG, CONFIG.gold_annotator, original)
+    session = _gold_session(original)
     assert session.take_delta().provenance_set == ()
     start, end = WORDS[3]
     session.select(start, end)
@@ -227,3 +238,80 @@ def test_an_edit_of_a_big_gold_record_costs_what_it_touches() -> None:
     assert _lines_run_in_the_session(edit) < 2_000
     assert len(session.to_record().rejected or []) == count // 10
     assert len(session.to_record().provenance or {}) == count - 1
+
+
+def test_entries_set_again_are_described_in_the_order_the_record_has_them() -> None:
+    """Move a loaded span (its entry goes last), tag a new one, move the first again: the
+    record lists the new span's entry before the moved one's, and so must the delta, or the
+    folded patch would list them the other way round."""
+    original = _gold_record([(index, 0, True) for index in range(6)], [])
+    session = _gold_session(original)
+    session.take_delta()
+    session.move_to(WORDS[1][0])
+    assert session.move_edge("end", +1) is not None  # g1 grows: its entry goes last
+    session.move_to(WORDS[5][0])
+    session.tag(LABELS[1])  # a new span, its entry after g1's
+    new_id = session.current_id
+    session.move_to(WORDS[1][0])
+    assert session.move_edge("end", -1) is not None  # g1 shrinks: its entry goes last again
+    record = session.to_record()
+    assert list(record.provenance or {}) == ["g0", "g2", "g3", "g4", "g5", new_id, "g1"]
+    delta = session.take_delta()
+    assert delta.provenance_removed == ("g1",)
+    assert [span_id for span_id, _ in delta.provenance_set or ()] == [new_id, "g1"]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(PICKS, REJECTED, OPERATIONS)
+def test_gold_edits_saved_as_the_screen_saves_them_read_back_as_the_record(
+    tmp_path_factory: pytest.TempPathFactory,
+    picks: list[tuple[int, int, bool]],
+    rejected_picks: list[tuple[int, int]],
+    operations: list[tuple[str, int, str]],
+) -> None:
+    """Each edit saved with its delta (as the annotate screen does) is a patch line, never the
+    whole record, and reading the file back gives the session's record, in its order."""
+    path = tmp_path_factory.mktemp("gold") / "gold.jsonl"
+    original = _gold_record(picks, rejected_picks)
+    with AnnotationFile(path, CONFIG.gold_annotator, writable=True) as annotations:
+        annotations.PATCH_MIN_BYTES = 256  # a short record: patch it from the first edit
+        annotations.PATCH_MAX_SHARE = 1e9
+        annotations.save(original)
+        session = _gold_session(original, snapshots=False)
+        for name, value, label in operations:
+            size = path.stat().st_size
+            apply(session, name, value, label)
+            annotations.save(session.to_record(), session.take_delta())
+            if path.stat().st_size > size:
+                line = orjson.loads(path.read_bytes()[size:])
+                assert line.get("patch") in (1, 2), "saved whole"
+        record = session.to_record()
+        annotations.save(record, session.take_delta())  # as on leaving the document
+    reader = AnnotationFile(path, CONFIG.gold_annotator)
+    saved = reader.get("d1")
+    assert saved == record
+    assert list(saved.provenance or {}) == list(record.provenance or {})
+    assert reader.problems == []
+
+
+def test_a_tag_on_a_gold_record_is_saved_as_its_change(tmp_path: Path) -> None:
+    path = tmp_path / "gold.jsonl"
+    original = _gold_record([(index, 0, True) for index in range(8)], [(9, 1), (10, 1)])
+    with AnnotationFile(path, CONFIG.gold_annotator, writable=True) as annotations:
+        annotations.PATCH_MIN_BYTES = 256  # a short record: patch it all the same
+        annotations.PATCH_MAX_SHARE = 1e9
+        annotations.save(original)
+        session = _gold_session(original)
+        session.select(*WORDS[9])
+        record = session.tag(LABELS[1])  # where x0 was rejected
+        assert record is not None
+        size = path.stat().st_size
+        annotations.save(record, session.take_delta())
+        line = orjson.loads(path.read_bytes()[size:])
+    assert line["patch"] == 2
+    assert "provenance" not in line and "rejected" not in line  # not carried whole
+    assert list(line["provenance_set"]) == [session.current_id]
+    assert line["rejected_removed"] == ["x0"]
+    assert AnnotationFile(path, CONFIG.gold_annotator).get("d1") == record

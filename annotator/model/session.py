@@ -445,16 +445,22 @@ class EditingSession:
         saved, self._saved_provenance = self._saved_provenance, {}
         entries: list[tuple[str, SpanProvenance]] = []
         removed: list[str] = []
+        appended = 0
         for span_id, (before, dropped) in saved.items():
             now = provenance.get(span_id)
             if now is None:
                 if before is not None:
                     removed.append(span_id)
-            elif dropped and before is not None:
-                removed.append(span_id)  # dropped and set again: it now comes last
-                entries.append((span_id, now))
+            elif before is None or dropped:
+                if before is not None:
+                    removed.append(span_id)  # dropped and set again: it now comes last
+                appended += 1
             elif now is not before:
-                entries.append((span_id, now))
+                entries.append((span_id, now))  # replaced where it is
+        # An entry set where there was none went last, after every entry that stayed: they
+        # are the last keys, in their order (which the store's fold reproduces).
+        last = list(islice(reversed(provenance), appended))
+        entries.extend((span_id, provenance[span_id]) for span_id in reversed(last))
         return tuple(entries), tuple(removed)
 
     def take_changes(self) -> tuple[list[Span], list[Span]] | None:
