@@ -166,8 +166,9 @@ class EditingSession:
         last in :attr:`provenance`)."""
         if record is not None and record.provenance is not None:
             self.provenance = dict(record.provenance)
-            for span_id in [key for key in self.provenance if key not in self._by_id]:
-                self._set_provenance(span_id, None)  # an entry without its span is not kept
+            if not self.provenance.keys() <= self._by_id.keys():  # in C, nothing made
+                for span_id in [key for key in self.provenance if key not in self._by_id]:
+                    self._set_provenance(span_id, None)  # an entry without its span goes
         elif annotator == config.gold_annotator:
             self.provenance = {}
         self.rejected = list(record.rejected) if record and record.rejected is not None else None
