@@ -219,14 +219,27 @@ class ReviewDocument:
         self._keys = keys
         self._in_order = keys == sorted(keys)
         self._gold: dict[SpanKey, Span] = dict(zip(keys, spans, strict=True))
-        self._span_ids = _count(span.id for span in spans)
-        self._provenance: dict[str, SpanProvenance] = dict(record.provenance or {})
         rejected = list(record.rejected or [])
         self._rejected_spans = rejected
         self._rejected_keys = [(span.start, span.end, span.label) for span in rejected]
         self._rejected_in_order = self._rejected_keys == sorted(self._rejected_keys)
         self._rejected: set[SpanKey] = set(self._rejected_keys)
         self._rejected_ids = _count(span.id for span in rejected)
+        self._decisions_read = False
+        self._synced = record
+        self._open_stale = True
+        self._reset_delta(whole=True)  # replaced from outside: the next save is whole
+
+    def _read_for_decisions(self) -> None:
+        """The rest of the gold state, which only decisions use (read at the first one, so
+        that opening a book and walking it does not pay for it)."""
+        self._sync()
+        if self._decisions_read:
+            return
+        record = self.record
+        spans = self._spans
+        self._span_ids = _count(span.id for span in spans)
+        self._provenance: dict[str, SpanProvenance] = dict(record.provenance or {})
         relations = list(record.relations)
         self._relations = relations
         self._relation_ids = [relation.id for relation in relations]
@@ -263,9 +276,7 @@ class ReviewDocument:
                 and (vote[0], head.id, tail.id) not in self._links
             ):
                 self._missing_votes.append(vote)
-        self._synced = record
-        self._open_stale = True
-        self._reset_delta(whole=True)  # replaced from outside: the next save is whole
+        self._decisions_read = True
 
     def _reset_delta(self, whole: bool) -> None:
         self._whole = whole
@@ -487,6 +498,7 @@ class ReviewDocument:
     def accept(self, index: int) -> None:
         """Put candidate ``index`` into gold, replacing competing versions of the same stretch."""
         self._open_list()
+        self._read_for_decisions()
         candidate = self.candidates[index]
         key = candidate.key
         competing = self._competing(key)
@@ -522,6 +534,7 @@ class ReviewDocument:
     def reject(self, index: int) -> None:
         """Leave candidate ``index`` out of gold, and remember that it was rejected."""
         self._open_list()
+        self._read_for_decisions()
         key = self.candidates[index].key
         self._begin_decision()
         if key not in self._rejected:
