@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
 from annotator.model.config import ProjectConfig
 from annotator.model.errors import AnnotatorError
@@ -73,8 +75,11 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     ActionSpec("grow_end", ">", "Move the span end right a word", "Spans"),
     ActionSpec("shrink_end", "<", "Move the span end left a word", "Spans"),
-    ActionSpec("grow_start", "alt+<", "Move the span start left a word", "Spans"),
-    ActionSpec("shrink_start", "alt+>", "Move the span start right a word", "Spans"),
+    # The start moves with the same keys unshifted: a terminal sends alt+< as escape then <,
+    # which arrives as a plain < (only letters and digits combine with alt).
+    # (A comma separates keys in these lists, so it is named.)
+    ActionSpec("grow_start", "comma", "Move the span start left a word", "Spans"),
+    ActionSpec("shrink_start", "full_stop", "Move the span start right a word", "Spans"),
     ActionSpec("link", "a", "Link the claim to a speaker", "Link", show=True, short="Link"),
     ActionSpec("unlink", "A", "Remove the link under the cursor", "Link"),
     ActionSpec("undo", "u,ctrl+z", "Undo", "Edit", show=True, short="Undo"),
@@ -108,24 +113,75 @@ def label_actions(config: ProjectConfig) -> list[ActionSpec]:
     ]
 
 
-def all_actions(config: ProjectConfig) -> list[ActionSpec]:
-    """Every action with its keys after the project's ``[keys]`` overrides."""
+def all_actions(config: ProjectConfig, file: str | Path = "annotator.toml") -> list[ActionSpec]:
+    """Every action with its keys after the project's ``[keys]`` overrides.
+
+    Raises :class:`AnnotatorError` (naming ``file``) for an unknown action name in ``[keys]``
+    and for a key given to two actions (a label's key included): the second would silently
+    take it from the first."""
     actions = [*label_actions(config), *ACTIONS]
     known = {action.name for action in actions}
     unknown = sorted(set(config.keys) - known)
     if unknown:
         raise AnnotatorError(
             f"unknown action(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})",
-            file="annotator.toml",
+            file=file,
             field="keys",
         )
-    return [
+    bound = [
         ActionSpec(a.name, config.keys.get(a.name, a.keys), a.description, a.group, a.show, a.short)
         for a in actions
     ]
+    owner: dict[str, ActionSpec] = {}
+    for action in bound:
+        for key in action.keys.split(","):
+            if not key.strip():
+                continue
+            canonical = key_name(key)
+            first = owner.setdefault(canonical, action)
+            if first is not action:
+                # Name the binding the project set: defaults only collide through a label key.
+                field = next(
+                    (f"keys.{one.name}" for one in (action, first) if one.name in config.keys),
+                    "labels",
+                )
+                raise AnnotatorError(
+                    f"{key.strip()!r} is the key of both {first.name} ({first.description}) "
+                    f"and {action.name} ({action.description}); give one of them another key",
+                    file=file,
+                    field=field,
+                )
+    return bound
+
+
+_REPLACED = {
+    "solidus": "slash",
+    "reverse_solidus": "backslash",
+    "commercial_at": "at",
+    "hyphen_minus": "minus",
+    "plus_sign": "plus",
+    "low_line": "underscore",
+}
+
+
+def key_name(key: str) -> str:
+    """One key in a canonical form (``alt+<`` and ``alt+less_than_sign`` alike), the way
+    Textual names it: a single character other than a letter or digit by its Unicode name."""
+    key = key.strip()
+    if key == "+" or key.endswith("++"):
+        head, last = key[:-1], "+"
+    else:
+        head, _, last = key.rpartition("+")
+        head = head + "+" if head else ""
+    if len(last) == 1 and not last.isalnum():
+        last = unicodedata.name(last, last).lower().replace("-", "_").replace(" ", "_")
+        last = _REPLACED.get(last, last)
+    return head + last
 
 
 _KEY_NAMES = {
+    ",": "comma",
+    ".": "full_stop",
     "{": "left_curly_bracket",
     "}": "right_curly_bracket",
     "<": "less_than_sign",

@@ -43,7 +43,11 @@ def load_config(project_dir: Path) -> ProjectConfig:
     except ValueError as error:  # e.g. an integer too long to convert
         raise AnnotatorError(f"not valid TOML: {error}", file=path) from None
     try:
-        return ProjectConfig.model_validate(data)
+        config = ProjectConfig.model_validate(data)
     except ValidationError as error:
         field, message = describe_validation_error(error)[0]
         raise AnnotatorError(message, file=path, field=field) from None
+    from annotator.model.keymap import all_actions
+
+    all_actions(config, path)  # [keys]: unknown actions, a key given to two actions
+    return config
