@@ -212,7 +212,12 @@ def filter_labels(record: AnnotationRecord, labels: frozenset[str] | None) -> An
     spans = [span for span in record.spans if span.label in labels]
     kept = {span.id for span in spans}
     relations = [r for r in record.relations if r.head in kept and r.tail in kept]
-    return record.model_copy(update={"spans": spans, "relations": relations})
+    update: dict[str, Any] = {"spans": spans, "relations": relations}
+    if record.provenance is not None:  # of the spans kept only (an import checks it)
+        update["provenance"] = {k: v for k, v in record.provenance.items() if k in kept}
+    if record.rejected is not None:
+        update["rejected"] = [span for span in record.rejected if span.label in labels]
+    return record.model_copy(update=update)
 
 
 def filter_raw_labels(value: dict[str, Any], labels: frozenset[str] | None) -> dict[str, Any]:
@@ -222,7 +227,14 @@ def filter_raw_labels(value: dict[str, Any], labels: frozenset[str] | None) -> d
     spans = [span for span in value.get("spans", ()) if span["label"] in labels]
     kept = {span["id"] for span in spans}
     relations = [r for r in value.get("relations", ()) if r["head"] in kept and r["tail"] in kept]
-    return {**value, "spans": spans, "relations": relations}
+    filtered = {**value, "spans": spans, "relations": relations}
+    provenance = value.get("provenance")
+    if provenance is not None:
+        filtered["provenance"] = {k: v for k, v in provenance.items() if k in kept}
+    rejected = value.get("rejected")
+    if rejected is not None:
+        filtered["rejected"] = [span for span in rejected if span["label"] in labels]
+    return filtered
 
 
 TEXT_CHANGED = "text changed since it was annotated (text_sha256 differs)"
@@ -601,6 +613,14 @@ class AtomicOutput:
         fd, self._temporary = tempfile.mkstemp(
             prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
         )
+        try:
+            # mkstemp makes the file owner-only; an export is handed to others, so it gets
+            # the mode open() would give it
+            os.fchmod(fd, 0o666 & ~current_umask())
+        except BaseException:
+            os.close(fd)
+            os.unlink(self._temporary)
+            raise
         if self.binary:
             self.handle = os.fdopen(fd, "wb", buffering=WRITE_BUFFER)
         else:
@@ -629,6 +649,13 @@ class AtomicOutput:
             self.handle.close()
         with contextlib.suppress(OSError):
             os.unlink(self._temporary)
+
+
+def current_umask() -> int:
+    """The process's umask (read by setting it and putting it back: no other way on POSIX)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_file_atomic(path: Path, content: str) -> Path:

@@ -22,7 +22,14 @@ from pydantic import ValidationError
 from annotator.formats.common import NormalizedText, Utf16Offsets, find_nearby
 from annotator.formats.summary import Summary
 from annotator.model.errors import AnnotatorError
-from annotator.model.records import AnnotationRecord, Document, Relation, Span, Status
+from annotator.model.records import (
+    AnnotationRecord,
+    Document,
+    Relation,
+    Span,
+    SpanProvenance,
+    Status,
+)
 from annotator.model.text import normalize_text, text_sha256
 from annotator.model.validate import check_record, describe_validation_error
 from annotator.store.annotations import check_annotator_name
@@ -254,6 +261,14 @@ class RawAnnotation:
     status: Status = Status.done
     seconds_spent: float = 0.0
     note: str = ""
+    updated_at: str | None = None
+    """When the source saved it (ISO 8601); None: the time of the import."""
+    cursor: int | None = None
+    """Where the annotator left the cursor, counted on the source text as the spans are."""
+    provenance: dict[str, SpanProvenance] | None = None
+    """Gold records: span key to where the span came from."""
+    rejected: list[RawSpan] | None = None
+    """Gold records: versions the adjudicator rejected (any label, ids may repeat)."""
 
 
 @dataclass
@@ -613,19 +628,46 @@ def _build_record(
         relations.append(
             Relation(id=relation_id, label=label, head=raw_relation.head, tail=raw_relation.tail)
         )
+    rejected: list[Span] | None = None
+    if annotation.rejected is not None:
+        rejected = []
+        for raw in annotation.rejected:
+            try:
+                start, end = _place_span(raw, source, utf16, summary, item.doc_id)
+            except AnnotatorError as error:
+                problems.append(error)
+                failed = True
+                continue
+            if end > start:
+                rejected.append(
+                    Span(id=raw.key, start=start, end=end, label=raw.label, text=text[start:end])
+                )
     if failed:
         return None
     spans.sort(key=lambda span: (span.start, span.end, span.label))
-    return AnnotationRecord(
-        doc_id=item.doc_id,
-        annotator=annotator,
-        text_sha256=text_sha256(text),
-        spans=spans,
-        relations=relations,
-        status=annotation.status,
-        note=annotation.note,
-        seconds_spent=max(0.0, annotation.seconds_spent),
-    )
+    extra: dict[str, Any] = {}
+    if annotation.updated_at is not None:
+        extra["updated_at"] = annotation.updated_at
+    if annotation.cursor is not None:
+        extra["cursor"] = min(source.offset(max(0, annotation.cursor)), len(text))
+    try:
+        return AnnotationRecord(
+            doc_id=item.doc_id,
+            annotator=annotator,
+            text_sha256=text_sha256(text),
+            spans=spans,
+            relations=relations,
+            status=annotation.status,
+            note=annotation.note,
+            seconds_spent=max(0.0, annotation.seconds_spent),
+            provenance=annotation.provenance,
+            rejected=rejected,
+            **extra,
+        )
+    except ValidationError as error:
+        for path, message in describe_validation_error(error):
+            problems.append(item.where.error(message, path))
+        return None
 
 
 # -- writing -------------------------------------------------------------------------------------

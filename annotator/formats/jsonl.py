@@ -1,14 +1,18 @@
 """``jsonl``: our own records joined with their text, one ``ExportRecord`` per line.
 
 Export writes one line per (document, annotator); each line is valid against
-``schemas/export_record.schema.json``. Import reads the same lines back (``annotator`` in a line
-is the key that ``--annotator`` / ``--annotator-map`` picks or maps).
+``schemas/export_record.schema.json``: the document and the annotation (spans, relations), then
+the rest of the record (note, time spent, when saved, cursor; provenance and rejected versions
+of gold records), so that an import loses nothing the annotator typed. Import reads the same
+lines back (``annotator`` in a line is the key that ``--annotator`` / ``--annotator-map`` picks
+or maps).
 """
 
 from __future__ import annotations
 
 import collections
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from datetime import datetime
 from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
@@ -19,6 +23,7 @@ import orjson
 from annotator.formats.common import ExportItem
 from annotator.formats.exporting import ExportFormat, FileWriter
 from annotator.formats.fast_records import (
+    StoredProvenance,
     StoredRecord,
     StoredRelation,
     StoredSpan,
@@ -29,11 +34,12 @@ from annotator.formats.importing import (
     RawAnnotation,
     RawDocument,
     RawSpan,
+    Where,
     iter_json_lines,
     read_relations,
 )
 from annotator.model.errors import AnnotatorError
-from annotator.model.records import Status
+from annotator.model.records import SpanProvenance, Status
 
 
 class JsonlWriter(FileWriter):
@@ -69,6 +75,12 @@ class JsonlWriter(FileWriter):
                             status=record.status,
                             spans=spans,
                             relations=relations,
+                            note=record.note,
+                            seconds_spent=record.seconds_spent,
+                            updated_at=record.updated_at,
+                            cursor=record.cursor,
+                            provenance=record.provenance,
+                            rejected=record.rejected,
                         )
                     )
                 )
@@ -87,6 +99,12 @@ class JsonlWriter(FileWriter):
             line["status"] = record.get("status", _IN_PROGRESS)
             spans_json = line["spans"] = record.get("spans", [])
             relations_json = line["relations"] = record.get("relations", [])
+            line["note"] = record.get("note", "")
+            line["seconds_spent"] = record.get("seconds_spent", 0.0)
+            for name in _OPTIONAL_FIELDS:
+                value = record.get(name)
+                if value is not None:
+                    line[name] = value
             write(orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE))
             _count_into(self._span_counts, map(_label, spans_json))
             _count_into(self._relation_counts, map(_label, relations_json))
@@ -103,6 +121,16 @@ class _Line(msgspec.Struct, omit_defaults=True, kw_only=True):
     status: Status
     spans: list[StoredSpan]
     relations: list[StoredRelation]
+    note: str
+    seconds_spent: float
+    updated_at: str | msgspec.UnsetType = msgspec.UNSET
+    cursor: int | None = None
+    provenance: dict[str, StoredProvenance] | None = None
+    rejected: list[StoredSpan] | None = None
+
+
+_OPTIONAL_FIELDS = ("updated_at", "cursor", "provenance", "rejected")
+"""The record's fields a line has only when the record has them (``exclude_none``)."""
 
 
 _label_of = attrgetter("label")
@@ -138,10 +166,58 @@ def _status(fields: Fields) -> Status:
         raise fields.where.error(f"unknown status {value!r} (known: {known})", "status") from None
 
 
+def _spans(fields: Fields, key: str, where: Where) -> list[RawSpan]:
+    return [
+        RawSpan(
+            key=span.string("id", allow_int=True),
+            start=span.integer("start"),
+            end=span.integer("end"),
+            label=span.string("label"),
+            where=where,
+            field=span.path,
+            text=span.optional_string("text"),
+        )
+        for span in fields.objects(key)
+    ]
+
+
+def _time(fields: Fields, key: str) -> str | None:
+    value = fields.optional_string(key)
+    if value is None:
+        return None
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise fields.where.error(f"not an ISO 8601 time: {value!r}", key) from None
+    return value
+
+
+def _provenance(fields: Fields) -> dict[str, SpanProvenance] | None:
+    """A gold record's ``provenance``: span id to ``annotators`` and ``decision``."""
+    if not fields.has("provenance"):
+        return None
+    provenance = fields.child("provenance")
+    assert provenance is not None
+    found: dict[str, SpanProvenance] = {}
+    for span_id in provenance.value:
+        origin = provenance.child(span_id)
+        assert origin is not None
+        annotators = origin.items("annotators")
+        if not all(isinstance(name, str) for name in annotators):
+            raise origin.where.error(
+                "expected a list of annotator names", f"{origin.path}.annotators"
+            )
+        found[span_id] = SpanProvenance(
+            annotators=annotators, decision=origin.optional_string("decision") or "unanimous"
+        )
+    return found
+
+
 def read(path: Path, problems: list[AnnotatorError]) -> Iterator[RawDocument]:
     """Lines with ``id``, ``text``, ``spans`` (``id``, ``start``, ``end``, ``label``, ``text``)
-    and ``relations`` (``id``, ``label``, ``head``, ``tail``); several lines may share an id when
-    they come from different annotators."""
+    and ``relations`` (``id``, ``label``, ``head``, ``tail``), and the rest of the record when
+    given (``note``, ``seconds_spent``, ``updated_at``, ``cursor``, ``provenance``,
+    ``rejected``); several lines may share an id when they come from different annotators."""
     by_id: dict[str, RawDocument] = {}
     for where, value in iter_json_lines(path):
         try:
@@ -149,20 +225,17 @@ def read(path: Path, problems: list[AnnotatorError]) -> Iterator[RawDocument]:
             doc_id = fields.string("id", allow_int=True)
             text = fields.string("text")
             annotation = RawAnnotation(
-                annotator_key=fields.optional_string("annotator"), status=_status(fields)
+                annotator_key=fields.optional_string("annotator"),
+                status=_status(fields),
+                note=fields.optional_string("note") or "",
+                seconds_spent=fields.number("seconds_spent"),
+                updated_at=_time(fields, "updated_at"),
+                cursor=fields.integer("cursor") if fields.has("cursor") else None,
+                provenance=_provenance(fields),
             )
-            for span in fields.objects("spans"):
-                annotation.spans.append(
-                    RawSpan(
-                        key=span.string("id", allow_int=True),
-                        start=span.integer("start"),
-                        end=span.integer("end"),
-                        label=span.string("label"),
-                        where=where,
-                        field=span.path,
-                        text=span.optional_string("text"),
-                    )
-                )
+            annotation.spans.extend(_spans(fields, "spans", where))
+            if fields.has("rejected"):
+                annotation.rejected = _spans(fields, "rejected", where)
             annotation.relations.extend(
                 read_relations(fields, where, head="head", tail="tail", label="label")
             )
