@@ -269,6 +269,8 @@ class RawAnnotation:
     """Gold records: span key to where the span came from."""
     rejected: list[RawSpan] | None = None
     """Gold records: versions the adjudicator rejected (any label, ids may repeat)."""
+    where: Where | None = None
+    """Where it is in the input, when not where its document first is (one line each)."""
 
 
 @dataclass
@@ -343,9 +345,15 @@ def _resolve_annotators(
             resolved[None] = choice.name
         left = sorted(str(k) for k in keys if k not in resolved)
         return resolved, left
-    if choice.name is None:
-        raise AnnotatorError("pass --annotator NAME (or --annotator-map KEY=NAME,...)")
     named = {k for k in keys if k is not None}
+    if choice.name is None:
+        if len(named) > 1:
+            raise AnnotatorError(
+                f"the input has annotations by several annotators ({', '.join(sorted(named))}): "
+                "pick one with --annotator KEY or map them with --annotator-map KEY=NAME,KEY=NAME"
+            )
+        found = f" (the input names {next(iter(named))!r})" if named else ""
+        raise AnnotatorError(f"pass --annotator NAME (or --annotator-map KEY=NAME,...){found}")
     if len(named) <= 1:
         return dict.fromkeys(keys, choice.name), []
     if choice.name in named:
@@ -462,7 +470,9 @@ def plan_import(
                 "before importing into them)"
             )
     seen_documents: dict[str, Where] = {}
-    seen_records: set[tuple[str, str]] = set()
+    seen_records: dict[tuple[str, str], Where] = {}
+    by_text: dict[str, str] = {}
+    """sha256 of each document's text to the first id with it (identical texts are told)."""
     for item in items:
         where = item.where
         if item.doc_id in seen_documents:
@@ -501,6 +511,12 @@ def plan_import(
                 problems.append(where.error(message, path))
                 continue
         summary.documents[""] += 1
+        same_text = by_text.setdefault(text_sha256(text), item.doc_id)
+        if same_text != item.doc_id:
+            summary.notes.append(
+                f"document {item.doc_id!r} ({where}) has the same text as {same_text!r}: "
+                "imported as two documents, as their ids differ"
+            )
         for what in item.ignored:
             summary.drop(f"{what} (not imported)", item.doc_id)
         utf16 = _lazy_utf16(item.text)
@@ -522,12 +538,22 @@ def plan_import(
             )
             if record is None:
                 continue
-            if (item.doc_id, annotator) in seen_records:
+            here = annotation.where or where
+            first = seen_records.get((item.doc_id, annotator))
+            if first is not None:
+                by = (
+                    ""
+                    if annotation.annotator_key is None
+                    else f" (key {annotation.annotator_key!r})"
+                )
                 problems.append(
-                    where.error(f"two annotations of {item.doc_id!r} for annotator {annotator!r}")
+                    here.error(
+                        f"two annotations of {item.doc_id!r} for annotator {annotator!r}{by} "
+                        f"(first at {first}); import one, or map their keys to different names"
+                    )
                 )
                 continue
-            seen_records.add((item.doc_id, annotator))
+            seen_records[(item.doc_id, annotator)] = here
             if item.doc_id in existing_files[annotator] and not replace:
                 problems.append(
                     where.error(

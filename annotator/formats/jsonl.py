@@ -232,6 +232,7 @@ def read(path: Path, problems: list[AnnotatorError]) -> Iterator[RawDocument]:
                 updated_at=_time(fields, "updated_at"),
                 cursor=fields.integer("cursor") if fields.has("cursor") else None,
                 provenance=_provenance(fields),
+                where=where,
             )
             annotation.spans.extend(_spans(fields, "spans", where))
             if fields.has("rejected"):
