@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.cli.common import add_project_argument, default_annotator, open_project
+from annotator.model.errors import AnnotatorError
 from annotator.store.workspace import sample_workspace
 
 
@@ -30,15 +31,28 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 def annotate(project_path: Path, annotator: str, doc_id: str | None = None) -> int:
     """Open the TUI; returns when the annotator quits. Every edit was saved as it was made."""
     project = open_project(project_path)
+    # what can be refused is refused before the annotator's file is opened for writing (which
+    # creates it): a failed start leaves no empty file that would count as an annotator
+    path = project.annotation_path(annotator)  # refuses an invalid name
+    if doc_id is not None and doc_id not in project.corpus:
+        raise AnnotatorError(f"no document with id {doc_id!r} in the project", file=project.root)
     from annotator.tui.app import AnnotateApp
 
+    existed = path.exists()
     with project.annotations(annotator, writable=True) as annotations:
-        app = AnnotateApp(project, annotations, doc_id)
+        try:
+            app = AnnotateApp(project, annotations, doc_id)
+        except BaseException:
+            if not existed and path.exists() and path.stat().st_size == 0:
+                path.unlink()  # created by this failed start only
+            raise
         app.run()
     return 0
 
 
 def run_annotate(args: argparse.Namespace) -> int:
+    if args.annotator is not None and not args.annotator.strip():
+        raise AnnotatorError("--annotator: the name is empty")
     return annotate(args.project, args.annotator or default_annotator(), args.doc)
 
 

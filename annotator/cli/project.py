@@ -22,7 +22,7 @@ from annotator.model.records import AnnotationRecord, Status
 from annotator.model.schema import json_schemas
 from annotator.model.text import text_sha256
 from annotator.model.validate import check_record
-from annotator.store.project import Project, init_project
+from annotator.store.project import DocumentFilesRefused, Project, init_project, os_problem
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -54,13 +54,21 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         type=Path,
         default=Path("schemas"),
         metavar="DIR",
-        help="folder to write into (default: schemas/)",
+        help="folder to write into (default: schemas/ in the current folder)",
     )
     schema.set_defaults(handler=run_schema)
 
 
 def run_init(args: argparse.Namespace) -> int:
-    copied = init_project(args.directory, list(args.files))
+    try:
+        copied = init_project(args.directory, list(args.files))
+    except DocumentFilesRefused as refused:
+        if len(refused.problems) > 1:
+            for problem in refused.problems[:20]:
+                print(problem, file=sys.stderr)
+            if len(refused.problems) > 20:
+                print(f"... and {len(refused.problems) - 20} more", file=sys.stderr)
+        raise
     print(
         f"project ready in {visible(str(args.directory))} ({len(copied)} document file(s) copied)"
     )
@@ -73,6 +81,12 @@ def run_validate(args: argparse.Namespace) -> int:
         problems, documents, records = _validate(project, bar)
     for problem in problems:
         print(problem)
+    for ignored in project.ignored_annotation_files():
+        print(
+            f"{visible(str(ignored))}: ignored: not an annotator file name (names are 1-64 "
+            "letters, digits, '.', '_' or '-'); rename it to count it, or move it away",
+            file=sys.stderr,
+        )
     summary = (
         f"{documents} document(s), {len(project.annotators())} annotation file(s), "
         f"{records} record(s): "
@@ -188,42 +202,96 @@ def collect_stats(project: Project, bar: ProgressBar | None = None) -> dict[str,
 
 
 def run_stats(args: argparse.Namespace) -> int:
-    project = open_project(args.project, strict=False)
+    # a corpus with unreadable documents is refused, as agreement and export refuse it: the
+    # counts would silently leave those documents out
+    project = open_project(args.project)
     with progress_bar() as bar:
         stats = collect_stats(project, bar)
     if args.json:
         print(json.dumps(stats, indent=2))  # ASCII: no raw control or bidi character
         return 0
     labels = project.config.label_names
-    # a Text title: a folder named like markup ("[/]") is shown, not parsed
-    table = Table(title=Text(f"{visible(str(args.project))}: {stats['documents']} documents"))
-    table.add_column("annotator")
-    for status in Status:
-        table.add_column(status.value.replace("_", " "), justify="right")
-    table.add_column("not started", justify="right")
-    for label in labels:
-        table.add_column(label, justify="right")
-    table.add_column("links", justify="right")
-    table.add_column("hours", justify="right")
-    for annotator, row in stats["annotators"].items():
-        table.add_row(
-            annotator,
-            *(str(row["status"][status.value]) for status in Status),
-            str(row["not_started"]),
-            *(str(row["spans"].get(label, 0)) for label in labels),
-            str(row["relations"]),
-            f"{row['seconds_spent'] / 3600:.1f}",
+    rows = stats["annotators"]
+    names = list(rows)
+    status_columns: list[tuple[str, list[str]]] = [
+        (
+            status.value.replace("_", " "),
+            [str(rows[name]["status"][status.value]) for name in names],
         )
-    Console().print(table)
+        for status in Status
+    ]
+    status_columns.append(("not started", [str(rows[name]["not_started"]) for name in names]))
+    status_columns.append(
+        ("hours", [f"{rows[name]['seconds_spent'] / 3600:.1f}" for name in names])
+    )
+    label_columns = [
+        (label, [str(rows[name]["spans"].get(label, 0)) for name in names]) for label in labels
+    ]
+    label_columns.append(("links", [str(rows[name]["relations"]) for name in names]))
+    console = Console()
+    # a Text title: a folder named like markup ("[/]") is shown, not parsed
+    title = f"{visible(str(args.project))}: {stats['documents']} documents"
+    for table in _stats_tables(title, "documents by status", names, status_columns, console.width):
+        console.print(table)
+    for table in _stats_tables(None, "spans per label", names, label_columns, console.width):
+        console.print(table)
     return 0
+
+
+def _stats_tables(
+    title: str | None,
+    caption: str,
+    names: list[str],
+    columns: list[tuple[str, list[str]]],
+    width: int,
+) -> list[Table]:
+    """``columns`` (header, one value per annotator) as tables of at most ``width`` cells where
+    they fit: the annotator column is never cut, a header is wrapped at its spaces, never cut;
+    columns beyond the width go to the next table."""
+    name_width = max([len("annotator"), *(len(visible(name)) for name in names)])
+    used = name_width + 4  # borders and padding
+    groups: list[list[tuple[str, list[str], int]]] = [[]]
+    for header, values in columns:
+        cells = max([*(len(word) for word in header.split()), *(len(value) for value in values)])
+        if groups[-1] and used + cells + 3 > width:
+            groups.append([])
+            used = name_width + 4
+        groups[-1].append((header, values, cells))
+        used += cells + 3
+    tables = []
+    for number, group in enumerate(groups):
+        table = Table(
+            title=Text(title) if title is not None and number == 0 else None,
+            caption=Text(caption) if number == len(groups) - 1 else None,
+        )
+        table.add_column("annotator", no_wrap=True, min_width=name_width)
+        for header, _values, cells in group:
+            table.add_column(header, justify="right", min_width=cells)
+        for row, name in enumerate(names):
+            table.add_row(Text(name), *(values[row] for _header, values, _cells in group))
+        tables.append(table)
+    return tables
 
 
 def run_schema(args: argparse.Namespace) -> int:
     out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
-    for name, schema in json_schemas().items():
-        (out / name).write_text(
-            json.dumps(schema, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
-        print(visible(str(out / name)))
+    if out.exists() and not out.is_dir():
+        raise AnnotatorError("is a file, not a folder", file=out)
+    written = []
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, schema in json_schemas().items():
+            (out / name).write_text(
+                json.dumps(schema, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
+            written.append(out / name)
+    except OSError as error:
+        raise os_problem(error, out) from None
+    for path in written:
+        print(visible(str(path)))
+    # the default folder is relative: say where it is
+    print(
+        f"wrote {len(written)} JSON Schema file(s) into {visible(str(out.resolve()))}",
+        file=sys.stderr,
+    )
     return 0

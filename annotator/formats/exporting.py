@@ -28,7 +28,7 @@ from annotator.formats.common import (
 from annotator.formats.summary import Summary
 from annotator.model.config import ProjectConfig
 from annotator.model.errors import AnnotatorError
-from annotator.store.project import Project
+from annotator.store.project import Project, os_problem
 
 MODULES = {
     "jsonl": "annotator.formats.jsonl",
@@ -218,7 +218,28 @@ def run_export(
     *,
     progress: bool | None = None,
 ) -> Summary:
-    """Export the selected records to ``out`` (one output per split); returns the summary."""
+    """Export the selected records to ``out`` (one output per split); returns the summary.
+
+    An output path that cannot be written (read-only, missing, a file where a folder must be)
+    raises an :class:`AnnotatorError` naming it and the reason; nothing is left half-written.
+    """
+    try:
+        return _run_export(project, format_name, out, selection, options, progress=progress)
+    except AnnotatorError:
+        raise
+    except OSError as error:
+        raise os_problem(error, out) from None
+
+
+def _run_export(
+    project: Project,
+    format_name: str,
+    out: Path,
+    selection: Selection,
+    options: ExportOptions,
+    *,
+    progress: bool | None,
+) -> Summary:
     export_format = load_format(format_name)
     summary = Summary()
     labels = [
@@ -229,6 +250,8 @@ def run_export(
     context = ExportContext(project.config, options, summary, labels)
     split_names = [name for name, _ in selection.splits] if selection.splits else [""]
     paths = {name: split_path(out, name, directory=export_format.directory) for name in split_names}
+    if export_format.directory and (out.exists() or out.is_symlink()) and not out.is_dir():
+        raise AnnotatorError(f"is a file, not a folder ({format_name} writes a folder)", file=out)
     for path in paths.values():
         refuse_existing(path, force=options.force)
     if export_format.directory and selection.splits:

@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from annotator.formats.common import AtomicOutput, ExportItem, align_spans
+from annotator.formats.common import AtomicOutput, ExportItem, align_spans, current_umask
 from annotator.formats.exporting import ExportContext, ExportFormat, Writer
 from annotator.model.errors import AnnotatorError
 from annotator.model.tokenize import TokenIndex
@@ -128,6 +128,7 @@ class SpacyWriter(Writer):
             self.parts = Path(
                 tempfile.mkdtemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
             )
+            self.parts.chmod(0o777 & ~current_umask())  # mkdtemp's folder is owner-only
         self.written += 1
         output = AtomicOutput(self.parts / part_name(self.written), binary=True)
         try:

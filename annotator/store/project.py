@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
+import re
 import shutil
 from pathlib import Path
 
@@ -16,6 +20,36 @@ from annotator.store.index_cache import CACHE_DIR_NAME, IndexCache
 DOCUMENTS = "documents"
 ANNOTATIONS = "annotations"
 
+_TEMPORARY = re.compile(r"\.(?P<name>.+)\.[A-Za-z0-9_]+\.tmp")
+"""The name of a file being written atomically (``.NAME.random.tmp``, see tempfile.mkstemp)."""
+
+
+def user_path(filename: str | os.PathLike[str] | bytes | None, default: Path) -> Path:
+    """The path a user knows for a file an OS error names: a temporary file being written
+    atomically is named by the file it was to become; ``default`` when the error names none."""
+    if filename is None or isinstance(filename, bytes):
+        return default
+    parts = []
+    for part in Path(filename).parts:
+        match = _TEMPORARY.fullmatch(part)
+        parts.append(match["name"] if match else part)
+    return Path(*parts)
+
+
+def os_problem(error: OSError, path: Path, what: str = "cannot write") -> AnnotatorError:
+    """One line for an OS error met on a user's path: ``path: cannot write: Read-only file
+    system`` (a temporary file's name never shown: see :func:`user_path`)."""
+    named = user_path(error.filename, path)
+    if error.errno in (errno.EEXIST, errno.ENOTDIR):
+        # a file where a folder must be: name it rather than say "File exists"
+        for folder in reversed(path.parents):
+            if folder.exists() and not folder.is_dir():
+                return AnnotatorError(f"{what}: {folder} is a file, not a folder", file=path)
+        if named.exists() and not named.is_dir():
+            return AnnotatorError(f"{what}: is a file, not a folder", file=named)
+    reason = error.strerror or str(error)
+    return AnnotatorError(f"{what}: {reason}", file=named)
+
 
 class Project:
     """Opened project: its config, its corpus index and its annotation files.
@@ -26,6 +60,8 @@ class Project:
     def __init__(self, root: Path, *, index_corpus: bool = True) -> None:
         root = Path(root)
         if not root.is_dir():
+            if root.exists():
+                raise AnnotatorError("is a file, not a project folder", file=root)
             raise AnnotatorError("not a project folder (no such directory)", file=root)
         if not (root / DOCUMENTS).is_dir():
             raise AnnotatorError(
@@ -56,14 +92,26 @@ class Project:
         return self.annotations_dir / f"{check_annotator_name(annotator)}.jsonl"
 
     def annotators(self) -> list[str]:
-        """Names of every annotator with a file, sorted (gold included)."""
+        """Names of every annotator with a file, sorted (gold included). A ``.jsonl`` file whose
+        name is not an annotator name (``bob copy.jsonl``) is left out, as ``bob.jsonl.bak`` is
+        (see :meth:`ignored_annotation_files`)."""
+        return sorted(
+            path.stem for path in self._annotation_files() if _is_annotator_name(path.stem)
+        )
+
+    def ignored_annotation_files(self) -> list[Path]:
+        """The ``.jsonl`` files of ``annotations/`` that are no annotator's file: their name is
+        not a valid annotator name (a copy a file manager made, ``bob copy.jsonl``)."""
+        return sorted(
+            path for path in self._annotation_files() if not _is_annotator_name(path.stem)
+        )
+
+    def _annotation_files(self) -> list[Path]:
         if not self.annotations_dir.is_dir():
             return []
-        return sorted(
-            path.stem
-            for path in self.annotations_dir.glob("*.jsonl")
-            if not path.name.startswith(".")
-        )
+        return [
+            path for path in self.annotations_dir.glob("*.jsonl") if not path.name.startswith(".")
+        ]
 
     def annotations(
         self, annotator: str, *, writable: bool = False, hashed: bool = False
@@ -86,29 +134,105 @@ class Project:
         return CorpusStream(self.root / DOCUMENTS, cache=self.index_cache)
 
 
+def _is_annotator_name(name: str) -> bool:
+    try:
+        check_annotator_name(name)
+    except AnnotatorError:
+        return False
+    return True
+
+
+class DocumentFilesRefused(AnnotatorError):
+    """``init`` refused its document files: ``problems`` lists every one; nothing was copied."""
+
+    def __init__(self, problems: list[AnnotatorError]) -> None:
+        self.problems = problems
+        if len(problems) == 1:
+            super().__init__(f"{problems[0]} (nothing copied)")
+        else:
+            super().__init__(f"{len(problems)} problems in the document files; nothing copied")
+
+
+def check_document_files(files: list[Path], documents: Path) -> list[AnnotatorError]:
+    """Every problem the project would find in ``files`` once copied into ``documents``
+    (unreadable files, bad UTF-8 or JSON, documents without id or text, ids defined twice,
+    among the files or in the documents already there), named by the files' own paths."""
+    problems: list[AnnotatorError] = []
+    defined: dict[str, str] = {}
+    if documents.is_dir():
+        existing = Corpus(documents)
+        for entry in existing.entries:
+            defined[entry.id] = f"{entry.path}:{entry.line}" if entry.line else str(entry.path)
+    for source in files:
+        # the file read as the project will read it: ids of a .txt file from its name
+        corpus = Corpus.of_file(source.parent, source)
+        problems.extend(corpus.problems)
+        for entry in corpus.entries:
+            where = f"{source}:{entry.line}" if entry.line else str(source)
+            if entry.id in defined:
+                problems.append(
+                    AnnotatorError(
+                        f"duplicate document id {entry.id!r} (first defined at "
+                        f"{defined[entry.id]})",
+                        file=source,
+                        line=entry.line,
+                    )
+                )
+                continue
+            defined[entry.id] = where
+            try:
+                corpus.load(entry)  # the text itself: UTF-8 of a .txt file, checked fields
+            except AnnotatorError as error:
+                problems.append(error)
+    return problems
+
+
 def init_project(root: Path, files: list[Path]) -> list[Path]:
     """Create a project folder (or complete one) and copy the given document files into it.
 
-    Returns the copied paths. Refuses to overwrite an existing document file.
+    Returns the copied paths. Every file is checked first as the project will read it; any
+    problem refuses them all (:class:`DocumentFilesRefused`) and nothing is created or copied.
+    Refuses to overwrite an existing document file.
     """
+    root = Path(root)
+    names: dict[str, Path] = {}
     for source in files:
         if not source.is_file():
             raise AnnotatorError("no such file", file=source)
         if not source.name.endswith(DOCUMENT_SUFFIXES):
             raise AnnotatorError("documents must be .txt or .jsonl files", file=source)
+        if source.name in names:
+            raise AnnotatorError(
+                f"same file name as {names[source.name]}: both would be {DOCUMENTS}/{source.name}",
+                file=source,
+            )
+        names[source.name] = source
+    if root.exists() and not root.is_dir():
+        raise AnnotatorError("is a file, not a folder", file=root)
     documents = root / DOCUMENTS
-    documents.mkdir(parents=True, exist_ok=True)
-    (root / ANNOTATIONS).mkdir(exist_ok=True)
-    config = root / CONFIG_NAME
-    if not config.exists():
-        config.write_text(DEFAULT_CONFIG_TEXT, encoding="utf-8")
-    copied = []
     for source in files:
         target = documents / source.name
         if target.exists():
             raise AnnotatorError("already in the project; not overwritten", file=target)
-        shutil.copyfile(source, target)
-        copied.append(target)
+    problems = check_document_files(files, documents)
+    if problems:
+        raise DocumentFilesRefused(problems)
+    copied: list[Path] = []
+    try:
+        documents.mkdir(parents=True, exist_ok=True)
+        (root / ANNOTATIONS).mkdir(exist_ok=True)
+        config = root / CONFIG_NAME
+        if not config.exists():
+            config.write_text(DEFAULT_CONFIG_TEXT, encoding="utf-8")
+        for source in files:
+            target = documents / source.name
+            shutil.copyfile(source, target)
+            copied.append(target)
+    except OSError as error:
+        for target in copied:  # all the files or none
+            with contextlib.suppress(OSError):
+                target.unlink()
+        raise os_problem(error, root, "cannot create the project") from None
     return copied
 
 

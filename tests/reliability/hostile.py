@@ -264,11 +264,10 @@ def cases() -> list[HostileCase]:
             lambda root: _write(root, "documents/two\nlines.txt", b"\xff"),
             offending="documents/two",
         ),
-        HostileCase(
+        HostileCase(  # no annotator's file: ignored, as bob.jsonl.bak is (validate notes it)
             "annotator-file-name",
-            False,
+            True,
             lambda root: _write(root, "annotations/con.jsonl", b""),
-            offending="con",
         ),
     ]
     return found
