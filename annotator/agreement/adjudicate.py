@@ -18,7 +18,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from annotator.agreement.dataset import Selection
+from annotator.agreement.dataset import Selection, bad_input_message
 from annotator.agreement.light import LightRecord
 from annotator.agreement.report import can_fork, shared_with_workers, worker_pool, worker_selection
 from annotator.agreement.spans import SpanKey
@@ -143,15 +143,17 @@ class Outcome:
     removed: int = 0
     reason: str = ""
 
-    def describe(self) -> str:
+    def describe(self, *, dry_run: bool = False) -> str:
+        """``dry_run``: nothing was written, so say what would be (``would create: ...``)."""
         if self.action == "skipped":
-            return f"left alone: {self.reason}"
+            return f"{'would leave' if dry_run else 'left'} alone: {self.reason}"
         parts = [f"{self.added} span(s) added"]
         if self.kept:
             parts.append(f"{self.kept} kept")
         if self.removed:
             parts.append(f"{self.removed} automatic span(s) no longer agreed on, removed")
-        return f"{self.action}: " + ", ".join(parts)
+        action = {"created": "create", "updated": "update"}.get(self.action, self.action)
+        return f"{'would ' + action if dry_run else self.action}: " + ", ".join(parts)
 
 
 @dataclass
@@ -431,6 +433,18 @@ def _merge_in_workers(
         _worker_gold.clear()
 
 
+def refuse_bad_input(
+    selection: Selection, progress: Callable[[int, int], None] | None = None
+) -> None:
+    """Raise on the first line or record of the selection that cannot be read or does not
+    validate (with how many there are): gold is never built from part of the votes, nor from
+    records ``annotator validate`` rejects. Checks every record first, so nothing is written
+    from bad input."""
+    problems = selection.file_problems or selection.check_records(progress)
+    if problems:
+        raise AnnotatorError(bad_input_message(problems))
+
+
 def auto_adjudicate(
     project: Project,
     *,
@@ -439,6 +453,7 @@ def auto_adjudicate(
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
+    checking: Callable[[int, int], None] | None = None,
 ) -> Summary:
     """Pre-fill (or refresh) the gold record of every document two or more annotators did.
 
@@ -448,11 +463,23 @@ def auto_adjudicate(
     With ``workers`` above 1 (``None``: the CPU count from :data:`PARALLEL_MIN_DOCUMENTS`
     documents), the documents are merged by forked worker processes (where ``fork`` exists);
     this process alone writes, in document order, so the records are the same.
+
+    Before any merge (a dry run too), every record the run would use is read and checked
+    (``checking`` is told the progress of that): a line that cannot be read or a record that
+    does not validate raises :class:`AnnotatorError` naming it, and nothing is written. So
+    does a ``min_votes`` above the number of annotators compared (no span could be kept).
     """
     gold = project.config.gold_annotator
     if annotators is not None and gold in annotators:
         raise AnnotatorError(f"the gold annotator {gold!r} cannot vote on its own records")
     selection = Selection(project, annotators=annotators)
+    compared = len(selection.annotators)
+    if min_votes is not None and min_votes > compared:
+        raise AnnotatorError(
+            f"--min-votes {min_votes} is more than the {compared} annotator(s) compared "
+            f"({', '.join(selection.annotators) or 'none'})"
+        )
+    refuse_bad_input(selection, checking)
     summary = Summary()
     total = len(selection.doc_ids)
     if workers is None:

@@ -3,15 +3,24 @@
 A record takes part only when its ``text_sha256`` equals the hash of the current document text;
 a document takes part when at least two selected annotators have such a record. Every other
 document with a record, and every document nobody annotated, is listed with the reason.
+
+Bad input is never used silently: a line of an annotation file that cannot be read (not JSON,
+not a record) and a record that ``annotator validate`` rejects (unknown label, span text that
+does not match the document, relation to a missing span...) are collected in
+:attr:`Selection.problems`, and a document with such a record (when the bad line still names
+its document) is excluded as a whole, with the problem as the reason. The commands decide what
+to do with them: ``adjudicate`` and ``review`` refuse, ``agreement`` refuses unless told to
+skip them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from annotator.agreement.light import LightRecord, parse_light
+from annotator.agreement.light import LightRecord, RecordChecker
 from annotator.model.config import TokenizerConfig
 from annotator.model.errors import AnnotatorError
 from annotator.model.text import text_sha256
@@ -51,10 +60,13 @@ class _RecordReader:
     """Reads one annotator's current records by byte position, one at a time: memory stays
     flat however big the files are (reading them whole kept 640 MB at 100,000 documents)."""
 
-    def __init__(self, annotations: AnnotationFile) -> None:
+    def __init__(self, annotations: AnnotationFile, checker: RecordChecker) -> None:
         self.annotations = annotations
+        self.checker = checker
 
-    def get(self, doc_id: str) -> LightRecord | AnnotatorError | None:
+    def get(self, doc_id: str, text: str, digest: str) -> LightRecord | AnnotatorError | None:
+        """The record of ``doc_id`` checked against its document (``text``, hash ``digest``);
+        the first problem when it cannot be read or does not validate; None: no record."""
         entry: RecordEntry | None = self.annotations.entries.get(doc_id)
         if entry is None:
             return None
@@ -63,7 +75,50 @@ class _RecordReader:
             chunk = self.annotations.read_line(entry)
         except AnnotatorError as error:
             return error
-        return parse_light(chunk, file=self.annotations.path, line=entry.last_line)
+        found = self.checker.read(
+            chunk, text, digest, file=self.annotations.path, line=entry.last_line
+        )
+        if isinstance(found, LightRecord):
+            return found
+        # each problem on the line its field comes from (a patched record spans several)
+        return self.annotations.relocate(doc_id, found)[0]
+
+
+_DOC_ID = re.compile(rb'"doc_id"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
+def _doc_id_of_line(path: Path, number: int) -> str | None:
+    """The document a bad line names, when it still does (a line cut short, say)."""
+    try:
+        with path.open("rb") as handle:
+            for index, data in enumerate(handle, start=1):
+                if index == number:
+                    match = _DOC_ID.search(data)
+                    if match is None:
+                        return None
+                    return match.group(1).decode("utf-8", "replace")
+    except OSError:
+        return None
+    return None
+
+
+def in_file_order(problems: Sequence[str]) -> list[str]:
+    """``file:line: ...`` problems by file, then line (they are found document by document)."""
+
+    def key(problem: str) -> tuple[str, int]:
+        match = re.match(r"(.*?):(\d+): ", problem)
+        return (match.group(1), int(match.group(2))) if match else (problem, 0)
+
+    return sorted(problems, key=key)
+
+
+def bad_input_message(problems: Sequence[str], hint: str = "") -> str:
+    """One line: the first problem in file order, and how many more (``annotator validate``
+    lists them all)."""
+    more = len(problems) - 1
+    others = f"{more} more problem(s); " if more else ""
+    first = in_file_order(problems)[0]
+    return f"{first} ({others}run `annotator validate`{' ' + hint if hint else ''})"
 
 
 def read_doc_ids(path: Path) -> list[str]:
@@ -125,11 +180,44 @@ class Selection:
             self.doc_ids = list(dict.fromkeys(doc_ids))
         self.files = {name: project.annotations(name) for name in self.annotators}
         self.warnings: list[str] = []
+        """Not problems: a torn final line (a crash, or a write under way), set aside."""
+        self.file_problems: list[str] = []
+        """Lines of the selected annotators' files that could not be read at all."""
+        self.record_problems: list[str] = []
+        """Records found not to validate by :meth:`documents`, as it went."""
+        self._bad_documents: dict[str, str] = {}
+        """Document id to the problem of a bad line that names it."""
         for annotation_file in self.files.values():
-            self.warnings.extend(str(problem) for problem in annotation_file.problems)
-            self.warnings.extend(str(problem) for problem in annotation_file.warnings)
+            for problem in annotation_file.problems:
+                self.file_problems.append(str(problem))
+                if problem.line is not None:
+                    doc_id = _doc_id_of_line(annotation_file.path, problem.line)
+                    if doc_id is not None:
+                        self._bad_documents.setdefault(doc_id, str(problem))
+            self.warnings.extend(str(warning) for warning in annotation_file.warnings)
         self.excluded: list[Excluded] = []
-        self._readers = {name: _RecordReader(file) for name, file in self.files.items()}
+        checker = RecordChecker(config)
+        self._readers = {name: _RecordReader(file, checker) for name, file in self.files.items()}
+
+    @property
+    def problems(self) -> list[str]:
+        """Every bad line and bad record found so far (``file:line: field: problem``)."""
+        return [*self.file_problems, *self.record_problems]
+
+    def check_records(self, progress: Callable[[int, int], None] | None = None) -> list[str]:
+        """Read and check every record the run would use, before anything is written; the
+        problems found (none: every record is good). Leaves the selection as it was."""
+        excluded, found = len(self.excluded), len(self.record_problems)
+        total = len(self.doc_ids)
+        for done, _document in enumerate(self.documents(), start=1):
+            if progress is not None and done % 200 == 0:
+                progress(done + len(self.excluded) - excluded, total)
+        problems = self.problems
+        del self.excluded[excluded:]
+        del self.record_problems[found:]
+        if progress is not None:
+            progress(total, total)
+        return problems
 
     def orphan_records(self) -> list[Excluded]:
         """Records of documents that are not in the corpus."""
@@ -149,6 +237,10 @@ class Selection:
         corpus = self.project.corpus
         tokenizer = self.project.config.tokenizer
         for doc_id in self.doc_ids if doc_ids is None else doc_ids:
+            bad_line = self._bad_documents.get(doc_id)
+            if bad_line is not None:
+                self.excluded.append(Excluded(doc_id, f"unreadable record ({bad_line})"))
+                continue
             present = [name for name in self.annotators if doc_id in self.files[name].entries]
             if len(present) < 2:
                 self.excluded.append(Excluded(doc_id, _too_few(present, {})))
@@ -157,14 +249,19 @@ class Selection:
             digest = text_sha256(text)
             records: dict[str, LightRecord] = {}
             set_aside: dict[str, str] = {}
+            bad: list[str] = []
             for name in present:
-                record = self._readers[name].get(doc_id)
+                record = self._readers[name].get(doc_id, text, digest)
                 if isinstance(record, AnnotatorError):
-                    set_aside[name] = f"unreadable record ({record})"
+                    bad.append(str(record))
                 elif record is not None and record.text_sha256 != digest:
                     set_aside[name] = "document text changed since annotated (text_sha256 differs)"
                 elif record is not None:
                     records[name] = record
+            if bad:  # never figures or gold from part of a document's votes
+                self.record_problems.extend(bad)
+                self.excluded.append(Excluded(doc_id, f"invalid record ({'; '.join(bad)})"))
+                continue
             if len(records) < 2:
                 self.excluded.append(Excluded(doc_id, _too_few(list(records), set_aside)))
                 continue

@@ -75,6 +75,9 @@ class AgreementReport:
     excluded: list[Excluded]
     warnings: list[str]
     per_document: list[DocumentFigures] | None = None
+    problems: list[str] = field(default_factory=list)
+    """Lines that could not be read and records that do not validate, left out of the figures
+    (their documents are in :attr:`excluded` when known)."""
 
     # -- figures ------------------------------------------------------------------------------
 
@@ -161,6 +164,8 @@ class AgreementReport:
         }
         if self.per_document is not None:
             out["per_document"] = [item.to_json() for item in self.per_document]
+        if self.problems:
+            out["problems"] = self.problems
         if self.warnings:
             out["warnings"] = self.warnings
         return out
@@ -194,6 +199,8 @@ class _Partial:
     layers: dict[str, LayerCounts]
     per_document: list[DocumentFigures] | None
     excluded: list[Excluded]
+    problems: list[str] = field(default_factory=list)
+    """Records found not to validate in this slice."""
     counted: int = 0
     all_annotators: int = 0
     seen: int = 0
@@ -206,6 +213,7 @@ class _Partial:
         if self.per_document is not None and other.per_document is not None:
             self.per_document.extend(other.per_document)
         self.excluded.extend(other.excluded)
+        self.problems.extend(other.problems)
         self.counted += other.counted
         self.all_annotators += other.all_annotators
         self.seen += other.seen
@@ -227,6 +235,7 @@ def _run(
         [],
     )
     excluded_before = len(selection.excluded)
+    problems_before = len(selection.record_problems)
     for document in selection.documents(doc_ids):
         partial.counted += 1
         if len(document.records) == len(annotators):
@@ -237,6 +246,7 @@ def _run(
         if progress is not None and partial.counted % 50 == 0:
             progress(partial.counted + len(selection.excluded) - excluded_before)
     partial.excluded = selection.excluded[excluded_before:]
+    partial.problems = selection.record_problems[problems_before:]
     partial.seen = len(doc_ids)
     return partial
 
@@ -340,6 +350,7 @@ def compute_agreement(
         excluded=[*partial.excluded, *selection.orphan_records()],
         warnings=list(selection.warnings),
         per_document=partial.per_document,
+        problems=[*selection.file_problems, *partial.problems],
     )
 
 

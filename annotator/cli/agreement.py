@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
+import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any, TextIO
@@ -20,7 +22,10 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "agreement",
         help="inter-annotator agreement: span F1, token kappa/alpha, relation F1",
         description="Agreement between annotators over the documents at least two of them "
-        "annotated (same text hash). The gold annotator is left out unless named.",
+        "annotated (same text hash). The gold annotator is left out unless named. A line of an "
+        "annotation file that cannot be read, or a record that `annotator validate` rejects, "
+        "stops the run (exit 1, naming file and line) unless --skip-bad is given. Exits 1 when "
+        "no document was annotated by two or more of the annotators compared.",
     )
     add_project_argument(agreement)
     _add_annotators(agreement)
@@ -43,6 +48,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         metavar="N",
         help="worker processes (default: one per CPU for 1500 documents or more)",
     )
+    agreement.add_argument(
+        "--skip-bad",
+        action="store_true",
+        help="compute without the documents that have an unreadable or invalid record (listed "
+        "on stderr first, and under excluded documents) instead of refusing",
+    )
     agreement.set_defaults(handler=run_agreement)
 
     adjudicate = subparsers.add_parser(
@@ -51,7 +62,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         description="Writes records of the gold annotator (config gold_annotator) with every "
         "unanimous span, or every span with at least --min-votes votes, and the relations whose "
         "two ends made it. Spans an adjudicator accepted or edited are kept; documents whose "
-        "gold record is marked done are left alone.",
+        "gold record is marked done are left alone. Refuses (exit 1, writing nothing) when a "
+        "line of the annotators' files cannot be read or a record does not validate.",
     )
     add_project_argument(adjudicate)
     _add_annotators(adjudicate)
@@ -68,7 +80,10 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     adjudicate.set_defaults(handler=run_adjudicate)
 
     review = subparsers.add_parser(
-        "review", help="review disagreements and build the gold version (TUI)"
+        "review",
+        help="review disagreements and build the gold version (TUI)",
+        description="Refuses to open (exit 1) when a line of the annotators' files cannot be "
+        "read or a record does not validate.",
     )
     add_project_argument(review)
     _add_annotators(review)
@@ -87,10 +102,17 @@ def _add_annotators(parser: argparse.ArgumentParser) -> None:
 
 
 def run_agreement(args: argparse.Namespace) -> int:
-    from annotator.agreement.dataset import Selection, read_doc_ids
+    from annotator.agreement.dataset import (
+        Selection,
+        bad_input_message,
+        in_file_order,
+        read_doc_ids,
+    )
     from annotator.agreement.report import compute_agreement
     from annotator.agreement.units import UnitsWriter
 
+    if args.jobs is not None and args.jobs < 1:
+        raise AnnotatorError(f"--jobs must be at least 1, got {args.jobs}")
     project = open_project(args.project)
     doc_ids = read_doc_ids(args.docs) if args.docs else None
     selection = Selection(
@@ -105,18 +127,13 @@ def run_agreement(args: argparse.Namespace) -> int:
             f"agreement needs at least two annotators; found {len(selection.annotators)} "
             f"({', '.join(selection.annotators) or 'none'}) in {project.annotations_dir}"
         )
-    units_handle: TextIO | None = None
+    for warning in selection.warnings:  # first, not after the tables
+        print(f"warning: {warning}", file=sys.stderr)
+    if selection.file_problems and not args.skip_bad:
+        raise AnnotatorError(bad_input_message(selection.file_problems, SKIP_HINT))
+    units = UnitsFile(args.units) if args.units is not None else None
     try:
-        if args.units is not None:
-            try:
-                units_handle = args.units.open("w", encoding="utf-8", newline="")
-            except OSError as error:
-                raise AnnotatorError(f"cannot write: {error.strerror}", file=args.units) from None
-        sink = (
-            UnitsWriter(units_handle, selection.annotators, selection.labels)
-            if units_handle
-            else None
-        )
+        sink = UnitsWriter(units.handle, selection.annotators, selection.labels) if units else None
         with progress_bar() as bar:
             report = compute_agreement(
                 selection,
@@ -125,10 +142,29 @@ def run_agreement(args: argparse.Namespace) -> int:
                 units=sink,
                 workers=args.jobs,
             )
+        if report.problems and not args.skip_bad:
+            raise AnnotatorError(bad_input_message(report.problems, SKIP_HINT))
+        if report.problems:
+            print(
+                f"warning: {len(report.problems)} bad line(s) or record(s) left out "
+                "(--skip-bad); their documents are excluded:",
+                file=sys.stderr,
+            )
+            for problem in in_file_order(report.problems):
+                print(f"  {problem}", file=sys.stderr)
+        data = report.to_json()
+        if report.counted == 0:
+            reason = nothing_compared(data)
+            if args.format == "json":  # still a valid report, with the reason
+                if not args.per_doc:
+                    data.pop("per_document", None)
+                print(json.dumps({"error": reason, **data}, indent=2, ensure_ascii=False))
+            raise AnnotatorError(reason)
+        if units is not None:
+            units.keep()
     finally:
-        if units_handle is not None:
-            units_handle.close()
-    data = report.to_json()
+        if units is not None:
+            units.close()
     if args.format == "json":
         if not args.per_doc:
             data.pop("per_document", None)
@@ -138,10 +174,72 @@ def run_agreement(args: argparse.Namespace) -> int:
     else:
         from annotator.agreement.tables import print_tables
 
+        data.pop("warnings", None)  # printed first, above
+        data.pop("problems", None)
         print_tables(data, str(args.project), per_doc=args.per_doc)
     if args.units is not None:
         print(f"unit table written to {visible(str(args.units))}", file=sys.stderr)
     return 0
+
+
+SKIP_HINT = "or pass --skip-bad to compute without them"
+NO_RECORDS = "no records by the selected annotators"
+
+
+def nothing_compared(data: dict[str, Any]) -> str:
+    """Why no document was compared, in one line."""
+    names = ", ".join(data["annotators"])
+    excluded = data["documents"]["excluded"]
+    telling = [
+        item
+        for item in excluded
+        if item["reason"] != NO_RECORDS
+        and not (item["reason"].startswith("only ") and ";" not in item["reason"])
+    ]
+    if not telling:
+        return f"no document was annotated by two or more of {names}"
+    first = telling[0]
+    return (
+        f"no document has usable records by two or more of {names} ({len(excluded)} excluded, "
+        f"e.g. {first['doc_id']}: {first['reason']})"
+    )
+
+
+class UnitsFile:
+    """The ``--units`` table, written to a temporary file next to it and put in place only
+    when the run succeeds: a refused run leaves no table (and an older one as it was)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            descriptor, name = tempfile.mkstemp(
+                dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+            )
+        except OSError as error:
+            raise AnnotatorError(f"cannot write: {error.strerror}", file=path) from None
+        self.temporary = Path(name)
+        self.handle: TextIO = open(descriptor, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        self.kept = False
+
+    def keep(self) -> None:
+        self.handle.close()
+        try:
+            os.chmod(self.temporary, 0o666 & ~_umask())
+            os.replace(self.temporary, self.path)
+        except OSError as error:
+            raise AnnotatorError(f"cannot write: {error.strerror}", file=self.path) from None
+        self.kept = True
+
+    def close(self) -> None:
+        self.handle.close()
+        if not self.kept:
+            self.temporary.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 CSV_KEYS = (
@@ -190,21 +288,22 @@ def write_csv(data: dict[str, Any], out: TextIO) -> None:
 def run_adjudicate(args: argparse.Namespace) -> int:
     from annotator.agreement.adjudicate import auto_adjudicate
 
-    project = open_project(args.project)
     if args.min_votes is not None and args.min_votes < 1:
         raise AnnotatorError(f"--min-votes must be at least 1, got {args.min_votes}")
+    project = open_project(args.project)
     with progress_bar() as bar:
         summary = auto_adjudicate(
             project,
             annotators=split_list(args.annotators),
             min_votes=args.min_votes,
             dry_run=args.dry_run,
+            checking=bar.step("checking records"),
             progress=bar.step("adjudicate"),
         )
     counts = Counter(outcome.action for outcome in summary.outcomes)
     for outcome in summary.outcomes:
         if outcome.action != "unchanged":
-            print(visible(f"{outcome.doc_id}: {outcome.describe()}"))
+            print(visible(f"{outcome.doc_id}: {outcome.describe(dry_run=args.dry_run)}"))
     gold = project.config.gold_annotator
     verb = "would write" if args.dry_run else "wrote"
     print(
@@ -221,12 +320,15 @@ def run_adjudicate(args: argparse.Namespace) -> int:
 
 
 def run_review(args: argparse.Namespace) -> int:
+    from annotator.agreement.adjudicate import refuse_bad_input
+    from annotator.agreement.dataset import Selection
     from annotator.tui.review.app import ReviewApp
 
     project = open_project(args.project)
+    annotators = split_list(args.annotators)
+    with progress_bar() as bar:  # gold is never built from unreadable or invalid records
+        refuse_bad_input(Selection(project, annotators=annotators), bar.step("checking records"))
     with progress_bar() as bar:  # the agreement the overview is sorted by, before it opens
-        app = ReviewApp(
-            project, annotators=split_list(args.annotators), progress=bar.step("agreement")
-        )
+        app = ReviewApp(project, annotators=annotators, progress=bar.step("agreement"))
     app.run()
     return app.return_code or 0

@@ -483,7 +483,7 @@ def test_decisions_saved_as_patches_read_back_as_the_record(
     spans = [(s, s + len(f"w{n}"), "A" if n % 5 else "B") for n, s in enumerate(starts)]
     longer = [(s, e + 3, lab) if n % 3 == 0 else (s, e, lab) for n, (s, e, lab) in enumerate(spans)]
     links = [("R", n, n + 1) for n in range(0, 58, 4)]
-    project = build_project(
+    build_project(
         tmp_path / "p",
         {"doc": text},
         {
@@ -492,6 +492,13 @@ def test_decisions_saved_as_patches_read_back_as_the_record(
             "cyd": {"doc": record("cyd", "doc", text, spans[::2], [])},
         },
     )
+    # labels A and B and relation R configured: records with other labels are refused
+    (tmp_path / "p" / "annotator.toml").write_text(
+        '[[labels]]\nname = "A"\nkey = "1"\n\n[[labels]]\nname = "B"\nkey = "2"\n\n'
+        '[[relations]]\nname = "R"\nkey = "a"\n',
+        encoding="utf-8",
+    )
+    project = Project(tmp_path / "p")
     review = ReviewProject(project)
     document = review.open_document("doc")
     assert document is not None
