@@ -238,6 +238,8 @@ def filter_raw_labels(value: dict[str, Any], labels: frozenset[str] | None) -> d
 
 
 TEXT_CHANGED = "text changed since it was annotated (text_sha256 differs)"
+_DONE = Status.done.value
+_IN_PROGRESS = Status.in_progress.value
 
 
 def iter_items(
@@ -289,6 +291,8 @@ def iter_items(
     lookups = [(annotation_file, annotation_file.entries.get) for annotation_file in files]
     loads = orjson.loads
     skip = summary.skip
+    not_done = summary.not_done
+    summary.statuses_chosen = statuses is not None
     pending = 0
     with contextlib.ExitStack() as open_files:
         for annotation_file in files:
@@ -361,6 +365,14 @@ def iter_items(
                             msgspec.convert(dump, StoredRecord, strict=False) if as_stored else dump
                         )
                     if usable:
+                        for value in usable:
+                            status = (
+                                value.status.value
+                                if isinstance(value, StoredRecord)
+                                else value.get("status", _IN_PROGRESS)
+                            )
+                            if status != _DONE:
+                                not_done[status] += 1
                         split = split_of(doc_id, selection.seed, splits) if splits else ""
                         yield ExportItem(document, usable, split)
             if tick is not None and end > done:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 SAMPLE_IDS = 5
 """How many document ids are named per skip reason or adjustment."""
+TRAINING_FORMATS = frozenset({"spacy", "conll", "hf"})
+"""Formats that are training data only: a record that is not done is a doubtful example."""
 
 
 @dataclass
@@ -30,6 +32,10 @@ class Summary:
     """A few document ids for each reason in ``adjustments``, ``dropped`` and ``skipped``."""
     notes: list[str] = field(default_factory=list)
     """Things the user should know (repairs, files written)."""
+    not_done: Counter[str] = field(default_factory=Counter)
+    """Records written whose status is not ``done``, per status (skipped, in progress...)."""
+    statuses_chosen: bool = False
+    """The export kept records of the statuses the user chose (``--status``)."""
 
     def _example(self, reason: str, doc_id: str) -> None:
         ids = self.examples.setdefault(reason, [])
@@ -55,7 +61,9 @@ class Summary:
         shown = f" (e.g. in {', '.join(repr(i) for i in ids)})" if ids else ""
         return f"  {count} {reason}{shown}"
 
-    def lines(self) -> list[str]:
+    def lines(self, export_format: str = "") -> list[str]:
+        """The summary's lines; ``export_format`` (the format exported) lets records that are
+        not done be pointed out for training data."""
         total = sum(self.documents.values())
         head = f"{self.action} {total} document(s)"
         if len(self.documents) > 1 or (self.documents and "" not in self.documents):
@@ -63,6 +71,19 @@ class Summary:
         if self.records:
             head += f", {self.records} record(s)"
         out = [head]
+        if self.not_done:
+            out.append(
+                f"records not done: {sum(self.not_done.values())} ("
+                + ", ".join(
+                    f"{status.replace('_', ' ')} {n}" for status, n in sorted(self.not_done.items())
+                )
+                + ")"
+            )
+            if export_format in TRAINING_FORMATS and not self.statuses_chosen:
+                out.append(
+                    "  training data: pass --status done to leave them out "
+                    "(their unmarked text reads as 'no span here')"
+                )
         if self.spans:
             out.append(
                 f"spans: {sum(self.spans.values())} ("
@@ -86,5 +107,5 @@ class Summary:
         out.extend(self.notes)
         return out
 
-    def render(self) -> str:
-        return "\n".join(self.lines())
+    def render(self, export_format: str = "") -> str:
+        return "\n".join(self.lines(export_format))
