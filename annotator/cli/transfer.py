@@ -160,7 +160,7 @@ def run_export(args: argparse.Namespace) -> int:
         shard_tokens=args.shard_tokens,
     )
     summary = export(project, args.format, args.out, selection, options, progress=args.progress)
-    print(summary.render(), file=sys.stderr)
+    print(summary.render(args.format), file=sys.stderr)
     return 0
 
 
