@@ -280,6 +280,12 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         self._side.update_from(session, hide_spans=session.stale)
         self._update_status()
 
+    def _status_word(self) -> str:
+        """The document's status as the list shows it: ``new`` until something is saved."""
+        if self.save_state == "not saved yet":
+            return "new"
+        return self.session.status.value.replace("_", " ")
+
     def _update_status(self) -> None:
         session = self.session
         # The line is assembled as its text and its styled ranges, and made one Text (what
@@ -287,7 +293,7 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         pieces: list[tuple[str, str | None]] = [
             (f"{display_safe(session.document.id)} ", "bold"),
             (f"{self.position + 1}/{len(self.doc_ids)}  ", None),
-            (f"{session.status.value.replace('_', ' ')}  ", "italic"),
+            (f"{self._status_word()}  ", "italic"),
             (f"@{session.cursor}", None),
         ]
         selection = session.selection()
@@ -295,6 +301,7 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
             pieces.append((f" sel {selection[1] - selection[0]}", None))
         if session.snap == "char":
             pieces.append((" [char]", None))
+        context = len(pieces)
         under = session.spans_at(session.cursor) if not session.stale else []
         if under:
             pieces.append(("  ", None))
@@ -308,6 +315,7 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
                     from annotator.tui.dialogs import safe_excerpt
 
                     pieces.append((f"←{safe_excerpt(tail.text, 18)}", None))
+        message = len(pieces)
         if session.message:
             pieces.append((f"  {display_safe(session.message)}", "dim"))
         text = _assembled(pieces)
@@ -318,8 +326,21 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         state_text.append(state, style="bold white on red" if state.startswith("NOT") else "green")
         status = self._status
         width = status.content_width or self.app.size.width - 2
+        room = max(0, width - state_text.cell_len)
+        if text.cell_len > room and message > context:
+            # The spans under the cursor give way first: the message says what the key did.
+            head, spans, said = (
+                _assembled(pieces[:context]),
+                _assembled(pieces[context:message]),
+                _assembled(pieces[message:]),
+            )
+            spans.truncate(max(0, room - head.cell_len - said.cell_len), overflow="ellipsis")
+            text = head
+            if spans.cell_len > 3:  # else only an ellipsis would be left of them
+                text.append_text(spans)
+            text.append_text(said)
         # The save state is the one thing that must never be cut off: shorten the rest.
-        text.truncate(max(0, width - state_text.cell_len), overflow="ellipsis")
+        text.truncate(room, overflow="ellipsis")
         text.append_text(state_text)
         # Only a row whose text changed is repainted, and never with a layout pass.
         status.set_rows([text] if self._search_line is None else [self._search_line, text])

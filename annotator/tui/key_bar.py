@@ -34,6 +34,8 @@ class KeyBar(LineWidget, can_focus=False):
     """One row of keys, drawn with the Line API and repainted only when it changes."""
 
     ALLOW_SELECT = False
+    ESSENTIAL: ClassVar[frozenset[str]] = frozenset({"Help", "Quit", "Done"})
+    """Descriptions of the keys kept longest when the row is too narrow for all."""
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "key-bar--key",
         "key-bar--description",
@@ -151,11 +153,12 @@ class KeyBar(LineWidget, can_focus=False):
         segments: list[Segment] = []
         placed: list[tuple[int, int, KeyItem]] = []
         x = 0
-        for item in self.items:
-            item_segments = self._item_segments(item, item == self._hover)
-            item_width = Strip(item_segments).cell_length
-            if x + item_width > width - right_width:
-                break
+        drawn = [(item, self._item_segments(item, item == self._hover)) for item in self.items]
+        widths = [Strip(item_segments).cell_length for _, item_segments in drawn]
+        shown = self._fitting(widths, width - right_width)
+        for (item, item_segments), item_width, keep in zip(drawn, widths, shown, strict=True):
+            if not keep:
+                continue
             placed.append((x, item_width, item))
             segments.extend(item_segments)
             x += item_width
@@ -166,6 +169,21 @@ class KeyBar(LineWidget, can_focus=False):
         self._placed = placed
         self._strip = Strip(segments, width)
         return self._strip
+
+    def _fitting(self, widths: list[int], room: int) -> list[bool]:
+        """Which items to draw in ``room`` cells: all if they fit, else the ones left out are
+        taken from the right, the :attr:`ESSENTIAL` ones (how to get help, finish, leave)
+        last."""
+        shown = [True] * len(widths)
+        total = sum(widths)
+        essential = [item.description in self.ESSENTIAL for item in self.items]
+        right_first = reversed(range(len(widths)))
+        for index in sorted(right_first, key=essential.__getitem__):  # stable: others first
+            if total <= room:
+                break
+            shown[index] = False
+            total -= widths[index]
+        return shown
 
     def item_at(self, x: int) -> KeyItem | None:
         """The key drawn at column ``x`` (content coordinates), if any."""

@@ -1,0 +1,58 @@
+"""The annotate screen at 80x24: the keys a newcomer needs stay on the key bar, and the status
+line keeps what the last key did."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from annotator.tui.app import AnnotateApp
+from annotator.tui.key_bar import KeyBar
+
+from .test_annotate_keys import DOC, run, search, status_text
+
+
+def shown_keys(app: AnnotateApp) -> list[str]:
+    bar = app.screen.query_one(KeyBar)
+    return [item.description for _x, _width, item in bar._placed]
+
+
+def test_help_quit_and_done_stay_on_a_narrow_key_bar(project_root: Path) -> None:
+    async def scenario(pilot: Pilot[None], app: AnnotateApp) -> None:
+        shown = shown_keys(app)
+        assert {"Help", "Quit", "Done"} <= set(shown)
+        assert shown[-1] == "Command palette"
+        everything = [item.description for item in app.screen.query_one(KeyBar).items]
+        assert len(shown) - 1 < len(everything)  # the row is too narrow for every key...
+        assert shown[:-1] == [key for key in everything if key in shown]  # ...in their order
+
+    run(project_root, scenario, size=(80, 24))
+
+
+def test_wide_key_bar_shows_every_key(project_root: Path) -> None:
+    async def scenario(pilot: Pilot[None], app: AnnotateApp) -> None:
+        everything = [item.description for item in app.screen.query_one(KeyBar).items]
+        assert shown_keys(app) == [*everything, "Command palette"]
+
+    run(project_root, scenario, size=(160, 40))
+
+
+def test_the_message_of_the_last_key_wins_over_the_spans_under_the_cursor(
+    project_root: Path,
+) -> None:
+    async def scenario(pilot: Pilot[None], app: AnnotateApp) -> None:
+        assert " new " in status_text(app)  # nothing saved for this document yet
+        await search(pilot, "Halloran")
+        await pilot.press("1")
+        await search(pilot, "The count has been slow because it has been careful")
+        await pilot.press("2", "a")
+        await pilot.pause()
+        await pilot.press("enter")  # the nearest speaker: Halloran
+        await pilot.pause()
+        line = status_text(app)
+        assert "linked" in line and line.endswith("saved")
+        assert " in progress " in line
+        assert len(line) <= 80
+
+    run(project_root, scenario, doc_id=DOC, size=(80, 24))
