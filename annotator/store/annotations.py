@@ -884,6 +884,8 @@ class AnnotationFile:
         """Lines that could not be read (each names file and line)."""
         self.warnings: list[AnnotatorError] = []
         """Things recovered from, such as a torn final line."""
+        self.set_aside: list[Path] = []
+        """Side files a torn final line was moved to (on the first write)."""
         self.lines = 0
         self._lock: FileLock | None = None
         self._handle: int | None = None
@@ -1401,6 +1403,7 @@ class AnnotationFile:
                 os.fsync(handle.fileno())
             self._size = torn.offset
             self._torn = None
+            self.set_aside.append(side)
         if self._size and not self._ends_with_newline():
             # A complete last line without its newline (a hand edit): end it, or the next
             # append would glue two records into one unreadable line.

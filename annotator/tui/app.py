@@ -93,6 +93,18 @@ class AnnotateApp(App[None]):
         self.clock = clock
         all_actions(project.config)  # unknown action names in [keys] fail early and clearly
 
+    def on_mount(self) -> None:
+        for side in self.annotations.set_aside:
+            self.notify(
+                f"{self.annotations.path.name} ended with a line torn by a crash (an edit being "
+                f"saved when it stopped); it was moved to {side.name}, and the documents are "
+                "as they were saved before it: check the one you were working on",
+                title="Recovered from a crash",
+                severity="warning",
+                timeout=30,
+                markup=False,
+            )
+
     def get_default_screen(self) -> Screen[None]:
         screen_class = make_annotate_screen_class(self.project)
         return screen_class(self.project, self.annotations, self.start_doc, clock=self.clock)
