@@ -33,3 +33,17 @@ def test_v_without_a_selection_anchors_at_the_cursor() -> None:
     record = session.tag("event")
     assert record is not None
     assert [span.text for span in record.spans] == ["met on"]
+
+
+def test_lower_case_search_finds_any_case_next_to_a_dotted_capital_i() -> None:
+    """"İ" lowers to two code points; the search must still ignore case everywhere else."""
+    text = "İstanbul port and the Port of Osaka."
+    session = EditingSession(Document(id="d", text=text), ProjectConfig(), "tester")
+    found = []
+    for _ in range(2):
+        assert session.search("port")
+        found.append(session.selection())
+    assert found == [(9, 13), (22, 26)]
+    assert session.search("istanbul") and session.selection() == (0, 8)
+    assert not session.search("PORT")  # a capital: the case counts
+    assert session.message == "not found: PORT"

@@ -589,7 +589,11 @@ class EditingSession:
         if needle == needle.lower():
             if self._lowered is None:
                 lowered = self.text.lower()
-                self._lowered = lowered if len(lowered) == len(self.text) else self.text.casefold()
+                if len(lowered) != len(self.text):
+                    # "İ" is the one letter whose lower case is two code points: lower it to
+                    # "i" so that every offset stays where it is.
+                    lowered = self.text.replace("İ", "I").lower()
+                self._lowered = lowered
             haystack = self._lowered
             if len(haystack) != len(self.text):
                 haystack = self.text
