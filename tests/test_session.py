@@ -400,3 +400,26 @@ def test_link_options_with_a_limit_give_the_nearest_tails_and_how_many_there_are
     assert limited.relation is relation and limited.total == 9
     assert limited.tails == tails[:4]
     assert [tail.text for tail in limited.tails] == ["Name8", "Name7", "Name6", "Name5"]
+
+
+def test_link_from_a_speaker_inside_its_quote_links_the_quote() -> None:
+    """``a`` with the cursor on a speaker nested in a claim: the speaker cannot head a link,
+    the claim around it can, and the speaker under the cursor is its nearest tail."""
+    text = "“We will not retreat,” General Okafor said, “not one step.”"
+    session = make(text)
+    session.select(0, text.index(" said"))
+    session.tag("claim")
+    claim = session.current_span()
+    start = text.index("General")
+    session.select(start, start + len("General Okafor"))
+    session.tag("speaker")  # inside the claim, and current
+    speaker = session.current_span()
+    assert claim is not None and speaker is not None and speaker.label == "speaker"
+    session.move_to(start + 3)
+    found = session.link_candidates()
+    assert found is not None
+    head, relation, tails = found
+    assert head.id == claim.id and relation.name == "attributed_to"
+    assert tails[0].id == speaker.id
+    session.move_to(text.index("not one"))  # no span here
+    assert session.link_candidates() is None and "put the cursor on a span" in session.message

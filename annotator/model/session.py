@@ -924,8 +924,14 @@ class EditingSession:
             return None
         relations = self.link_types(head)
         if not relations:
-            self.message = f"a {head.label} cannot be linked"
-            return None
+            # A speaker inside its quote: the enclosing span that can be linked (the innermost).
+            for outer in self.spans_at(self.cursor):
+                if self.link_types(outer):
+                    head, relations = outer, self.link_types(outer)
+                    break
+            else:
+                self.message = f"a {head.label} cannot be linked"
+                return None
         head_start, head_end, head_id = head.start, head.end, head.id
 
         def distance(span: Span) -> tuple[int, int]:
