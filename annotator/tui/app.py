@@ -8,7 +8,7 @@ from collections.abc import Callable
 from functools import partial
 
 from textual.app import App
-from textual.command import Hit, Hits, Provider
+from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 
 from annotator import skip_pydantic_plugins
@@ -25,25 +25,33 @@ YOUNG_COLLECTION_THRESHOLD = 10_000
 
 
 class ActionCommands(Provider):
-    """Every action of the annotate screen in the command palette."""
+    """Every action of the annotate screen in the command palette: listed before anything is
+    typed, and found by its description, its keys or its name (the one ``[keys]`` uses)."""
 
-    async def search(self, query: str) -> Hits:
+    def _actions(self) -> list[tuple[str, str, Callable[[], object]]]:
         screen = self.screen
         if not isinstance(screen, AnnotateScreen):
-            return
+            return []
+        return [
+            (
+                f"{action.description}  ({display_keys(action.keys)})",
+                action.name,
+                partial(screen.run_action, action_method(action)),
+            )
+            for action in all_actions(screen.config)
+            if action.name != "command_palette"
+        ]
+
+    async def discover(self) -> Hits:
+        for title, name, command in self._actions():
+            yield DiscoveryHit(title, command, help=name)
+
+    async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for action in all_actions(screen.config):
-            if action.name == "command_palette":
-                continue
-            title = f"{action.description}  ({display_keys(action.keys)})"
-            score = matcher.match(title)
+        for title, name, command in self._actions():
+            score = max(matcher.match(title), matcher.match(name))
             if score > 0:
-                yield Hit(
-                    score,
-                    matcher.highlight(title),
-                    partial(screen.run_action, action_method(action)),
-                    help=action.name,
-                )
+                yield Hit(score, matcher.highlight(title), command, text=title, help=name)
 
 
 def _review_commands() -> type[Provider]:
