@@ -434,15 +434,48 @@ def _merge_in_workers(
 
 
 def refuse_bad_input(
-    selection: Selection, progress: Callable[[int, int], None] | None = None
+    selection: Selection,
+    progress: Callable[[int, int], None] | None = None,
+    workers: int | None = 1,
 ) -> None:
     """Raise on the first line or record of the selection that cannot be read or does not
     validate (with how many there are): gold is never built from part of the votes, nor from
     records ``annotator validate`` rejects. Checks every record first, so nothing is written
-    from bad input."""
-    problems = selection.file_problems or selection.check_records(progress)
+    from bad input. With ``workers`` above 1 (``None``: the CPU count from
+    :data:`PARALLEL_MIN_DOCUMENTS` documents), slices are checked by forked worker processes."""
+    problems = selection.file_problems
+    doc_ids = selection.doc_ids
+    if workers is None:
+        workers = (os.cpu_count() or 1) if len(doc_ids) >= PARALLEL_MIN_DOCUMENTS else 1
+    if not problems and (workers <= 1 or not can_fork()):
+        problems = selection.check_records(progress)
+    elif not problems:
+        chunks = [
+            doc_ids[index : index + CHECK_CHUNK] for index in range(0, len(doc_ids), CHECK_CHUNK)
+        ]
+        common = (selection.project.root, selection.annotators, selection.labels)
+        done = 0
+        with shared_with_workers(selection), worker_pool(workers) as pool:
+            for chunk, found in zip(
+                chunks, pool.map(_check_slice, [(*common, chunk) for chunk in chunks]), strict=True
+            ):
+                problems = [*problems, *found]
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, len(doc_ids))
     if problems:
         raise AnnotatorError(bad_input_message(problems))
+
+
+CHECK_CHUNK = 500
+"""Documents per task of a worker process checking records."""
+
+
+def _check_slice(arguments: tuple[Any, ...]) -> list[str]:
+    """A worker process's task: the problems of the records of one slice of the documents."""
+    root, annotators, labels, doc_ids = arguments
+    selection = worker_selection(root, annotators, labels)
+    return selection.check_records(doc_ids=doc_ids)
 
 
 def auto_adjudicate(
@@ -479,13 +512,13 @@ def auto_adjudicate(
             f"--min-votes {min_votes} is more than the {compared} annotator(s) compared "
             f"({', '.join(selection.annotators) or 'none'})"
         )
-    refuse_bad_input(selection, checking)
     summary = Summary()
     total = len(selection.doc_ids)
     if workers is None:
         workers = (os.cpu_count() or 1) if total >= PARALLEL_MIN_DOCUMENTS else 1
     if not can_fork():
         workers = 1
+    refuse_bad_input(selection, checking, workers)
     gold_file = project.annotations(gold, writable=not dry_run)
 
     def merged() -> Iterator[AnnotationRecord]:

@@ -204,15 +204,20 @@ class Selection:
         """Every bad line and bad record found so far (``file:line: field: problem``)."""
         return [*self.file_problems, *self.record_problems]
 
-    def check_records(self, progress: Callable[[int, int], None] | None = None) -> list[str]:
-        """Read and check every record the run would use, before anything is written; the
-        problems found (none: every record is good). Leaves the selection as it was."""
+    def check_records(
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        doc_ids: Sequence[str] | None = None,
+    ) -> list[str]:
+        """Read and check every record the run would use (of ``doc_ids``, default all), before
+        anything is written; the problems found (none: every record is good). Leaves the
+        selection as it was."""
         excluded, found = len(self.excluded), len(self.record_problems)
-        total = len(self.doc_ids)
-        for done, _document in enumerate(self.documents(), start=1):
+        total = len(self.doc_ids if doc_ids is None else doc_ids)
+        for done, _document in enumerate(self.documents(doc_ids), start=1):
             if progress is not None and done % 200 == 0:
                 progress(done + len(self.excluded) - excluded, total)
-        problems = self.problems
+        problems = [*self.file_problems, *self.record_problems[found:]]
         del self.excluded[excluded:]
         del self.record_problems[found:]
         if progress is not None:
