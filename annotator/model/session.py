@@ -46,6 +46,10 @@ class ActiveTime:
         self.total = 0.0
         self._last: float | None = None
 
+    def pause(self) -> None:
+        """The time until the next action is not counted (the annotator was elsewhere)."""
+        self._last = None
+
     def touch(self, now: float) -> None:
         if self._last is not None:
             gap = now - self._last

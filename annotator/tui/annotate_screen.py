@@ -37,6 +37,11 @@ from annotator.tui.saver import Saver
 from annotator.tui.side_panel import SidePanel
 from annotator.tui.text_rows import TextRows
 
+RECENT_SESSIONS = 8
+"""Documents left whose sessions (undo history included) are kept for coming back."""
+RECENT_SPANS = 300_000
+"""... as long as they hold no more spans than this in all (the last one is always kept)."""
+
 
 class AnnotateScreen(Screen[None], inherit_bindings=False):
     """One annotator working through a project's documents."""
@@ -65,6 +70,9 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         self.clock = clock
         self.doc_ids = project.corpus.ids()
         self._positions: dict[str, int] | None = None
+        self._recent: dict[str, EditingSession] = {}
+        """Sessions of the documents last left, newest last: coming back to one keeps its
+        undo history (see :meth:`open_document`)."""
         self.session = self._make_session(doc_id)
         self.save_state = "saved" if doc_id in self.saver else "not saved yet"
         self._last_saved: AnnotationRecord | None = None
@@ -190,16 +198,41 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         self._save(record, session.take_delta())  # empty: every edit was saved when made
 
     def open_document(self, doc_id: str) -> None:
+        """Show ``doc_id``: the session left on it a few documents ago if there is one (its
+        undo history with it: an accidental ``]`` must not cost it), else a new one."""
         if doc_id == self.session.document.id:
             return
         self.leave_document()
-        self.session = self._make_session(doc_id)
+        self._keep(self.session)
+        session = self._recent.pop(doc_id, None)
+        if session is None:
+            session = self._make_session(doc_id)
+        else:
+            session.time.pause()  # the time away is not time spent on it
+            session.message = ""
+            self._record_error = ""
+        self.session = session
         if self.saver.ok:
             self.save_state = "saved" if doc_id in self.saver else "not saved yet"
         self._show_document()
 
+    def _keep(self, session: EditingSession) -> None:
+        """Remember the session just left, within :data:`RECENT_SESSIONS` sessions and
+        :data:`RECENT_SPANS` spans (a book's session holds 100,000)."""
+        if session.read_only:
+            return  # shown read-only for a reason found when it was opened: look again
+        recent = self._recent
+        recent.pop(session.document.id, None)
+        recent[session.document.id] = session
+        spans = sum(len(kept.spans) for kept in recent.values())
+        while len(recent) > RECENT_SESSIONS or (len(recent) > 1 and spans > RECENT_SPANS):
+            oldest = next(iter(recent))
+            spans -= len(recent.pop(oldest).spans)
+
     def reload_document(self) -> None:
-        """Read this document's record again (another screen of the app changed it)."""
+        """Read this document's record again (another screen of the app changed it, and
+        maybe others: the sessions kept for coming back are dropped too)."""
+        self._recent.clear()
         self.session = self._make_session(self.session.document.id)
         self._show_document()
 
