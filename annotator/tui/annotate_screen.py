@@ -237,12 +237,19 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         self._show_document()
 
     def _next_not_done(self, start: int) -> str | None:
+        """The next document (wrapping) not started or in progress; else the next skipped or
+        flagged one (set aside: they come back when nothing else is left); None when every
+        other document is done."""
         count = len(self.doc_ids)
-        for step in range(1, count + 1):
+        set_aside: str | None = None
+        for step in range(1, count):
             doc_id = self.doc_ids[(start + step) % count]
-            if self.saver.status(doc_id) not in (Status.done,) and doc_id != self.doc_ids[start]:
+            status = self.saver.status(doc_id)
+            if status is None or status is Status.in_progress:
                 return doc_id
-        return None
+            if status is not Status.done:
+                set_aside = set_aside or doc_id
+        return set_aside
 
     @property
     def position(self) -> int:

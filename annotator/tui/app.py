@@ -62,7 +62,9 @@ def _review_commands() -> type[Provider]:
 
 
 def first_document(project: Project, annotations: AnnotationFile, doc_id: str | None) -> str:
-    """``doc_id`` if given (must exist), else the first document not done."""
+    """``doc_id`` if given (must exist), else where the annotator left off: the first document
+    in progress, else the first not started, else the first skipped or flagged (set aside:
+    they come back only when nothing else is left), else the first."""
     ids = project.corpus.ids()
     if not ids:
         raise AnnotatorError("the project has no documents", file=project.root / "documents")
@@ -72,10 +74,17 @@ def first_document(project: Project, annotations: AnnotationFile, doc_id: str | 
                 f"no document with id {doc_id!r} in the project", file=project.root
             )
         return doc_id
+    new: str | None = None
+    set_aside: str | None = None
     for candidate in ids:
-        if annotations.status(candidate) is not Status.done:
+        status = annotations.status(candidate)
+        if status is Status.in_progress:
             return candidate
-    return ids[0]
+        if status is None:
+            new = new or candidate
+        elif status is not Status.done:
+            set_aside = set_aside or candidate
+    return new or set_aside or ids[0]
 
 
 class AnnotateApp(App[None]):

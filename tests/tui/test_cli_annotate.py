@@ -58,3 +58,42 @@ def test_opens_first_document_not_done(
     monkeypatch.setattr(AnnotateApp, "run", lambda self, *a, **k: opened.append(self.start_doc))
     assert main(["annotate", str(sample_project)]) == 0
     assert opened == [project.corpus.ids()[1]]
+
+
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [
+        ({0: "skipped"}, 1),  # a skipped document does not come back first
+        ({0: "skipped", 1: "done", 3: "in_progress"}, 3),  # where the work was left
+        ({0: "flagged", 1: "in_progress", 2: "in_progress"}, 1),
+        ({index: "done" for index in range(12)} | {5: "skipped"}, 12),  # the last new one
+        ({index: "done" for index in range(13)} | {5: "skipped"}, 5),  # only set-aside left
+    ],
+)
+def test_opens_where_the_annotator_left_off(
+    sample_project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    statuses: dict[int, str],
+    expected: int,
+) -> None:
+    from annotator.model.records import AnnotationRecord, Status
+    from annotator.model.text import text_sha256
+    from annotator.store.project import Project
+
+    project = Project(sample_project)
+    ids = project.corpus.ids()
+    with project.annotations("tester", writable=True) as annotations:
+        for index, status in statuses.items():
+            text = project.corpus.get(ids[index]).text
+            annotations.save(
+                AnnotationRecord(
+                    doc_id=ids[index],
+                    annotator="tester",
+                    text_sha256=text_sha256(text),
+                    status=Status(status),
+                )
+            )
+    opened: list[str] = []
+    monkeypatch.setattr(AnnotateApp, "run", lambda self, *a, **k: opened.append(self.start_doc))
+    assert main(["annotate", str(sample_project)]) == 0
+    assert opened == [ids[expected]]

@@ -40,3 +40,21 @@ def test_undo_after_going_to_the_next_document_and_back(project_root: Path) -> N
     run(project_root, scenario, clock=clock)
     seconds = saved_records(project_root)[DOC]["seconds_spent"]
     assert isinstance(seconds, float) and seconds < 20  # the 40 s away are not in it
+
+
+def test_done_opens_the_next_document_not_set_aside(project_root: Path) -> None:
+    async def scenario(pilot: Pilot[None], app: AnnotateApp) -> None:
+        ids = screen_of(app).doc_ids
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        await pilot.press("ctrl+k")  # skip the second document: the third opens
+        await pilot.pause()
+        assert screen_of(app).session.document.id == ids[2]
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        await pilot.pause()
+        assert screen_of(app).session.document.id == ids[0]
+        await pilot.press("ctrl+d")  # done: the next is the third, not the skipped second
+        await pilot.pause()
+        assert screen_of(app).session.document.id == ids[2]
+
+    run(project_root, scenario)
