@@ -37,6 +37,10 @@ from annotator.tui.saver import Saver
 from annotator.tui.side_panel import SidePanel
 from annotator.tui.text_rows import TextRows
 
+NARROW_COLUMNS = 100
+"""Below this many columns the side panel is narrower (26 columns instead of 34)."""
+PANEL_MIN_COLUMNS = 64
+"""Below this many columns the side panel is hidden unless ``s`` shows it."""
 RECENT_SESSIONS = 8
 """Documents left whose sessions (undo history included) are kept for coming back."""
 RECENT_SPANS = 300_000
@@ -70,6 +74,8 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         self.clock = clock
         self.doc_ids = project.corpus.ids()
         self._positions: dict[str, int] | None = None
+        self._panel_chosen = False
+        """The annotator showed or hid the side panel: a resize no longer does."""
         self._recent: dict[str, EditingSession] = {}
         """Sessions of the documents last left, newest last: coming back to one keeps its
         undo history (see :meth:`open_document`)."""
@@ -715,6 +721,15 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
 
     def action_toggle_panel(self) -> None:
         self._side.toggle_class("-hidden")
+        self._panel_chosen = True
+
+    def on_resize(self, event: events.Resize) -> None:
+        """The text keeps most of a narrow terminal: a narrower side panel below
+        :data:`NARROW_COLUMNS`, none below :data:`PANEL_MIN_COLUMNS` (until ``s`` asks)."""
+        width = event.size.width
+        self._side.set_class(width < NARROW_COLUMNS, "-narrow")
+        if not self._panel_chosen:
+            self._side.set_class(width < PANEL_MIN_COLUMNS, "-hidden")
 
     def action_help(self) -> None:
         from annotator.tui.dialogs import HelpScreen

@@ -56,3 +56,20 @@ def test_the_message_of_the_last_key_wins_over_the_spans_under_the_cursor(
         assert len(line) <= 80
 
     run(project_root, scenario, doc_id=DOC, size=(80, 24))
+
+
+def test_the_side_panel_gives_way_to_the_text_on_narrow_terminals(project_root: Path) -> None:
+    async def scenario(pilot: Pilot[None], app: AnnotateApp) -> None:
+        side = app.screen.query_one("#side")
+        assert side.region.width == 26  # 34 from 100 columns on
+        await pilot.resize_terminal(50, 20)
+        await pilot.pause()
+        assert not side.display
+        await pilot.press("s")  # asked for: shown, and kept through resizes
+        await pilot.pause()
+        assert side.display and side.region.width == 26
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert side.display and side.region.width == 34
+
+    run(project_root, scenario, size=(80, 24))
