@@ -114,7 +114,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     importer.add_argument(
         "--annotator-map",
         metavar="KEY=NAME,...",
-        help="Label Studio / jsonl input by several annotators: save the "
+        help="Label Studio / Prodigy / jsonl input by several annotators: save the "
         "annotations of KEY (e-mail, user id or name) as NAME",
     )
     importer.add_argument(
