@@ -188,7 +188,8 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
-            yield Static(Text("Keys", style="bold"), classes="dialog-title")
+            title = Text.assemble(("Keys", "bold"), ("   Escape, q or ? closes", "dim"))
+            yield Static(title, classes="dialog-title")
             table = Table.grid(padding=(0, 2))
             table.add_column(style="bold", no_wrap=True)
             table.add_column()  # the description wraps, so key and action name stay whole
@@ -213,7 +214,6 @@ class HelpScreen(ModalScreen[None]):
                     Text(relation.description or "-"),
                 )
             yield Static(guide)
-            yield Static(Text("Escape closes", style="dim"))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -225,13 +225,15 @@ class DocumentList(ModalScreen[str | None]):
             yield Static(self._progress(), classes="dialog-title", id="progress")
             yield FilterBar(id="filters")
             yield Input(placeholder="type to search id or title", id="doc-search")
+            # Above the list, which takes the rest of the height: on a small terminal a hint
+            # under a long list was pushed off the screen.
+            yield Static(Text("Enter opens · Tab changes the filter · Escape closes", style="dim"))
             options = DocumentOptions(id="doc-options")
             # The rows are there for the first layout: showing them after mounting would cost
             # another layout pass and repaint before the list is first seen.
             self._shown = self.rows
             options.show(self._shown, self._prompt)
             yield options
-            yield Static(Text("Enter opens · Tab changes the filter · Escape closes", style="dim"))
 
     def _progress(self) -> Text:
         total = len(self.rows)

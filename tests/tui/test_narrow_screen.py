@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from annotator.tui.app import AnnotateApp
 from annotator.tui.key_bar import KeyBar
@@ -71,5 +72,23 @@ def test_the_side_panel_gives_way_to_the_text_on_narrow_terminals(project_root: 
         await pilot.resize_terminal(120, 40)
         await pilot.pause()
         assert side.display and side.region.width == 34
+
+    run(project_root, scenario, size=(80, 24))
+
+
+def test_the_document_list_and_help_say_how_to_close_them_at_80x24(project_root: Path) -> None:
+    async def scenario(pilot: Pilot[None], app: AnnotateApp) -> None:
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        hint = next(
+            static
+            for static in app.screen.query(Static)
+            if "Escape closes" in str(static.render())
+        )
+        assert 0 <= hint.region.y < 24 and hint.region.height == 1
+        await pilot.press("escape", "question_mark")
+        await pilot.pause()
+        first = app.screen.query(Static).first()
+        assert "closes" in str(first.render()) and first.region.y < 24
 
     run(project_root, scenario, size=(80, 24))
