@@ -42,7 +42,8 @@ def bindings_for(config: ProjectConfig) -> list[Binding]:
             normalize_keys(action.keys),
             action_method(action),
             action.short or action.description,
-            tooltip=action.description,
+            # Shown after the description (the palette's Keys panel): only when it says more.
+            tooltip=action.description if action.short else "",
             show=action.show,
             id=action.name,
             priority=action.name == "command_palette",

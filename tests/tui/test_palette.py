@@ -53,3 +53,20 @@ def test_an_action_is_found_by_its_name(project_root: Path) -> None:
         assert screen_of(app).session.document.id == screen_of(app).doc_ids[1]
 
     run(project_root, scenario)
+
+
+def test_bindings_say_each_description_once() -> None:
+    """The Keys panel shows a binding's description and then its tooltip: the tooltip is
+    only there when it says more than the short description."""
+    from annotator.model.config import ProjectConfig
+    from annotator.tui.keys import bindings_for
+
+    by_id = {binding.id: binding for binding in bindings_for(ProjectConfig())}
+    assert (by_id["tag_speaker"].description, by_id["tag_speaker"].tooltip) == (
+        "Tag as speaker",
+        "",
+    )
+    assert (by_id["visual"].description, by_id["visual"].tooltip) == (
+        "Select",
+        "Start a selection at the cursor",
+    )
