@@ -423,3 +423,16 @@ def test_link_from_a_speaker_inside_its_quote_links_the_quote() -> None:
     assert tails[0].id == speaker.id
     session.move_to(text.index("not one"))  # no span here
     assert session.link_candidates() is None and "put the cursor on a span" in session.message
+
+
+def test_tagging_inside_a_span_of_the_same_label_says_so() -> None:
+    session = make()
+    start = TEXT.index("Ana Kell")
+    session.select(start, start + len("Ana Kell"))
+    session.tag("entity")
+    session.move_to(start + 5)  # "Kell", inside the entity
+    session.tag("entity")
+    assert session.message == "entity “Kell”, inside another entity (u undoes)"
+    session.select(0, len("Prime Minister"))
+    session.tag("entity")
+    assert session.message == "entity “Prime Minister”"

@@ -805,6 +805,13 @@ class EditingSession:
         self.anchor, self.visual = None, False
         self._keep_cursor_in(span)
         self.message = f"{label} “{_excerpt(span.text)}”"
+        around = [
+            other
+            for other in self.spans_at(start)
+            if other.label == label and other.id != span.id and other.end >= end
+        ]
+        if around:  # allowed (nested names), but rarely meant: say so
+            self.message += f", inside another {label} (u undoes)"
         if pending is not None:
             relation_type = self.config.relation(pending[0])
             head = self.span(pending[1])
