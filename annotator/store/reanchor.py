@@ -3,13 +3,17 @@
 A record whose ``text_sha256`` differs from its document's current text was made on an older
 version. Each span stores its own ``text``; :func:`plan_reanchor` looks for that text near the
 span's old position in the new text. A span is *placed* when exactly one occurrence starts within
-``window`` code points of its old start. A record is rewritten only when every one of its spans
-is placed: a record with any unplaceable span is left exactly as it is and listed, so nothing
-uncertain is ever written (relations keep pointing at the same span ids).
+``window`` code points of its old start, or, when its text occurs several times there, when it
+is exactly where the shift of its nearest placed neighbour puts it (see :func:`place_spans`).
+A record is rewritten only when every one of its spans is placed: a record with any unplaceable
+span is left exactly as it is and listed, so nothing uncertain is ever written (relations keep
+pointing at the same span ids) — unless the user asks to drop the unplaced spans (and their
+relations), which are then listed.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +61,11 @@ class RecordPlan:
     def describe(self) -> list[str]:
         head = f"{self.where}: document {self.record.doc_id!r}"
         if self.new_record is not None:
-            return [f"{head}: re-anchored ({self.moved} of {len(self.record.spans)} span(s) moved)"]
+            done = f"{head}: re-anchored ({self.moved} of {len(self.record.spans)} span(s) moved)"
+            if not self.unplaced:
+                return [done]
+            lines = [f"{done}; {len(self.unplaced)} span(s) that could not be placed dropped:"]
+            return lines + [f"    {item.describe()}" for item in self.unplaced]
         if self.reason:
             return [f"{head}: left unchanged: {self.reason}"]
         lines = [f"{head}: left unchanged: {len(self.unplaced)} span(s) could not be placed"]
@@ -85,23 +93,60 @@ def place_span(span: Span, text: str, window: int = DEFAULT_WINDOW) -> int | Unp
     return found[0]
 
 
+def place_spans(spans: list[Span], text: str, window: int = DEFAULT_WINDOW) -> list[int | Unplaced]:
+    """:func:`place_span` for each of ``spans``, then a second look at those whose text occurs
+    more than once near their old start: placed where the shift of the nearest span placed
+    for certain (the one before it, else the one after it) puts them, if their text is there
+    exactly. A line added at the top moves every span the same way; a name that occurs twice
+    nearby is then placed by its neighbours rather than left out."""
+    places = [place_span(span, text, window) for span in spans]
+    anchors = sorted(
+        (span.start, place - span.start)
+        for span, place in zip(spans, places, strict=True)
+        if not isinstance(place, Unplaced)
+    )
+    if not anchors:
+        return places
+    starts = [start for start, _ in anchors]
+    for index, (span, place) in enumerate(zip(spans, places, strict=True)):
+        if not isinstance(place, Unplaced) or "more than once" not in place.reason:
+            continue
+        nearest = bisect_right(starts, span.start) - 1
+        shift = anchors[max(nearest, 0)][1]
+        start = span.start + shift
+        if start >= 0 and text[start : start + len(span.text)] == span.text:
+            places[index] = start
+    return places
+
+
 def reanchor_record(
-    record: AnnotationRecord, text: str, window: int = DEFAULT_WINDOW
+    record: AnnotationRecord,
+    text: str,
+    window: int = DEFAULT_WINDOW,
+    *,
+    drop_unplaced: bool = False,
 ) -> tuple[AnnotationRecord | None, int, list[Unplaced]]:
-    """``(new record or None, spans moved, unplaced spans)`` for ``record`` against ``text``."""
+    """``(new record or None, spans moved, unplaced spans)`` for ``record`` against ``text``.
+
+    With an unplaced span the record is left unchanged (None), unless ``drop_unplaced``: then
+    the new record keeps the spans placed, without the unplaced ones and their relations."""
     spans: list[Span] = []
     unplaced: list[Unplaced] = []
     moved = 0
-    for span in record.spans:
-        placed = place_span(span, text, window)
+    for span, placed in zip(record.spans, place_spans(record.spans, text, window), strict=True):
         if isinstance(placed, Unplaced):
             unplaced.append(placed)
             continue
         if placed != span.start:
             moved += 1
         spans.append(span.model_copy(update={"start": placed, "end": placed + len(span.text)}))
-    if unplaced:
+    if unplaced and not drop_unplaced:
         return None, moved, unplaced
+    kept = {span.id for span in spans}
+    relations = [r for r in record.relations if r.head in kept and r.tail in kept]
+    provenance = record.provenance
+    if provenance is not None:
+        provenance = {key: value for key, value in provenance.items() if key in kept}
     cursor = record.cursor if record.cursor is None or record.cursor <= len(text) else len(text)
     rejected = None  # a gold record's rejections follow their text; lost ones are only advice
     if record.rejected is not None:
@@ -113,17 +158,23 @@ def reanchor_record(
     new_record = record.model_copy(
         update={
             "spans": spans,
+            "relations": relations,
+            "provenance": provenance,
             "rejected": rejected,
             "text_sha256": text_sha256(text),
             "updated_at": utc_now_iso(),
             "cursor": cursor,
         }
     )
-    return AnnotationRecord.model_validate(new_record.model_dump()), moved, []
+    return AnnotationRecord.model_validate(new_record.model_dump()), moved, unplaced
 
 
 def plan_file(
-    project: Project, annotations: AnnotationFile, window: int = DEFAULT_WINDOW
+    project: Project,
+    annotations: AnnotationFile,
+    window: int = DEFAULT_WINDOW,
+    *,
+    drop_unplaced: bool = False,
 ) -> list[RecordPlan]:
     """A plan for every stale record of one annotator's file."""
     plans: list[RecordPlan] = []
@@ -140,13 +191,20 @@ def plan_file(
             continue
         if text_sha256(text) == record.text_sha256:
             continue
-        new_record, moved, unplaced = reanchor_record(record, text, window)
+        new_record, moved, unplaced = reanchor_record(
+            record, text, window, drop_unplaced=drop_unplaced
+        )
         plans.append(RecordPlan(annotations.path, line, record, new_record, moved, unplaced))
     return plans
 
 
 def reanchor_annotator(
-    project: Project, annotator: str, *, dry_run: bool, window: int = DEFAULT_WINDOW
+    project: Project,
+    annotator: str,
+    *,
+    dry_run: bool,
+    window: int = DEFAULT_WINDOW,
+    drop_unplaced: bool = False,
 ) -> list[RecordPlan]:
     """Plan, and unless ``dry_run`` save, the re-anchored records of one annotator.
 
@@ -161,7 +219,7 @@ def reanchor_annotator(
                 "(see `annotator validate`)",
                 file=annotations.path,
             )
-        plans = plan_file(project, annotations, window)
+        plans = plan_file(project, annotations, window, drop_unplaced=drop_unplaced)
         if annotations.problems:
             raise AnnotatorError(
                 f"has invalid records ({annotations.problems[0]}); fix them first "
@@ -183,13 +241,16 @@ def reanchor_project(
     *,
     dry_run: bool,
     window: int = DEFAULT_WINDOW,
+    drop_unplaced: bool = False,
 ) -> tuple[list[RecordPlan], list[AnnotatorError]]:
     """Plans of every annotator; an annotator that cannot be processed is reported, not fatal."""
     plans: list[RecordPlan] = []
     errors: list[AnnotatorError] = []
     for annotator in annotators:
         try:
-            plans += reanchor_annotator(project, annotator, dry_run=dry_run, window=window)
+            plans += reanchor_annotator(
+                project, annotator, dry_run=dry_run, window=window, drop_unplaced=drop_unplaced
+            )
         except AnnotatorError as error:
             errors.append(error)
     return plans, errors

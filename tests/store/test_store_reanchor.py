@@ -147,3 +147,43 @@ def test_reanchor_refuses_a_file_it_cannot_fully_read(
     code, _, err = run(capsys, "reanchor", str(project))
     assert code == 1 and f"{alice}:" in err and "will not be written" in err
     assert alice.read_bytes() == before
+
+
+REPEATED = (
+    "Talks in Geneva opened on Monday. Minister Ana Ribeiro said Geneva was chosen because "
+    "Ribeiro had asked for it, and Ventrell agreed. Ventrell left Geneva on Tuesday.\n"
+)
+
+
+def test_a_name_repeated_nearby_is_placed_by_its_neighbours() -> None:
+    """A line added at the top shifts every span alike: a name that occurs several times near
+    its old place goes where its neighbours' shift puts it, instead of being left out."""
+    spans = [
+        span(REPEATED, "Talks in Geneva", "event", "s1"),
+        span(REPEATED, "Geneva", "entity", "s2", occurrence=1),
+        span(REPEATED, "Ribeiro", "entity", "s3", occurrence=1),
+        span(REPEATED, "Ventrell", "speaker", "s4", occurrence=1),
+    ]
+    record = make_record(REPEATED, spans=spans)
+    edited = "UPDATED: " + REPEATED
+    new, moved, unplaced = reanchor_record(record, edited)
+    assert unplaced == [] and new is not None and moved == 4
+    assert [(s.start, s.end) for s in new.spans] == [(s.start + 9, s.end + 9) for s in spans]
+    assert all(edited[s.start : s.end] == s.text for s in new.spans)
+
+
+def test_unplaced_spans_are_dropped_only_when_asked_with_their_relations() -> None:
+    spans = [
+        span(REPEATED, "Ana Ribeiro", "speaker", "s1"),
+        span(REPEATED, "Talks in Geneva", "event", "s2"),
+        span(REPEATED, "Ventrell agreed", "claim", "s3"),
+    ]
+    relations = [Relation(id="r1", label="attributed_to", head="s3", tail="s1")]
+    record = make_record(REPEATED, spans=spans, relations=relations)
+    edited = "UPDATED: " + REPEATED.replace("Ana Ribeiro", "Ana M. Ribeiro")
+    new, _, unplaced = reanchor_record(record, edited)
+    assert new is None and [item.span.id for item in unplaced] == ["s1"]
+    new, _, unplaced = reanchor_record(record, edited, drop_unplaced=True)
+    assert new is not None and [item.span.id for item in unplaced] == ["s1"]
+    assert [s.id for s in new.spans] == ["s2", "s3"] and new.relations == []
+    assert check_record(new, edited, ProjectConfig()) == []
