@@ -173,7 +173,8 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
             banner = (
                 "READ-ONLY: this document's text changed since it was annotated (text_sha256 "
                 "differs), so its spans are hidden rather than shown in the wrong places. "
-                "Nothing you do here is saved."
+                "Nothing you do here is saved: quit and run `annotator reanchor` to move them "
+                "to the new text."
             )
         elif self._record_error:
             banner = f"READ-ONLY: the saved record cannot be read: {self._record_error}"
