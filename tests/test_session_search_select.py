@@ -36,7 +36,7 @@ def test_v_without_a_selection_anchors_at_the_cursor() -> None:
 
 
 def test_lower_case_search_finds_any_case_next_to_a_dotted_capital_i() -> None:
-    """"İ" lowers to two code points; the search must still ignore case everywhere else."""
+    """A dotted capital I lowers to two code points: the search still ignores case."""
     text = "İstanbul port and the Port of Osaka."
     session = EditingSession(Document(id="d", text=text), ProjectConfig(), "tester")
     found = []

@@ -81,9 +81,7 @@ def test_the_document_list_and_help_say_how_to_close_them_at_80x24(project_root:
         await pilot.press("ctrl+o")
         await pilot.pause()
         hint = next(
-            static
-            for static in app.screen.query(Static)
-            if "Escape closes" in str(static.render())
+            static for static in app.screen.query(Static) if "Escape closes" in str(static.render())
         )
         assert 0 <= hint.region.y < 24 and hint.region.height == 1
         await pilot.press("escape", "question_mark")
