@@ -5,8 +5,29 @@ A candidate everyone marked is *agreed*; the others are *disagreements*, which t
 walks through and accepts (into gold, provenance ``accepted``) or rejects (out of gold, and into
 the record's ``rejected`` list so that ``adjudicate --auto`` leaves it out). Accepting one version
 of a stretch rejects the competing versions (same label, overlapping).
-Relations follow their ends: a relation that half or more of the annotators drew goes into gold
-when both its ends are there.
+
+Relations are candidates too: every distinct ``(label, head span, tail span)`` any annotator
+drew, with its voters. A relation is *agreed* when every annotator who has both its end spans
+drew it. Two relations *compete* when they have the same label and the same head but different
+tails, and no annotator drew both: each of those annotators gave the head one tail of that type,
+and they gave different ones (for ``attributed_to``, a claim attributed to two different
+speakers). The head of a relation type is read as the span it describes (a claim has one speaker;
+a speaker makes many claims, so the same tail with different heads never competes); an annotator
+who drew both tails says the head has both, so those two are judged separately, which keeps the
+rule right for a type where a head may have several tails. A relation that is contested or not
+agreed is a *disagreement*: a row after the spans, decided like one. Competing relations never
+go into gold automatically. Accepting a relation puts it into gold, with its end spans accepted
+first when they are not there yet (as ``a`` on each would: the reviewer asked for this link, and
+it cannot be without its ends), and takes its competitors out; rejecting one takes it out. An
+uncontested relation keeps the old rule: one that half or more of the annotators drew goes into
+gold when both its ends are there, unless the reviewer rejected it in this session.
+
+The record keeps no list of rejected relations (``rejected`` holds spans), so a relation's
+decision lives in the gold relations only: a rejected relation is not in gold, and it shows as
+rejected when a competitor is in gold, when one of its ends was rejected, or when it was
+rejected since the document was opened; otherwise it shows as open again when the document is
+reopened (and an uncontested one half the annotators drew comes back at the first decision then,
+as a relation deleted on the annotate screen does).
 
 A book has 100,000 gold spans, so a decision costs what it touches, not the document: the gold
 state (spans by key, ids in use, rejected keys, the key-sorted span list, relations by their
@@ -42,6 +63,7 @@ from annotator.agreement.adjudicate import (
 from annotator.agreement.light import LightRecord
 from annotator.agreement.spans import SpanKey
 from annotator.model.delta import RecordDelta
+from annotator.model.errors import AnnotatorError
 from annotator.model.records import (
     AnnotationRecord,
     Relation,
@@ -55,6 +77,56 @@ from annotator.model.text import text_sha256
 Item = TypeVar("Item", Span, Relation, SpanProvenance)
 Link = tuple[str, str, str]
 """A relation as ``(label, head id, tail id)``."""
+
+
+@dataclass(frozen=True, slots=True)
+class RelationCandidate:
+    vote: VotedRelation
+    """``(label, head span key, tail span key)``."""
+    voters: tuple[str, ...]
+    agreed: bool
+    """Every annotator who has both end spans drew it."""
+    competitors: tuple[int, ...]
+    """Indices (in :attr:`ReviewDocument.relations`) of the relations it competes with."""
+
+    @property
+    def label(self) -> str:
+        return self.vote[0]
+
+    @property
+    def head(self) -> SpanKey:
+        return self.vote[1]
+
+    @property
+    def tail(self) -> SpanKey:
+        return self.vote[2]
+
+    @property
+    def disagreement(self) -> bool:
+        return bool(self.competitors) or not self.agreed
+
+
+def relation_candidates(
+    votes: Mapping[VotedRelation, Sequence[str]], span_voters: Mapping[SpanKey, Sequence[str]]
+) -> list[RelationCandidate]:
+    """The relation candidates of ``votes`` in head order (then tail, then label)."""
+    ordered = sorted(votes, key=lambda vote: (vote[1], vote[2], vote[0]))
+    position = {vote: index for index, vote in enumerate(ordered)}
+    groups: dict[tuple[str, SpanKey], list[VotedRelation]] = {}
+    for vote in ordered:
+        groups.setdefault((vote[0], vote[1]), []).append(vote)
+    found = []
+    for vote in ordered:
+        names = votes[vote]
+        both = set(span_voters.get(vote[1], ())) & set(span_voters.get(vote[2], ()))
+        drew = set(names)
+        competitors = tuple(
+            position[other]
+            for other in groups[(vote[0], vote[1])]
+            if other != vote and not drew & set(votes[other])
+        )
+        found.append(RelationCandidate(vote, tuple(names), both <= drew, competitors))
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,11 +249,28 @@ class ReviewDocument:
         self._by_label: dict[str, tuple[list[int], list[SpanKey], int]] = {}
         """Per label: the candidates' starts and keys in key order, and the longest length."""
         self._relation_votes = relation_votes(records)
+        self.relations: list[RelationCandidate] = []
+        """The relation candidates, in head order: rows after the span candidates."""
+        self._contested: set[VotedRelation] = set()
+        if self._relation_votes:
+            span_voters = {candidate.key: candidate.voters for candidate in self._votes}
+            self.relations = relation_candidates(self._relation_votes, span_voters)
+            self._contested = {rel.vote for rel in self.relations if rel.competitors}
+        self._relation_rows = [
+            index for index, relation in enumerate(self.relations) if relation.disagreement
+        ]
+        """Indices of the relation disagreements."""
+        self._rejected_links: set[VotedRelation] = set()
+        """Relations rejected since the document was opened (see the module docstring)."""
+        self._relation_open: list[int] = []
+        self._relation_open_of: AnnotationRecord | None = None
+        self.notes: dict[str, tuple[Status, str]] = {}
+        """Annotators whose record of the document is flagged or skipped: status and note."""
         self._needed = needed = max(1, (everyone + 1) // 2)
         self._voted: dict[SpanKey, list[VotedRelation]] = {}
-        """The relations enough annotators drew, by each of their end keys."""
+        """The uncontested relations enough annotators drew, by each of their end keys."""
         for vote, names in self._relation_votes.items():
-            if len(names) >= needed:
+            if len(names) >= needed and vote not in self._contested:
                 self._voted.setdefault(vote[1], []).append(vote)
                 if vote[2] != vote[1]:
                     self._voted.setdefault(vote[2], []).append(vote)
@@ -271,6 +360,7 @@ class ReviewDocument:
             head, tail = self._gold.get(vote[1]), self._gold.get(vote[2])
             if (
                 len(names) >= self._needed
+                and vote not in self._contested
                 and head is not None
                 and tail is not None
                 and (vote[0], head.id, tail.id) not in self._links
@@ -331,8 +421,12 @@ class ReviewDocument:
         candidates = self.candidates
         if self._candidates_of is not candidates:
             self._index = {candidate.key: index for index, candidate in enumerate(candidates)}
-            self._disagreements = [
+            self._span_disagreements = [
                 index for index, candidate in enumerate(candidates) if not candidate.agreed
+            ]
+            first = len(candidates)  # the relation rows come after the spans
+            self._disagreements = self._span_disagreements + [
+                first + index for index in self._relation_rows
             ]
             by_label: dict[str, tuple[list[int], list[SpanKey], int]] = {}
             for candidate in candidates:  # in key order, so each label's list is too
@@ -355,7 +449,7 @@ class ReviewDocument:
             gold, rejected = self._gold, self._rejected
             self._open = [
                 index
-                for index in self._disagreements
+                for index in self._span_disagreements
                 if candidates[index].key not in gold and candidates[index].key not in rejected
             ]
             self._open_stale = False
@@ -388,8 +482,28 @@ class ReviewDocument:
     def index_of(self, key: SpanKey) -> int | None:
         return self._candidate_index().get(key)
 
+    def relation_index(self, vote: VotedRelation) -> int | None:
+        """The row of relation ``vote`` (after the span candidates), None: not a candidate."""
+        for index, relation in enumerate(self.relations):
+            if relation.vote == vote:
+                return len(self.candidates) + index
+        return None
+
+    @property
+    def rows(self) -> int:
+        """Span candidates, then relation candidates: the rows ``index`` arguments count."""
+        return len(self.candidates) + len(self.relations)
+
+    def relation_at(self, index: int) -> RelationCandidate | None:
+        """The relation candidate of row ``index`` (None: a span candidate's row)."""
+        first = len(self.candidates)
+        return self.relations[index - first] if index >= first else None
+
     def decision(self, index: int) -> str | None:
-        """The provenance decision of candidate ``index`` in gold (None: not in gold)."""
+        """The provenance decision of candidate ``index`` in gold (None: not in gold, or a
+        relation's row)."""
+        if index >= len(self.candidates):
+            return None
         span = self.gold_keys().get(self.candidates[index].key)
         if span is None:
             return None
@@ -426,6 +540,8 @@ class ReviewDocument:
         for (label, head, tail), names in self._relation_votes.items():
             if len(names) < needed or head not in ids or tail not in ids:
                 continue
+            if (label, head, tail) in self._contested:
+                continue  # the reviewer decides
             link = (label, ids[head], ids[tail])
             if link not in linked:
                 linked.add(link)
@@ -439,14 +555,15 @@ class ReviewDocument:
 
     @property
     def disagreements(self) -> Sequence[int]:
-        """Indices of the candidates not everyone marked, in text order."""
+        """Rows of the candidates not everyone marked, in text order, then of the relation
+        disagreements (contested or not agreed), in head order."""
         self._candidate_index()
         return self._disagreements
 
     @property
     def decided(self) -> int:
         """How many disagreements are decided (in gold or rejected)."""
-        return len(self.disagreements) - len(self._open_list())
+        return len(self.disagreements) - len(self._open_list()) - len(self._open_relations())
 
     def gold_keys(self) -> Mapping[SpanKey, Span]:
         """The gold record's spans by key (kept: do not change it)."""
@@ -455,6 +572,8 @@ class ReviewDocument:
 
     def state(self, index: int) -> str:
         """``gold`` (in the gold record), ``rejected``, or ``open``."""
+        if index >= len(self.candidates):
+            return self._relation_state(index - len(self.candidates))
         key = self.candidates[index].key
         if key in self.gold_keys():
             return "gold"
@@ -468,7 +587,51 @@ class ReviewDocument:
 
     def next_open(self, index: int | None) -> int | None:
         """The first open disagreement after ``index``, wrapping (None: none is open)."""
-        return self._next(self._open_list(), index, 1)
+        relations = self._open_relations()
+        if not relations:
+            return self._next(self._open_list(), index, 1)
+        first = len(self.candidates)
+        return self._next(self._open_list() + [first + index for index in relations], index, 1)
+
+    def _link(self, vote: VotedRelation) -> Link | None:
+        """The gold link of ``vote`` (by the ids of its ends in gold), None: an end is not."""
+        self._sync()
+        head, tail = self._gold.get(vote[1]), self._gold.get(vote[2])
+        if head is None or tail is None:
+            return None
+        return (vote[0], head.id, tail.id)
+
+    def _in_gold(self, vote: VotedRelation) -> bool:
+        link = self._link(vote)
+        if link is None:
+            return False
+        self._read_for_decisions()
+        return link in self._links
+
+    def _relation_state(self, index: int) -> str:
+        relation = self.relations[index]
+        if self._in_gold(relation.vote):
+            return "gold"
+        if (
+            relation.vote in self._rejected_links
+            or relation.head in self.rejected
+            or relation.tail in self.rejected
+            or any(self._in_gold(self.relations[other].vote) for other in relation.competitors)
+        ):
+            return "rejected"
+        return "open"
+
+    def _open_relations(self) -> list[int]:
+        """The relation disagreements still open (indices in :attr:`relations`); worked out
+        again after each decision, from the few relation disagreements only."""
+        if not self._relation_rows:
+            return []
+        if self._relation_open_of is not self.record:
+            self._relation_open = [
+                index for index in self._relation_rows if self._relation_state(index) == "open"
+            ]
+            self._relation_open_of = self.record
+        return self._relation_open
 
     @staticmethod
     def _next(found: Sequence[int], index: int | None, step: int) -> int | None:
@@ -495,8 +658,64 @@ class ReviewDocument:
 
     # -- decisions ----------------------------------------------------------------------------
 
-    def accept(self, index: int) -> None:
-        """Put candidate ``index`` into gold, replacing competing versions of the same stretch."""
+    def accept(self, index: int) -> list[SpanKey]:
+        """Put candidate ``index`` into gold, replacing competing versions of the same stretch;
+        for a relation's row see :meth:`accept_relation` (what it returns, else [])."""
+        if index >= len(self.candidates):
+            return self.accept_relation(index - len(self.candidates))
+        self._accept_span(index)
+        return []
+
+    def accept_relation(self, index: int) -> list[SpanKey]:
+        """Put relation ``index`` (of :attr:`relations`) into gold and take its competitors
+        out; its end spans not in gold are accepted first (returned, in that order)."""
+        relation = self.relations[index]
+        brought = []
+        for key in dict.fromkeys((relation.head, relation.tail)):
+            if key not in self.gold_keys():
+                found = self.index_of(key)
+                assert found is not None  # an end of a candidate is a candidate
+                self._accept_span(found)
+                brought.append(key)
+        link = self._link(relation.vote)
+        if link is None:  # its ends are versions of one stretch: accepting one rejected the other
+            raise AnnotatorError(
+                "this link's two ends overlap with the same label: only one can be in gold"
+            )
+        self._open_list()
+        self._read_for_decisions()
+        self._begin_decision()
+        self._rejected_links.discard(relation.vote)
+        for other in relation.competitors:
+            vote = self.relations[other].vote
+            self._drop_link(vote)
+            self._rejected_links.add(vote)
+        if link not in self._links:
+            relation_id = _fresh("gr", self._relation_count)
+            self._add_relation(new_relation(relation_id, *link))
+        self._end_decision([])
+        return brought
+
+    def reject_relation(self, index: int) -> None:
+        """Take relation ``index`` (of :attr:`relations`) out of gold; it is not added back
+        automatically while the document is open."""
+        vote = self.relations[index].vote
+        self._open_list()
+        self._read_for_decisions()
+        self._begin_decision()
+        self._rejected_links.add(vote)
+        self._drop_link(vote)
+        self._end_decision([])
+
+    def _drop_link(self, vote: VotedRelation) -> None:
+        link = self._link(vote)
+        if link is None or link not in self._links:
+            return
+        for relation in list(self._by_end.get(link[1], ())):
+            if (relation.label, relation.head, relation.tail) == link:
+                self._remove_relation(relation)
+
+    def _accept_span(self, index: int) -> None:
         self._open_list()
         self._read_for_decisions()
         candidate = self.candidates[index]
@@ -532,7 +751,11 @@ class ReviewDocument:
         self._end_decision([key, *competing])
 
     def reject(self, index: int) -> None:
-        """Leave candidate ``index`` out of gold, and remember that it was rejected."""
+        """Leave candidate ``index`` out of gold, and remember that it was rejected (a
+        relation's row: :meth:`reject_relation`)."""
+        if index >= len(self.candidates):
+            self.reject_relation(index - len(self.candidates))
+            return
         self._open_list()
         self._read_for_decisions()
         key = self.candidates[index].key
@@ -588,6 +811,8 @@ class ReviewDocument:
             label, head_key, tail_key = vote
             head, tail = self._gold.get(head_key), self._gold.get(tail_key)
             if head is None or tail is None or (label, head.id, tail.id) in self._links:
+                continue
+            if vote in self._rejected_links:
                 continue
             relation_id = _fresh("gr", self._relation_count)
             self._add_relation(new_relation(relation_id, label, head.id, tail.id))

@@ -80,20 +80,30 @@ class ReviewProject:
     def open_document(self, doc_id: str) -> ReviewDocument | None:
         """The document to adjudicate (its agreed spans saved into gold at once); None when
         fewer than two annotators have a usable record of it."""
-        documents = list(
-            Selection(
-                self.project, annotators=self.selection.annotators, doc_ids=[doc_id]
-            ).documents()
-        )
+        selection = Selection(self.project, annotators=self.selection.annotators, doc_ids=[doc_id])
+        documents = list(selection.documents())
         if not documents:
             return None
         document = documents[0]
         review = ReviewDocument(
             doc_id, document.text, document.records, self.gold_file.get(doc_id), self.gold_name
         )
+        review.notes = self.notes(selection, doc_id)
         if review.changed:
             self.save(review)
         return review
+
+    @staticmethod
+    def notes(selection: Selection, doc_id: str) -> dict[str, tuple[Status, str]]:
+        """The status and note of each annotator whose record of ``doc_id`` is flagged or
+        skipped (the status is in the file's index; the note is read from those records only)."""
+        found: dict[str, tuple[Status, str]] = {}
+        for name, annotation_file in selection.files.items():
+            status = annotation_file.status(doc_id)
+            if status in (Status.flagged, Status.skipped):
+                record = annotation_file.get(doc_id)
+                found[name] = (status, record.note if record is not None else "")
+        return found
 
     def save(self, document: ReviewDocument) -> None:
         """Save the document's gold record (raises AnnotatorError if the write fails).

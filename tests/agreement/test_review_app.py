@@ -203,7 +203,9 @@ def test_the_table_lists_the_lowest_documents_and_finds_the_others_by_id(
             await pilot.pause()
             assert [key.value for key in table.rows] == ["tricky"]
             status = str(screen.query_one("#review-status", Static).render())
-            assert "1 of 2 compared document(s), span F1" in status and "lowest" not in status
+            assert (
+                "1 of 2 compared document(s), by span/link F1" in status and "lowest" not in status
+            )
 
     asyncio.run(main())
 

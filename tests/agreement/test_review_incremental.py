@@ -15,12 +15,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from annotator.agreement.adjudicate import fresh_id, new_provenance, new_relation, new_span
+from annotator.agreement.adjudicate import (
+    VotedRelation,
+    fresh_id,
+    new_provenance,
+    new_relation,
+    new_span,
+)
 from annotator.agreement.light import LightRecord
 from annotator.agreement.review import Candidate, ReviewDocument
 from annotator.agreement.review_project import ReviewProject
 from annotator.agreement.spans import SpanKey
 from annotator.model.delta import RecordDelta
+from annotator.model.errors import AnnotatorError
 from annotator.model.records import (
     AnnotationRecord,
     Span,
@@ -47,6 +54,7 @@ class Reference:
     def __init__(self, document: ReviewDocument, record: AnnotationRecord) -> None:
         self.document = document
         self.record = record
+        self.rejected_links: set[VotedRelation] = set()
 
     @property
     def candidates(self) -> list[Candidate]:
@@ -83,6 +91,56 @@ class Reference:
         rejected.sort(key=key_of)
         self.update(spans, provenance, rejected)
 
+    def link(self, vote: VotedRelation) -> tuple[str, str, str] | None:
+        ids = {key_of(span): span.id for span in self.record.spans}
+        if vote[1] not in ids or vote[2] not in ids:
+            return None
+        return (vote[0], ids[vote[1]], ids[vote[2]])
+
+    def without(self, vote: VotedRelation) -> None:
+        link = self.link(vote)
+        self.record = self.record.model_copy(
+            update={
+                "relations": [r for r in self.record.relations if (r.label, r.head, r.tail) != link]
+            }
+        )
+
+    def accept_relation(self, index: int) -> bool:
+        """False: its ends overlap with one label, so they cannot both be in gold."""
+        relation = self.document.relations[index]
+        for key in dict.fromkeys((relation.head, relation.tail)):
+            if key not in {key_of(span) for span in self.record.spans}:
+                found = self.document.index_of(key)
+                assert found is not None
+                self.accept(found)
+        link = self.link(relation.vote)
+        if link is None:
+            return False
+        self.rejected_links.discard(relation.vote)
+        for other in relation.competitors:
+            vote = self.document.relations[other].vote
+            self.without(vote)
+            self.rejected_links.add(vote)
+        present = set({key_of(span): span.id for span in self.record.spans}.values())
+        relations = [r for r in self.record.relations if r.head in present and r.tail in present]
+        if link not in {(r.label, r.head, r.tail) for r in relations}:
+            used = {r.id for r in relations}
+            relations.append(new_relation(fresh_id("gr", used), *link))
+        self.record = self.record.model_copy(update={"relations": relations})
+        self.refresh()
+        return True
+
+    def refresh(self) -> None:
+        spans = list(self.record.spans)
+        old = self.record.provenance or {}
+        self.update(spans, {span.id: old[span.id] for span in spans if span.id in old}, None)
+
+    def reject_relation(self, index: int) -> None:
+        vote = self.document.relations[index].vote
+        self.rejected_links.add(vote)
+        self.without(vote)
+        self.refresh()
+
     def reject(self, index: int) -> None:
         key = self.candidates[index].key
         rejected = list(self.record.rejected or [])
@@ -100,16 +158,28 @@ class Reference:
         self.record = self.record.model_copy(update={"status": status})
 
     def update(
-        self, spans: list[Span], provenance: dict[str, SpanProvenance], rejected: list[Span]
+        self,
+        spans: list[Span],
+        provenance: dict[str, SpanProvenance],
+        rejected: list[Span] | None,
     ) -> None:
+        """The record with these spans (``rejected``: None keeps the list), the relations
+        whose ends are there, and the voted relations nobody contests and the reviewer did not
+        reject whose ends are there."""
+        if rejected is None:
+            rejected = list(self.record.rejected or [])
         ids = {key_of(span): span.id for span in spans}
         present = set(ids.values())
         relations = [r for r in self.record.relations if r.head in present and r.tail in present]
         linked = {(r.label, r.head, r.tail) for r in relations}
         used = {r.id for r in relations}
         needed = max(1, (len(self.document.annotators) + 1) // 2)
-        for (label, head, tail), names in self.document._relation_votes.items():
+        contested = {r.vote for r in self.document.relations if r.competitors}
+        for vote, names in self.document._relation_votes.items():
+            label, head, tail = vote
             if len(names) < needed or head not in ids or tail not in ids:
+                continue
+            if vote in contested or vote in self.rejected_links:
                 continue
             link = (label, ids[head], ids[tail])
             if link not in linked:
@@ -277,6 +347,7 @@ def edited(record: AnnotationRecord, rng: random.Random) -> AnnotationRecord:
 
 STEP = st.one_of(
     st.tuples(st.sampled_from(["accept", "reject"]), st.integers(0, 1000)),
+    st.tuples(st.sampled_from(["accept_relation", "reject_relation"]), st.integers(0, 1000)),
     st.tuples(st.just("done"), st.booleans()),
     st.tuples(st.sampled_from(["save", "edit"]), st.just(0)),
 )
@@ -310,6 +381,17 @@ def test_every_decision_makes_the_record_the_full_recompute_made(
             index = value % len(document.candidates)
             getattr(document, what)(index)
             getattr(reference, what)(index)
+        elif what == "accept_relation" and document.relations:
+            index = value % len(document.relations)
+            if reference.accept_relation(index):
+                assert document.accept(len(document.candidates) + index) is not None
+            else:
+                with pytest.raises(AnnotatorError, match="overlap"):
+                    document.accept(len(document.candidates) + index)
+        elif what == "reject_relation" and document.relations:
+            index = value % len(document.relations)
+            document.reject(len(document.candidates) + index)
+            reference.reject_relation(index)
         elif what == "done":
             document.set_done(value)
             reference.set_done(value)

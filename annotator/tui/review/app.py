@@ -2,9 +2,12 @@
 
 The overview shows per-label agreement as bars, the annotator-pair matrix and the documents
 sorted by agreement, lowest first (``f`` cycles the filter, ``/`` filters by id). Enter opens a
-document: every candidate span with who marked it; ``n``/``N`` walk the disagreements, ``a``
-accepts the current version into gold, ``x`` rejects it, ``d`` marks the gold record done and
-``e`` opens the gold record on the annotate screen for free editing (``q`` comes back). Every
+document: every candidate span with who marked it, then every relation (link) any annotator
+drew (``link`` rows, see :mod:`annotator.agreement.review` for when links compete); ``n``/``N``
+walk the disagreements of both, ``a`` accepts the current version into gold (a link: with its
+ends), ``x`` rejects it, ``d`` marks the gold record done and ``e`` opens the gold record on the
+annotate screen for free editing (``q`` comes back). Annotators who flagged or skipped the
+document are listed with their note. Every
 decision is saved at once in the gold annotator's file. The screens are a view over a
 :class:`ReviewProject`, so the annotate application can show them too.
 """
@@ -26,7 +29,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from annotator.agreement.dataset import Selection
 from annotator.agreement.report import AgreementReport, DocumentFigures, Progress
-from annotator.agreement.review import ReviewDocument
+from annotator.agreement.review import RelationCandidate, ReviewDocument
 from annotator.agreement.review_project import ReviewProject
 from annotator.model.errors import AnnotatorError
 from annotator.model.records import Status
@@ -145,8 +148,7 @@ class SummaryScreen(Screen[None]):
         for row in rows:
             if text and text not in row.doc_id:
                 continue
-            partial = row.figures["span_f1_partial"].value
-            if wanted == "disagreeing" and partial == 1.0:
+            if wanted == "disagreeing" and _lowest(row) == 1.0:
                 continue
             if wanted == "not done" and self.review.gold_status(row.doc_id) is Status.done:
                 continue
@@ -160,7 +162,7 @@ class SummaryScreen(Screen[None]):
         if table.row_count:
             chosen = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         table.clear(columns=True)  # the column widths follow the new rows
-        table.add_columns("document", "exact", "partial", "α", "annotators", "gold")
+        table.add_columns("document", "exact", "partial", "α", "links", "annotators", "gold")
         found = self.visible_documents()
         for row in found[: self.ROW_LIMIT]:
             figures = row.figures
@@ -170,6 +172,7 @@ class SummaryScreen(Screen[None]):
                 number(figures["span_f1_exact"].value),
                 number(figures["span_f1_partial"].value),
                 number(figures["krippendorff_alpha"].value),
+                number(figures["relation_f1"].value),
                 Text(_names(row.annotators), overflow="ellipsis", no_wrap=True),
                 Text("—" if status is None else status.value.replace("_", " ")),
                 key=row.doc_id,
@@ -184,7 +187,8 @@ class SummaryScreen(Screen[None]):
         )
         self.query_one("#review-status", Static).update(
             Text(
-                f"{len(found)} of {report.counted} compared document(s){listed}, span F1 · "
+                f"{len(found)} of {report.counted} compared document(s){listed}, by span/link "
+                "F1 · "
                 "filter: "
                 f"{FILTERS[self.filter_index]}"
                 + (f" · id contains {self.review.search!r}" if self.review.search else "")
@@ -285,8 +289,19 @@ def _middle_cut(text: str, width: int) -> str:
     return head + "…" + tail.lstrip()
 
 
+def _lowest(row: DocumentFigures) -> float | None:
+    """The lower of the document's span F1 (partial) and relation F1: a document whose links
+    disagree is not listed as agreeing (a figure that is undefined is left out)."""
+    values = [
+        value
+        for value in (row.figures["span_f1_partial"].value, row.figures["relation_f1"].value)
+        if value is not None
+    ]
+    return min(values) if values else None
+
+
 def _agreement_order(row: DocumentFigures) -> tuple[int, float, str]:
-    value = row.figures["span_f1_partial"].value
+    value = _lowest(row)
     return (value is None, value if value is not None else 0.0, row.doc_id)
 
 
@@ -312,6 +327,7 @@ class DocumentScreen(Screen[None]):
     DocumentScreen #doc-title { height: 1; }
     DocumentScreen ArticleView { height: 1fr; border: round $primary; }
     DocumentScreen #compare { height: auto; max-height: 12; padding: 0 1; }
+    DocumentScreen #doc-notes { height: auto; max-height: 3; padding: 0 1; }
     DocumentScreen #doc-status { height: 1; background: $boost; }
     """
 
@@ -324,7 +340,7 @@ class DocumentScreen(Screen[None]):
         self.current: int | None = (
             first_open if first_open is not None else document.next_disagreement(None)
         )  # reopened: carry on where the decisions stopped
-        if self.current is None and document.candidates:
+        if self.current is None and document.rows:
             self.current = 0
 
     def compose(self) -> ComposeResult:
@@ -332,20 +348,38 @@ class DocumentScreen(Screen[None]):
         with Vertical():
             yield Static(id="doc-title")
             yield ArticleView(document.text, document.spans_for_view(), self.config.labels)
+            yield Static(id="doc-notes")
             yield Static(id="compare")
             yield Static(id="doc-status")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(ArticleView).focus()
+        notes = self.query_one("#doc-notes", Static)
+        notes.update(self._notes())
+        notes.display = bool(self.document.notes)
         self.refresh_view()
+
+    def _notes(self) -> Text:
+        """A line per annotator whose record of the document is flagged or skipped, with the
+        note: why their spans may be missing."""
+        out = Text(no_wrap=True, overflow="ellipsis")
+        for position, (name, (status, note)) in enumerate(self.document.notes.items()):
+            if position:
+                out.append("\n")
+            out.append(f"{display_safe(name)}: ", style="bold")
+            out.append(status.value, style="yellow")
+            words = " ".join(display_safe(note).split())
+            out.append(f" — “{words}”" if words else " — no note", style="" if words else "dim")
+        return out
 
     def refresh_view(self) -> None:
         document = self.document
         disagreements = document.disagreements
+        links = f", {len(document.relations)} link(s)" if document.relations else ""
         title = Text.assemble(
             (display_safe(document.doc_id), "bold"),
-            f"  {len(document.candidates)} candidate span(s) · {len(disagreements)} "
+            f"  {len(document.candidates)} candidate span(s){links} · {len(disagreements)} "
             f"disagreement(s) · {', '.join(document.annotators)}",
             no_wrap=True,
             overflow="ellipsis",
@@ -353,9 +387,10 @@ class DocumentScreen(Screen[None]):
         self.query_one("#doc-title", Static).update(title)
         self.query_one("#compare", Static).update(self._compare_list())
         view = self.query_one(ArticleView)
-        if self.current is not None:
-            candidate = document.candidates[self.current]
-            span = document.span_for_view(self.current)
+        shown = self._span_row(self.current)
+        if shown is not None:
+            candidate = document.candidates[shown]
+            span = document.span_for_view(shown)
             view.set_marks(candidate.start, None, span)
             view.scroll_to_offset(candidate.start)
         record = document.record
@@ -370,6 +405,13 @@ class DocumentScreen(Screen[None]):
             )
         )
 
+    def _span_row(self, row: int | None) -> int | None:
+        """The span candidate shown for ``row``: itself, or a link's head."""
+        if row is None:
+            return None
+        relation = self.document.relation_at(row)
+        return row if relation is None else self.document.index_of(relation.head)
+
     def _compare_list(self) -> Text:
         """A window of candidates around the current one: state, who marked it, label, text."""
         document = self.document
@@ -377,13 +419,18 @@ class DocumentScreen(Screen[None]):
         names = document.annotators
         header = "    " + " ".join(f"{name[:6]:^6}" for name in names)
         out.append(header + "  label     text\n", style="bold")
-        total = len(document.candidates)
+        total = document.rows
         current = self.current or 0
         # Cells left for the text; long ones keep both ends, where versions usually differ.
         room = max(16, self.size.width - 2 - len(header) - 13)
         rows = 9 if self.app.size.height >= 36 else 5  # leave the article room on small screens
         first = max(0, min(current - rows // 2, total - rows))
         for index in range(first, min(total, first + rows)):
+            relation = document.relation_at(index)
+            if relation is not None:
+                out.append_text(self._link_row(index, relation, room))
+                out.append("\n")
+                continue
             candidate = document.candidates[index]
             state = document.state(index)
             mark = {"gold": "✓", "rejected": "✗", "open": "?"}[state]
@@ -418,6 +465,40 @@ class DocumentScreen(Screen[None]):
         )
         return out
 
+    def _link_row(self, index: int, relation: RelationCandidate, room: int) -> Text:
+        """``? ● · link  claim “The count…” → Halloran``: a relation, who drew it, its ends."""
+        document = self.document
+        state = document.state(index)
+        mark = {"gold": "✓", "rejected": "✗", "open": "?"}[state]
+        if not relation.disagreement:
+            mark = "=" if state == "gold" else "·"
+        line = Text()
+        line.append("▶ " if index == self.current else "  ")
+        line.append(
+            mark + " ",
+            style={"✓": "green", "✗": "red", "?": "yellow", "·": "dim"}.get(mark, "cyan"),
+        )
+        for name in document.annotators:
+            line.append(
+                f"{'●' if name in relation.voters else '·':^6} ",
+                style="bold" if name in relation.voters else "dim",
+            )
+        line.append(f" {'link':<9} ", style="italic")
+        arrow = " → " if len(self.config.relations) <= 1 else f" –{relation.label}→ "
+        head_label = relation.head[2]
+        head = " ".join(display_safe(document.text[relation.head[0] : relation.head[1]]).split())
+        tail = " ".join(display_safe(document.text[relation.tail[0] : relation.tail[1]]).split())
+        tail_room = min(cell_len(tail), max(8, room // 3))
+        head_room = max(8, room - len(head_label) - 3 - cell_len(arrow) - tail_room)
+        label = self.config.label(head_label)
+        line.append(f"{head_label} ", style=label.color if label else "")
+        line.append(f"“{_middle_cut(head, head_room)}”")
+        line.append(arrow)
+        line.append(_middle_cut(tail, tail_room))
+        if index == self.current:
+            line.stylize("reverse")
+        return line
+
     def action_walk(self, step: int) -> None:
         found = self.document.next_disagreement(self.current, step)
         if found is None:
@@ -427,14 +508,25 @@ class DocumentScreen(Screen[None]):
         self.refresh_view()
 
     def action_move(self, step: int) -> None:
-        total = len(self.document.candidates)
+        total = self.document.rows
         if total:
             self.current = ((self.current or 0) + step) % total
             self.refresh_view()
 
     def action_accept(self) -> None:
         if self.current is not None:
-            self.document.accept(self.current)
+            try:
+                brought = self.document.accept(self.current)
+            except AnnotatorError as error:
+                self.notify(str(error), severity="warning", markup=False)
+                self.refresh_view()
+                return
+            if brought:
+                ends = ", ".join(
+                    f"{label} “{_middle_cut(self.document.text[start:end], 24)}”"
+                    for start, end, label in brought
+                )
+                self.notify(f"accepted its end(s) too: {ends}", markup=False)
             self._save_and_advance()
 
     def action_reject(self) -> None:
@@ -471,8 +563,9 @@ class DocumentScreen(Screen[None]):
         if document.changed and not self._save():
             return
         screen = make_gold_edit_screen(self.review.project, self.review.gold_file, document.doc_id)
-        if self.current is not None:
-            candidate = document.candidates[self.current]
+        shown = self._span_row(self.current)
+        if shown is not None:
+            candidate = document.candidates[shown]
             gold_span = document.gold_keys().get(candidate.key)
             if gold_span is not None:
                 screen.session.jump_to(gold_span)
@@ -482,13 +575,21 @@ class DocumentScreen(Screen[None]):
 
     def _edited(self, _result: None) -> None:
         document = self.document
-        key = document.candidates[self.current].key if self.current is not None else None
+        relation = document.relation_at(self.current) if self.current is not None else None
+        key = (
+            document.candidates[self.current].key
+            if self.current is not None and relation is None
+            else None
+        )
         try:
             self.review.reload(document)
         except AnnotatorError as error:
             self.notify(str(error), severity="error", markup=False)
-        self.current = document.index_of(key) if key is not None else None
-        if self.current is None and document.candidates:
+        if relation is not None:
+            self.current = document.relation_index(relation.vote)
+        else:
+            self.current = document.index_of(key) if key is not None else None
+        if self.current is None and document.rows:
             self.current = 0
         self.query_one(ArticleView).set_spans(document.spans_for_view())
         self.refresh_view()
