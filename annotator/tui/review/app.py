@@ -327,7 +327,9 @@ class DocumentScreen(Screen[None]):
     DocumentScreen #doc-title { height: 1; }
     DocumentScreen ArticleView { height: 1fr; border: round $primary; }
     DocumentScreen #compare { height: auto; max-height: 12; padding: 0 1; }
-    DocumentScreen #doc-notes { height: auto; max-height: 3; padding: 0 1; }
+    DocumentScreen #doc-notes {
+        height: auto; max-height: 3; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     DocumentScreen #doc-status { height: 1; background: $boost; }
     """
 
@@ -355,22 +357,26 @@ class DocumentScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(ArticleView).focus()
-        notes = self.query_one("#doc-notes", Static)
-        notes.update(self._notes())
-        notes.display = bool(self.document.notes)
+        self.query_one("#doc-notes", Static).display = bool(self.document.notes)
         self.refresh_view()
 
     def _notes(self) -> Text:
         """A line per annotator whose record of the document is flagged or skipped, with the
-        note: why their spans may be missing."""
-        out = Text(no_wrap=True, overflow="ellipsis")
+        note: why their spans may be missing. A long note keeps its start and its end (where
+        the question usually is)."""
+        out = Text()
         for position, (name, (status, note)) in enumerate(self.document.notes.items()):
             if position:
                 out.append("\n")
+            head = f"{display_safe(name)}: {status.value} — "
             out.append(f"{display_safe(name)}: ", style="bold")
             out.append(status.value, style="yellow")
             words = " ".join(display_safe(note).split())
-            out.append(f" — “{words}”" if words else " — no note", style="" if words else "dim")
+            if not words:
+                out.append(" — no note", style="dim")
+                continue
+            room = max(10, self.app.size.width - 2 - cell_len(head) - 2)
+            out.append(f" — “{_middle_cut(words, room)}”")
         return out
 
     def refresh_view(self) -> None:
@@ -386,6 +392,8 @@ class DocumentScreen(Screen[None]):
         )
         self.query_one("#doc-title", Static).update(title)
         self.query_one("#compare", Static).update(self._compare_list())
+        if document.notes:
+            self.query_one("#doc-notes", Static).update(self._notes())
         view = self.query_one(ArticleView)
         shown = self._span_row(self.current)
         if shown is not None:
