@@ -262,8 +262,18 @@ class ReviewDocument:
         """Indices of the relation disagreements."""
         self._rejected_links: set[VotedRelation] = set()
         """Relations rejected since the document was opened (see the module docstring)."""
+        self._relation_rows_by_end: dict[SpanKey, list[int]] = {}
+        """The relation disagreements by each of their end keys."""
+        for index in self._relation_rows:
+            relation = self.relations[index]
+            for end in dict.fromkeys((relation.head, relation.tail)):
+                self._relation_rows_by_end.setdefault(end, []).append(index)
+        self._relations_touched: list[int] = []
+        """Relations the decision under way decided (their states and their competitors'
+        change)."""
         self._relation_open: list[int] = []
         self._relation_open_of: AnnotationRecord | None = None
+        """The record :attr:`_relation_open` is of (kept up to date by each decision)."""
         self.notes: dict[str, tuple[Status, str]] = {}
         """Annotators whose record of the document is flagged or skipped: status and note."""
         self._needed = needed = max(1, (everyone + 1) // 2)
@@ -587,11 +597,18 @@ class ReviewDocument:
 
     def next_open(self, index: int | None) -> int | None:
         """The first open disagreement after ``index``, wrapping (None: none is open)."""
-        relations = self._open_relations()
+        spans, relations = self._open_list(), self._open_relations()
         if not relations:
-            return self._next(self._open_list(), index, 1)
-        first = len(self.candidates)
-        return self._next(self._open_list() + [first + index for index in relations], index, 1)
+            return self._next(spans, index, 1)
+        first = len(self.candidates)  # the relation rows come after the spans
+        wrapped = spans[0] if spans else first + relations[0]
+        if index is None:
+            return wrapped
+        if index < first:
+            after = bisect_right(spans, index)
+            return spans[after] if after < len(spans) else first + relations[0]
+        after = bisect_right(relations, index - first)
+        return first + relations[after] if after < len(relations) else wrapped
 
     def _link(self, vote: VotedRelation) -> Link | None:
         """The gold link of ``vote`` (by the ids of its ends in gold), None: an end is not."""
@@ -622,8 +639,9 @@ class ReviewDocument:
         return "open"
 
     def _open_relations(self) -> list[int]:
-        """The relation disagreements still open (indices in :attr:`relations`); worked out
-        again after each decision, from the few relation disagreements only."""
+        """The relation disagreements still open (indices in :attr:`relations`): worked out
+        when the record was read, then kept up to date by each decision (see
+        :meth:`_update_open_relations`)."""
         if not self._relation_rows:
             return []
         if self._relation_open_of is not self.record:
@@ -686,6 +704,7 @@ class ReviewDocument:
         self._read_for_decisions()
         self._begin_decision()
         self._rejected_links.discard(relation.vote)
+        self._relations_touched = [index, *relation.competitors]
         for other in relation.competitors:
             vote = self.relations[other].vote
             self._drop_link(vote)
@@ -703,6 +722,7 @@ class ReviewDocument:
         self._open_list()
         self._read_for_decisions()
         self._begin_decision()
+        self._relations_touched = [index]
         self._rejected_links.add(vote)
         self._drop_link(vote)
         self._end_decision([])
@@ -776,6 +796,8 @@ class ReviewDocument:
             self.record = self.record.model_copy(update={"status": status})
             if synced:
                 self._synced = self.record
+            if self._relation_open_of is not None:
+                self._relation_open_of = self.record  # the status does not open a relation
             self.changed = True
 
     def _competing(self, key: SpanKey) -> list[SpanKey]:
@@ -799,11 +821,15 @@ class ReviewDocument:
             for relation in self._stale_relations:
                 self._remove_relation(relation)
             self._stale_relations = []
+            self._relation_open_of = None  # worked out again in full
 
     def _end_decision(self, touched: list[SpanKey]) -> None:
         """Add the voted relations the decision made possible, the new record, the open list."""
         votes = self._missing_votes
+        if votes:
+            self._relation_open_of = None  # worked out again in full
         self._missing_votes = []
+        added = self._added_keys
         for key in self._added_keys:
             votes.extend(self._voted.get(key, ()))
         self._added_keys = []
@@ -816,6 +842,7 @@ class ReviewDocument:
                 continue
             relation_id = _fresh("gr", self._relation_count)
             self._add_relation(new_relation(relation_id, label, head.id, tail.id))
+        before = self.record
         self.record = self.record.model_copy(
             update={
                 "spans": list(self._spans),
@@ -827,6 +854,8 @@ class ReviewDocument:
         )
         self._synced = self.record
         self.changed = True
+        if self._relation_rows:
+            self._update_open_relations(before, [*touched, *added])
         index = self._index
         candidates = self.candidates
         opened = self._open
@@ -841,6 +870,35 @@ class ReviewDocument:
                     del opened[place]
             elif not there:
                 opened.insert(place, found)
+
+    def _update_open_relations(self, before: AnnotationRecord, keys: list[SpanKey]) -> None:
+        """The open relation disagreements after a decision: only those with an end among
+        ``keys`` (the spans it put in, took out, rejected or brought back), those it decided,
+        and their competitors can have changed."""
+        touched = self._relations_touched
+        self._relations_touched = []
+        if self._relation_open_of is not before:  # not worked out yet, or to do in full
+            self._relation_open_of = None
+            return
+        affected = set(touched)
+        by_end = self._relation_rows_by_end
+        for key in keys:
+            affected.update(by_end.get(key, ()))
+        for index in list(affected):
+            affected.update(self.relations[index].competitors)
+        opened = self._relation_open
+        relations = self.relations
+        for index in affected:
+            if not relations[index].disagreement:
+                continue  # an agreed relation's row, decided all the same
+            place = bisect_left(opened, index)
+            there = place < len(opened) and opened[place] == index
+            if self._relation_state(index) == "open":
+                if not there:
+                    opened.insert(place, index)
+            elif there:
+                del opened[place]
+        self._relation_open_of = self.record
 
     def _add_gold(self, key: SpanKey, span: Span) -> None:
         place = bisect_right(self._keys, key) if self._in_order else len(self._keys)

@@ -236,3 +236,60 @@ def test_the_document_screen_shows_link_rows_and_flag_notes_at_80x24(tmp_path: P
     assert saved is not None
     spans = {span.id: (span.start, span.end, span.label) for span in saved.spans}
     assert [(spans[r.head], spans[r.tail]) for r in saved.relations] == [(CLAIM, HALLORAN)]
+
+
+def test_a_link_decision_among_thousands_of_link_disagreements_does_not_walk_them_all() -> None:
+    """3,000 claims, each attributed to speaker A by alice and to speaker B by bob: deciding
+    one link, or one claim, runs a few hundred lines of Python, not some per link."""
+    import sys
+    from types import FrameType
+
+    from annotator.agreement.light import LightRecord
+    from annotator.model.text import text_sha256
+
+    claims = 3000
+    text = "A B " + " ".join(f"c{n:05d}" for n in range(claims))
+    digest = text_sha256(text)
+    spans = [("a", 0, 1, "speaker"), ("b", 2, 3, "speaker")] + [
+        (f"c{n}", 4 + n * 7, 4 + n * 7 + 6, "claim") for n in range(claims)
+    ]
+    records = {
+        name: LightRecord(
+            "d",
+            name,
+            digest,
+            spans,
+            [(f"r{n}", "attributed_to", f"c{n}", tail) for n in range(claims)],
+        )
+        for name, tail in (("alice", "a"), ("bob", "b"))
+    }
+    document = ReviewDocument("d", text, records, None, "gold")
+    assert len(document.disagreements) == 2 * claims and document.decided == 0
+    first = document.next_open(None)
+    assert first is not None
+    document.accept(first)  # the first decision may read what it keeps
+    assert document.decided == 2
+
+    lines = 0
+
+    def tracer(frame: FrameType, event: str, arg: object) -> Any:
+        nonlocal lines
+        if event == "line":
+            lines += 1
+        return tracer
+
+    link = document.next_open(first)
+    assert link is not None
+    claim = document.index_of((4 + 7 * 10, 4 + 7 * 10 + 6, "claim"))
+    assert claim is not None
+    sys.settrace(tracer)
+    try:
+        document.accept(link)
+        document.reject(claim)  # its two links are decided with it (an end rejected)
+        decided = document.decided
+        following = document.next_open(link)
+    finally:
+        sys.settrace(None)
+    assert lines < 1_500, lines
+    assert decided == 6 and following is not None
+    assert len(document.record.relations) == 2
