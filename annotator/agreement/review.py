@@ -20,7 +20,9 @@ go into gold automatically. Accepting a relation puts it into gold, with its end
 first when they are not there yet (as ``a`` on each would: the reviewer asked for this link, and
 it cannot be without its ends), and takes its competitors out; rejecting one takes it out. An
 uncontested relation keeps the old rule: one that half or more of the annotators drew goes into
-gold when both its ends are there, unless the reviewer rejected it in this session.
+gold when both its ends are there, unless the reviewer rejected it in this session. (``adjudicate
+--auto`` asks every annotator by default, so it never writes two competing links either; with a
+``--min-votes`` of half or less it would.)
 
 The record keeps no list of rejected relations (``rejected`` holds spans), so a relation's
 decision lives in the gold relations only: a rejected relation is not in gold, and it shows as
