@@ -327,7 +327,8 @@ def run_review(args: argparse.Namespace) -> int:
     project = open_project(args.project)
     annotators = split_list(args.annotators)
     with progress_bar() as bar:  # gold is never built from unreadable or invalid records
-        refuse_bad_input(Selection(project, annotators=annotators), bar.step("checking records"))
+        selection = Selection(project, annotators=annotators)
+        refuse_bad_input(selection, bar.step("checking records"), workers=None)
     with progress_bar() as bar:  # the agreement the overview is sorted by, before it opens
         app = ReviewApp(project, annotators=annotators, progress=bar.step("agreement"))
     app.run()
