@@ -159,6 +159,8 @@ class Outcome:
 @dataclass
 class Summary:
     outcomes: list[Outcome] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """A torn final line of an annotator's file (its record's previous version was used)."""
 
     @property
     def spans_added(self) -> int:
@@ -519,6 +521,7 @@ def auto_adjudicate(
     if not can_fork():
         workers = 1
     refuse_bad_input(selection, checking, workers)
+    summary.warnings.extend(selection.warnings)
     gold_file = project.annotations(gold, writable=not dry_run)
 
     def merged() -> Iterator[AnnotationRecord]:

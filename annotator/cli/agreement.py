@@ -300,6 +300,8 @@ def run_adjudicate(args: argparse.Namespace) -> int:
             checking=bar.step("checking records"),
             progress=bar.step("adjudicate"),
         )
+    for warning in summary.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     counts = Counter(outcome.action for outcome in summary.outcomes)
     for outcome in summary.outcomes:
         if outcome.action != "unchanged":

@@ -416,3 +416,21 @@ def test_min_votes_below_one_is_refused(corpus: Path, capsys: pytest.CaptureFixt
     assert code == 1
     assert one_error(err) == "annotator: error: --min-votes must be at least 1, got 0"
     assert not gold(corpus).exists()
+
+
+def test_a_torn_final_line_is_a_warning_printed_first(
+    corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A crash (or a save under way) leaves a torn last line: the record's previous version is
+    used, and both commands say so before anything else."""
+    bob = corpus / "annotations" / "bob.jsonl"
+    lines = bob.read_text(encoding="utf-8").splitlines()
+    bob.write_text("\n".join(lines) + "\n" + lines[0][:50], encoding="utf-8")
+    torn = f"warning: {bob}:{len(lines) + 1}: incomplete final line"
+    code, out, err = run(capsys, "agreement", str(corpus))
+    assert code == 0
+    assert err.splitlines()[0].startswith(torn)
+    assert "incomplete final line" not in out
+    code, _out, err = run(capsys, "adjudicate", str(corpus), "--auto", "--dry-run")
+    assert code == 0
+    assert err.splitlines()[0].startswith(torn)
