@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from annotator.agreement.dataset import Selection
+from annotator.agreement.dataset import Selection, bad_input_message
 from annotator.agreement.report import AgreementReport, Progress, compute_agreement
 from annotator.agreement.review import ReviewDocument
 from annotator.model.errors import AnnotatorError
@@ -47,6 +47,8 @@ class ReviewProject:
         self.report: AgreementReport = compute_agreement(
             self.selection, per_doc=True, workers=None, progress=progress
         )
+        if self.report.problems:  # checked as the agreement read them: gold is never built
+            raise AnnotatorError(bad_input_message(self.report.problems))  # from bad records
         self._owns_gold_file = gold_file is None
         self.gold_file = (
             gold_file

@@ -322,16 +322,13 @@ def run_adjudicate(args: argparse.Namespace) -> int:
 
 
 def run_review(args: argparse.Namespace) -> int:
-    from annotator.agreement.adjudicate import refuse_bad_input
-    from annotator.agreement.dataset import Selection
     from annotator.tui.review.app import ReviewApp
 
     project = open_project(args.project)
     annotators = split_list(args.annotators)
-    with progress_bar() as bar:  # gold is never built from unreadable or invalid records
-        selection = Selection(project, annotators=annotators)
-        refuse_bad_input(selection, bar.step("checking records"), workers=None)
-    with progress_bar() as bar:  # the agreement the overview is sorted by, before it opens
+    # The agreement the overview is sorted by, before it opens; it checks every record as it
+    # reads it, and the review refuses bad ones before the gold file is opened.
+    with progress_bar() as bar:
         app = ReviewApp(project, annotators=annotators, progress=bar.step("agreement"))
     app.run()
     return app.return_code or 0

@@ -151,10 +151,11 @@ def test_review_refuses_before_its_screen_opens(
     def never(*args: object, **kwargs: object) -> None:
         raise AssertionError("the review screen was opened")
 
-    monkeypatch.setattr(app.ReviewApp, "__init__", never)
+    monkeypatch.setattr(app.ReviewApp, "run", never)
     code, _out, err = run(capsys, "review", str(corrupt))
     assert code == 1
     assert f"{corrupt}/annotations/alice.jsonl:4: not valid JSON" in one_error(err)
+    assert not gold(corrupt).exists()  # refused before the gold file was opened
 
 
 # -- records that validate rejects (F25) ---------------------------------------------------------
