@@ -478,8 +478,8 @@ class DocumentScreen(Screen[None]):
         document = self.document
         state = document.state(index)
         mark = {"gold": "✓", "rejected": "✗", "open": "?"}[state]
-        if not relation.disagreement:
-            mark = "=" if state == "gold" else "·"
+        if not relation.disagreement and state != "rejected":
+            mark = "=" if state == "gold" else "·"  # ·: agreed, but an end is not in gold
         line = Text()
         line.append("▶ " if index == self.current else "  ")
         line.append(
