@@ -7,9 +7,9 @@ drew (``link`` rows, see :mod:`annotator.agreement.review` for when links compet
 walk the disagreements of both, ``a`` accepts the current version into gold (a link: with its
 ends), ``x`` rejects it, ``d`` marks the gold record done and ``e`` opens the gold record on the
 annotate screen for free editing (``q`` comes back). Annotators who flagged or skipped the
-document are listed with their note. Every
-decision is saved at once in the gold annotator's file. The screens are a view over a
-:class:`ReviewProject`, so the annotate application can show them too.
+document are listed with their note. Every decision is saved at once in the gold annotator's
+file. The documents are sorted by the lower of span F1 (partial) and link F1. The screens are a
+view over a :class:`ReviewProject`, so the annotate application can show them too.
 """
 
 from __future__ import annotations
@@ -188,9 +188,7 @@ class SummaryScreen(Screen[None]):
         self.query_one("#review-status", Static).update(
             Text(
                 f"{len(found)} of {report.counted} compared document(s){listed}, by span/link "
-                "F1 · "
-                "filter: "
-                f"{FILTERS[self.filter_index]}"
+                f"F1 · filter: {FILTERS[self.filter_index]}"
                 + (f" · id contains {self.review.search!r}" if self.review.search else "")
                 + f" · {len(report.excluded)} excluded · Enter opens",
             )
