@@ -17,8 +17,9 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="move spans of changed documents to where their text now is",
         description="For every record made on an older version of its document (text_sha256 "
         "differs), look for each span's text near its old position. A record is rewritten only "
-        "when every span is found exactly once nearby; otherwise it is left unchanged and "
-        "listed. Exit status 1 when any record is left unchanged.",
+        "when every span is placed (found exactly once nearby, or exactly where its neighbours' "
+        "shift puts it); otherwise it is left unchanged and listed, unless --drop-unplaced. "
+        "Exit status 1 when any record is left unchanged.",
     )
     add_project_argument(reanchor)
     reanchor.add_argument("--annotator", metavar="NAME", help="only this annotator's file")
@@ -31,6 +32,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         default=DEFAULT_WINDOW,
         metavar="N",
         help=f"how far (characters) a span may have moved (default {DEFAULT_WINDOW})",
+    )
+    reanchor.add_argument(
+        "--drop-unplaced",
+        action="store_true",
+        help="rewrite a record even when some spans cannot be placed: keep those placed, drop "
+        "the others and their links (each listed), so the annotator re-tags only those",
     )
     reanchor.set_defaults(handler=run_reanchor)
 
@@ -55,14 +62,26 @@ def run_reanchor(args: argparse.Namespace) -> int:
     for annotator in annotators:
         try:
             try:
-                found = reanchor_annotator(project, annotator, dry_run=True, window=args.window)
+                found = reanchor_annotator(
+                    project,
+                    annotator,
+                    dry_run=True,
+                    window=args.window,
+                    drop_unplaced=args.drop_unplaced,
+                )
                 write = any(plan.new_record is not None for plan in found)
             except AnnotatorError:
                 if args.dry_run:
                     raise
                 write = True  # a file that cannot be read: the save's own refusal says so
             if write and not args.dry_run:
-                found = reanchor_annotator(project, annotator, dry_run=False, window=args.window)
+                found = reanchor_annotator(
+                    project,
+                    annotator,
+                    dry_run=False,
+                    window=args.window,
+                    drop_unplaced=args.drop_unplaced,
+                )
         except AnnotatorError as error:
             errors.append(error)
             continue
@@ -76,9 +95,11 @@ def run_reanchor(args: argparse.Namespace) -> int:
         return 1  # no summary after an error: it would read as if all went well
     fixed = sum(plan.new_record is not None for plan in plans)
     left = len(plans) - fixed
+    dropped = sum(len(plan.unplaced) for plan in plans if plan.new_record is not None)
     verb = "would re-anchor" if args.dry_run else "re-anchored"
     print(
-        f"{len(plans)} record(s) made on an older text: {verb} {fixed}, left unchanged {left}",
+        f"{len(plans)} record(s) made on an older text: {verb} {fixed}, left unchanged {left}"
+        + (f"; {dropped} span(s) that could not be placed dropped" if dropped else ""),
         file=sys.stderr,
     )
     return 1 if left else 0

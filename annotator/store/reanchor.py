@@ -95,9 +95,9 @@ def place_span(span: Span, text: str, window: int = DEFAULT_WINDOW) -> int | Unp
 
 def place_spans(spans: list[Span], text: str, window: int = DEFAULT_WINDOW) -> list[int | Unplaced]:
     """:func:`place_span` for each of ``spans``, then a second look at those whose text occurs
-    more than once near their old start: placed where the shift of the nearest span placed
-    for certain (the one before it, else the one after it) puts them, if their text is there
-    exactly. A line added at the top moves every span the same way; a name that occurs twice
+    more than once near their old start: placed where the shift of a neighbour placed for
+    certain (the nearest before it, else the nearest after it) puts them, if their text is
+    there exactly. A line added at the top moves every span the same way; a name that occurs twice
     nearby is then placed by its neighbours rather than left out."""
     places = [place_span(span, text, window) for span in spans]
     anchors = sorted(
@@ -111,11 +111,13 @@ def place_spans(spans: list[Span], text: str, window: int = DEFAULT_WINDOW) -> l
     for index, (span, place) in enumerate(zip(spans, places, strict=True)):
         if not isinstance(place, Unplaced) or "more than once" not in place.reason:
             continue
-        nearest = bisect_right(starts, span.start) - 1
-        shift = anchors[max(nearest, 0)][1]
-        start = span.start + shift
-        if start >= 0 and text[start : start + len(span.text)] == span.text:
-            places[index] = start
+        after = bisect_right(starts, span.start)
+        for neighbour in (after - 1, after):  # the one before it first, then the one after
+            if 0 <= neighbour < len(anchors):
+                start = span.start + anchors[neighbour][1]
+                if start >= 0 and text[start : start + len(span.text)] == span.text:
+                    places[index] = start
+                    break
     return places
 
 

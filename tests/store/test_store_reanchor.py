@@ -187,3 +187,38 @@ def test_unplaced_spans_are_dropped_only_when_asked_with_their_relations() -> No
     assert new is not None and [item.span.id for item in unplaced] == ["s1"]
     assert [s.id for s in new.spans] == ["s2", "s3"] and new.relations == []
     assert check_record(new, edited, ProjectConfig()) == []
+
+
+def test_reanchor_drop_unplaced_keeps_what_it_can_place(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """QA F27: a title line added and one name edited; without the option the record stays
+    read-only, with it every other span is kept and the edited one listed as dropped."""
+    root = tmp_path / "p"
+    make_project(root, {"a1": REPEATED})
+    spans = [
+        span(REPEATED, "Talks in Geneva", "event", "s0"),
+        span(REPEATED, "Ana Ribeiro", "speaker", "s1"),
+        span(REPEATED, "Geneva", "entity", "s2", occurrence=1),
+        span(REPEATED, "Ventrell", "speaker", "s3", occurrence=1),
+        span(REPEATED, "left Geneva on Tuesday", "event", "s4"),
+    ]
+    with AnnotationFile(root / "annotations" / "alice.jsonl", "alice", writable=True) as f:
+        f.save(make_record(REPEATED, spans=spans))
+    edited = "UPDATED: " + REPEATED.replace("Ana Ribeiro", "Ana M. Ribeiro")
+    (root / "documents" / "a1.txt").write_text(edited, encoding="utf-8")
+    code, out, err = run(capsys, "reanchor", str(root))
+    assert code == 1 and "left unchanged: 1 span(s) could not be placed" in out
+    code, out, err = run(capsys, "reanchor", str(root), "--drop-unplaced")
+    assert code == 0
+    assert "1 span(s) that could not be placed dropped:" in out and "'Ana Ribeiro'" in out
+    assert "re-anchored 1, left unchanged 0; 1 span(s) that could not be placed dropped" in err
+    record = AnnotationFile(root / "annotations" / "alice.jsonl", "alice").get("a1")
+    assert record is not None
+    assert [(s.id, edited[s.start : s.end]) for s in record.spans] == [
+        ("s0", "Talks in Geneva"),
+        ("s2", "Geneva"),
+        ("s3", "Ventrell"),
+        ("s4", "left Geneva on Tuesday"),
+    ]
+    assert check_record(record, edited, ProjectConfig()) == []
