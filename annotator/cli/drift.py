@@ -59,29 +59,27 @@ def run_reanchor(args: argparse.Namespace) -> int:
     # something to rewrite is then opened for writing (and locked) and planned again.
     plans: list[RecordPlan] = []
     errors: list[AnnotatorError] = []
+
+    def planned(annotator: str, *, dry_run: bool) -> list[RecordPlan]:
+        return reanchor_annotator(
+            project,
+            annotator,
+            dry_run=dry_run,
+            window=args.window,
+            drop_unplaced=args.drop_unplaced,
+        )
+
     for annotator in annotators:
         try:
             try:
-                found = reanchor_annotator(
-                    project,
-                    annotator,
-                    dry_run=True,
-                    window=args.window,
-                    drop_unplaced=args.drop_unplaced,
-                )
+                found = planned(annotator, dry_run=True)
                 write = any(plan.new_record is not None for plan in found)
             except AnnotatorError:
                 if args.dry_run:
                     raise
                 write = True  # a file that cannot be read: the save's own refusal says so
             if write and not args.dry_run:
-                found = reanchor_annotator(
-                    project,
-                    annotator,
-                    dry_run=False,
-                    window=args.window,
-                    drop_unplaced=args.drop_unplaced,
-                )
+                found = planned(annotator, dry_run=False)
         except AnnotatorError as error:
             errors.append(error)
             continue
