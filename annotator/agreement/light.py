@@ -38,17 +38,8 @@ class LightRecord:
     relations: list[LightRelation]
 
     @classmethod
-    def of(cls, record: AnnotationRecord) -> LightRecord:
-        return cls(
-            record.doc_id,
-            record.annotator,
-            record.text_sha256,
-            [(span.id, span.start, span.end, span.label) for span in record.spans],
-            [(rel.id, rel.label, rel.head, rel.tail) for rel in record.relations],
-        )
-
-    @classmethod
-    def of_stored(cls, record: StoredRecord) -> LightRecord:
+    def of(cls, record: AnnotationRecord | StoredRecord) -> LightRecord:
+        """The light record of a model record or of one the fast checks decoded."""
         return cls(
             record.doc_id,
             record.annotator,
@@ -80,10 +71,10 @@ class RecordChecker:
         each naming the line of the folded record; the caller may move them to their lines)."""
         stored = self.rules.stored(data, text, digest)
         if stored is not None:  # certainly valid for this text and config
-            return LightRecord.of_stored(stored)
+            return LightRecord.of(stored)
         plain = model_record(data)
         if plain is not None and plain.text_sha256 != digest:
-            return LightRecord.of_stored(plain)  # well formed, of an older text: set aside
+            return LightRecord.of(plain)  # well formed, of an older text: set aside
         try:
             record = AnnotationRecord.model_validate_json(data)
         except ValidationError as error:
