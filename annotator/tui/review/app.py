@@ -525,11 +525,13 @@ class DocumentScreen(Screen[None]):
                 brought = self.document.accept(self.current)
             except AnnotatorError as error:
                 self.notify(str(error), severity="warning", markup=False)
+                if self.document.changed:  # the end it accepted before it found out
+                    self._save()
                 self.refresh_view()
                 return
             if brought:
                 ends = ", ".join(
-                    f"{label} “{_middle_cut(self.document.text[start:end], 24)}”"
+                    f"{label} “{_middle_cut(display_safe(self.document.text[start:end]), 24)}”"
                     for start, end, label in brought
                 )
                 self.notify(f"accepted its end(s) too: {ends}", markup=False)
