@@ -40,6 +40,8 @@ def os_problem(error: OSError, path: Path, what: str = "cannot write") -> Annota
     """One line for an OS error met on a user's path: ``path: cannot write: Read-only file
     system`` (a temporary file's name never shown: see :func:`user_path`)."""
     named = user_path(error.filename, path)
+    with contextlib.suppress(ValueError, OSError):
+        named = path / named.absolute().relative_to(path.absolute())  # as the user wrote it
     if error.errno in (errno.EEXIST, errno.ENOTDIR):
         # a file where a folder must be: name it rather than say "File exists"
         for folder in reversed(path.parents):
