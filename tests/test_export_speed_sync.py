@@ -4,6 +4,7 @@ a sync that fails must still fail the export, leaving no file under the real nam
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from pathlib import Path
@@ -15,6 +16,7 @@ from annotator.formats import exporting
 from annotator.formats.common import Selection
 from annotator.formats.exporting import BackgroundSync, ExportOptions, run_export
 from annotator.formats.jsonl import JsonlWriter
+from annotator.model.errors import AnnotatorError
 from annotator.model.records import AnnotationRecord, Span, Status
 from annotator.model.text import text_sha256
 from annotator.store.annotations import encode_record
@@ -89,7 +91,8 @@ def test_an_export_whose_sync_fails_writes_nothing(
         real_close(self)
 
     monkeypatch.setattr(exporting.FileWriter, "close", slow_close)
-    with pytest.raises(OSError, match="Input/output error"):
+    # the CLI prints it as one line naming the output
+    with pytest.raises(AnnotatorError, match=re.escape(f"{out}: cannot write: Input/output error")):
         run_export(Project(root), "jsonl", out, Selection(annotators=("alice",)), ExportOptions())
     assert not out.exists()
     assert [path.name for path in tmp_path.iterdir()] == ["p"]  # no temporary file left
@@ -118,7 +121,7 @@ def test_a_writer_whose_header_fails_leaves_no_thread_nor_file(
 
     monkeypatch.setattr(JsonlWriter, "start", failing_start)
     before = threading.active_count()
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(AnnotatorError, match=re.escape("out.jsonl: cannot write: No space left")):
         run_export(
             Project(root),
             "jsonl",
