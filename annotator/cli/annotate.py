@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -57,5 +58,14 @@ def run_annotate(args: argparse.Namespace) -> int:
 
 
 def run_default(args: argparse.Namespace) -> int:
-    """With no command: copy the bundled sample to the user's workspace and open it."""
-    return annotate(sample_workspace(), default_annotator())
+    """With no command: copy the bundled sample to the user's workspace and open it; on the
+    way out, say where that copy is (its annotations are the user's work)."""
+    root = sample_workspace()
+    annotator = default_annotator()
+    code = annotate(root, annotator)
+    print(
+        f"the sample project is in {root}; your annotations: "
+        f"{root / 'annotations' / f'{annotator}.jsonl'}",
+        file=sys.stderr,
+    )
+    return code

@@ -23,7 +23,7 @@ def test_bad_project_or_document_is_one_line_and_exit_1(
 
 
 def test_default_copies_the_sample_and_opens_it_for_the_user(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     opened: list[tuple[str, str, str]] = []
 
@@ -36,6 +36,10 @@ def test_default_copies_the_sample_and_opens_it_for_the_user(
     assert annotator == "tester"  # $ANNOTATOR, set by the test fixtures
     assert (Path(root) / "documents").is_dir()
     assert doc_id == "merovia-runoff"
+    # On the way out it says where the copy and the user's annotations are.
+    said = capsys.readouterr().err
+    assert f"the sample project is in {root}" in said
+    assert str(Path(root) / "annotations" / "tester.jsonl") in said
 
 
 def test_opens_first_document_not_done(
