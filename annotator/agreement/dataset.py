@@ -179,6 +179,14 @@ class Selection:
                 )
             self.doc_ids = list(dict.fromkeys(doc_ids))
         self.files = {name: project.annotations(name) for name in self.annotators}
+        if annotators is None:
+            # An annotator who opened the app and saved nothing has an empty file: not an
+            # annotator to compare (a file of unreadable lines stays, to be reported).
+            for name, file in list(self.files.items()):
+                if not len(file.entries) and not file.problems and not file.warnings:
+                    file.close()
+                    del self.files[name]
+            self.annotators = list(self.files)
         self.warnings: list[str] = []
         """Not problems: a torn final line (a crash, or a write under way), set aside."""
         self.file_problems: list[str] = []

@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from annotator.agreement import adjudicate, report
@@ -435,3 +436,18 @@ def test_a_torn_final_line_is_a_warning_printed_first(
     code, _out, err = run(capsys, "adjudicate", str(corpus), "--auto", "--dry-run")
     assert code == 0
     assert err.splitlines()[0].startswith(torn)
+
+
+def test_an_empty_annotation_file_is_no_annotator_to_compare(
+    corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Someone opened the app and saved nothing (QA F19): their empty file is not an annotator
+    in the agreement, unless named with --annotators."""
+    code, before, _ = run(capsys, "agreement", str(corpus), "--format", "json")
+    assert code == 0
+    (corpus / "annotations" / "t2.jsonl").write_bytes(b"")
+    code, after, _ = run(capsys, "agreement", str(corpus), "--format", "json")
+    assert code == 0 and after == before
+    assert "t2" not in orjson.loads(after)["annotators"]
+    code, _, err = run(capsys, "agreement", str(corpus), "--annotators", "alice,t2")
+    assert code == 1 and "no document was annotated by two or more of alice, t2" in err
