@@ -5,16 +5,13 @@ small patch line for a book-length gold record)."""
 from __future__ import annotations
 
 import re
-import sys
-from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
-from typing import Any
 
 import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from line_count import lines_run
 from test_session import CONFIG, TEXT, apply
 
 from annotator.model import session as session_module
@@ -176,27 +173,6 @@ def test_an_annotator_session_describes_no_provenance() -> None:
     assert delta.provenance_set is None and delta.rejected_set is None
 
 
-def _lines_run_in_the_session(action: Callable[[], object]) -> int:
-    """How many lines of annotator/model/session.py ``action`` runs (a loop's body counts once
-    per turn): a pass over every span or provenance entry shows as thousands."""
-    count = 0
-
-    def tracer(frame: FrameType, event: str, arg: object) -> Any:
-        nonlocal count
-        if frame.f_code.co_filename != session_module.__file__:
-            return None
-        if event == "line":
-            count += 1
-        return tracer
-
-    sys.settrace(tracer)
-    try:
-        action()
-    finally:
-        sys.settrace(None)
-    return count
-
-
 def test_an_edit_of_a_big_gold_record_costs_what_it_touches() -> None:
     """A gold record of 20,000 spans, each with its provenance, and 2,000 rejected versions:
     tagging where a version was rejected, saving, undoing, deleting run a few hundred lines
@@ -235,7 +211,7 @@ def test_an_edit_of_a_big_gold_record_costs_what_it_touches() -> None:
         delta = session.take_delta()
         assert delta.spans_removed == ("g7001",) and delta.provenance_removed == ("g7001",)
 
-    assert _lines_run_in_the_session(edit) < 2_000
+    assert lines_run(edit, in_file=session_module.__file__) < 2_000
     assert len(session.to_record().rejected or []) == count // 10
     assert len(session.to_record().provenance or {}) == count - 1
 

@@ -5,15 +5,14 @@ last save, and a decision on a book does not walk every candidate."""
 from __future__ import annotations
 
 import random
-import sys
 from collections.abc import Sequence
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from line_count import lines_run
 
 from annotator.agreement.adjudicate import (
     VotedRelation,
@@ -472,25 +471,20 @@ def test_a_decision_on_a_book_does_not_walk_every_candidate() -> None:
     assert first is not None
     document.accept(first)  # the first decision may read what it keeps (the open list)
 
-    lines = 0
-
-    def tracer(frame: FrameType, event: str, arg: object) -> Any:
-        nonlocal lines
-        if event == "line":
-            lines += 1
-        return tracer
-
     index = document.next_open(first)
     assert index is not None
     before = len(document.record.spans)
-    sys.settrace(tracer)
-    try:
+    decided: int | None = None
+    following: int | None = None
+
+    def decide() -> None:
+        nonlocal decided, following
         document.accept(index)
         document.reject(document.next_open(index) or 0)
         decided = document.decided
         following = document.next_open(index)
-    finally:
-        sys.settrace(None)
+
+    lines = lines_run(decide)
     assert lines < 2_000, lines
     assert len(document.record.spans) == before + 1  # one version in, one left out
     assert decided == 5 and following is not None

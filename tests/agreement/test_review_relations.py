@@ -8,6 +8,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from line_count import lines_run
 from rich.cells import cell_len
 from textual.widgets import DataTable, Static
 
@@ -241,8 +242,6 @@ def test_the_document_screen_shows_link_rows_and_flag_notes_at_80x24(tmp_path: P
 def test_a_link_decision_among_thousands_of_link_disagreements_does_not_walk_them_all() -> None:
     """3,000 claims, each attributed to speaker A by alice and to speaker B by bob: deciding
     one link, or one claim, runs a few hundred lines of Python, not some per link."""
-    import sys
-    from types import FrameType
 
     from annotator.agreement.light import LightRecord
     from annotator.model.text import text_sha256
@@ -270,26 +269,21 @@ def test_a_link_decision_among_thousands_of_link_disagreements_does_not_walk_the
     document.accept(first)  # the first decision may read what it keeps
     assert document.decided == 2
 
-    lines = 0
-
-    def tracer(frame: FrameType, event: str, arg: object) -> Any:
-        nonlocal lines
-        if event == "line":
-            lines += 1
-        return tracer
-
     link = document.next_open(first)
     assert link is not None
     claim = document.index_of((4 + 7 * 10, 4 + 7 * 10 + 6, "claim"))
     assert claim is not None
-    sys.settrace(tracer)
-    try:
+    decided: int | None = None
+    following: int | None = None
+
+    def decide() -> None:
+        nonlocal decided, following
         document.accept(link)
         document.reject(claim)  # its two links are decided with it (an end rejected)
         decided = document.decided
         following = document.next_open(link)
-    finally:
-        sys.settrace(None)
+
+    lines = lines_run(decide)
     assert lines < 1_500, lines
     assert decided == 6 and following is not None
     assert len(document.record.relations) == 2
