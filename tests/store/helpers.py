@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import orjson
+
 from annotator.model.records import AnnotationRecord, Relation, Span, Status
 from annotator.model.text import text_sha256
 from annotator.store.project import init_project
@@ -67,3 +69,26 @@ def article_record(annotator: str = "alice", doc_id: str = "a1") -> AnnotationRe
         spans=[speaker, claim, entity],
         relations=[link],
     )
+
+
+def patch_line_of(record: AnnotationRecord, version: int, **fields: object) -> bytes:
+    """A patch line (format ``version``) that folds onto ``record`` leaving it as it is, with
+    ``fields`` put in (a field given as None is left out): for lines made wrong on purpose."""
+    value: dict[str, object] = {
+        "patch": version,
+        "schema_version": 1,
+        "doc_id": record.doc_id,
+        "annotator": record.annotator,
+        "text_sha256": record.text_sha256,
+        "status": "in_progress",
+        "note": "",
+        "updated_at": record.updated_at,
+        "seconds_spent": 0.0,
+        "span_count": len(record.spans),
+        "relation_count": len(record.relations),
+    }
+    if version >= 2:
+        value["rejected_count"] = len(record.rejected or ())
+        value["provenance_count"] = len(record.provenance or {})
+    value.update(fields)
+    return orjson.dumps({key: item for key, item in value.items() if item is not None})

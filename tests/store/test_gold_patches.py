@@ -26,6 +26,7 @@ from annotator.model.text import text_sha256
 from annotator.store.annotations import AnnotationFile, encode_record
 from annotator.store.index_cache import IndexCache
 
+from .helpers import patch_line_of
 from .test_store_patches import TEXT, WORDS, file_lines, run_validate, word, write_project
 
 
@@ -466,24 +467,7 @@ def test_diff_describes_gold_fields_and_apply_folds_them() -> None:
 
 
 def gold_patch_line(**fields: object) -> bytes:
-    record = gold_record()
-    value: dict[str, object] = {
-        "patch": 2,
-        "schema_version": 1,
-        "doc_id": "big",
-        "annotator": "alice",
-        "text_sha256": record.text_sha256,
-        "status": "in_progress",
-        "note": "",
-        "updated_at": record.updated_at,
-        "seconds_spent": 0.0,
-        "span_count": len(record.spans),
-        "relation_count": len(record.relations),
-        "rejected_count": len(record.rejected or ()),
-        "provenance_count": len(record.provenance or {}),
-    }
-    value.update(fields)
-    return orjson.dumps({key: item for key, item in value.items() if item is not None})
+    return patch_line_of(gold_record(), 2, **fields)
 
 
 GOOD_REJECT = word(4, "claim", "x-new").model_dump()

@@ -26,6 +26,8 @@ from annotator.store.index_cache import IndexCache
 from annotator.store.jsonl import RawLineStream
 from annotator.store.project import Project, init_project
 
+from .helpers import patch_line_of
+
 WORDS = 1500
 TEXT = " ".join(f"w{index:05d}" for index in range(WORDS)) + "\n"
 """An article of 1500 six-letter words: a span on each makes a record of about 100 KB."""
@@ -296,22 +298,7 @@ def write_project(root: Path, lines: list[bytes]) -> Path:
 
 
 def patch_line(**fields: object) -> bytes:
-    record = big_record()
-    value: dict[str, object] = {
-        "patch": 1,
-        "schema_version": 1,
-        "doc_id": "big",
-        "annotator": "alice",
-        "text_sha256": record.text_sha256,
-        "status": "in_progress",
-        "note": "",
-        "updated_at": record.updated_at,
-        "seconds_spent": 0.0,
-        "span_count": WORDS,
-        "relation_count": len(record.relations),
-    }
-    value.update(fields)
-    return orjson.dumps({key: item for key, item in value.items() if item is not None})
+    return patch_line_of(big_record(), 1, **fields)
 
 
 def run_validate(root: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
