@@ -160,9 +160,14 @@ def _validate(project: Project, bar: ProgressBar) -> tuple[list[AnnotatorError],
     return problems, documents, records
 
 
+SET_ASIDE = frozenset({Status.flagged, Status.skipped})
+"""Statuses whose note ``stats`` lists (an annotator's reason for setting a document aside)."""
+
+
 def collect_stats(project: Project, bar: ProgressBar | None = None) -> dict[str, Any]:
     labels = project.config.label_names
-    result: dict[str, Any] = {"documents": len(project.corpus), "annotators": {}}
+    result: dict[str, Any] = {"documents": len(project.corpus), "annotators": {}, "notes": []}
+    notes: list[dict[str, str]] = result["notes"]
     for annotator in project.annotators():
         annotations = project.annotations(annotator)
         statuses: Counter[str] = Counter()
@@ -181,6 +186,15 @@ def collect_stats(project: Project, bar: ProgressBar | None = None) -> dict[str,
                 if record is None:
                     continue  # in annotations.problems
             statuses[record.status.value] += 1
+            if record.note and record.status in SET_ASIDE:  # why it was set aside: for the lead
+                notes.append(
+                    {
+                        "doc_id": record.doc_id,
+                        "annotator": annotator,
+                        "status": record.status.value,
+                        "note": record.note,
+                    }
+                )
             spans.update(span.label for span in record.spans)
             relations += len(record.relations)
             seconds += record.seconds_spent
@@ -235,7 +249,24 @@ def run_stats(args: argparse.Namespace) -> int:
         console.print(table)
     for table in _stats_tables(None, "spans per label", names, label_columns, console.width):
         console.print(table)
+    if stats["notes"]:
+        console.print(_notes_table(stats["notes"]))
     return 0
+
+
+def _notes_table(notes: list[dict[str, str]]) -> Table:
+    """The notes of flagged and skipped records (what an annotator wrote when setting a
+    document aside), by document."""
+    table = Table(caption="notes of flagged and skipped documents", caption_justify="left")
+    table.add_column("document", overflow="fold")
+    table.add_column("annotator", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("note", ratio=1, overflow="fold")
+    for note in sorted(notes, key=lambda item: (item["doc_id"], item["annotator"])):
+        table.add_row(
+            *(Text(visible(note[key])) for key in ("doc_id", "annotator", "status", "note"))
+        )
+    return table
 
 
 def _stats_tables(

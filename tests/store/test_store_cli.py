@@ -237,3 +237,36 @@ def test_sample_corpus_validates(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_stats_lists_the_notes_of_flagged_and_skipped_documents(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """QA F31: a flag note (why an annotator set a document aside) is for the lead to read."""
+    project = good_project(tmp_path / "p")
+    with AnnotationFile(project / "annotations" / "bob.jsonl", "bob", writable=True) as file:
+        file.save(
+            article_record("bob").model_copy(
+                update={"status": Status.flagged, "note": "Is a [bold]quote[/] a claim?"}
+            )
+        )
+        file.save(
+            article_record("bob").model_copy(
+                update={"doc_id": "a2", "status": Status.done, "note": "done, no question"}
+            )
+        )
+    code, out, _ = run(capsys, "stats", str(project), "--json")
+    assert code == 0
+    assert json.loads(out)["notes"] == [
+        {
+            "doc_id": "a1",
+            "annotator": "bob",
+            "status": "flagged",
+            "note": "Is a [bold]quote[/] a claim?",
+        }
+    ]
+    code, out, _ = run(capsys, "stats", str(project))
+    assert code == 0
+    assert "notes of flagged and skipped documents" in out
+    assert "Is a [bold]quote[/] a claim?" in " ".join(out.split())  # shown, not parsed
+    assert "done, no question" not in out
