@@ -107,8 +107,7 @@ class AnnotateApp(App[None]):
         self.project = project
         self.annotations = annotations
         self.start_doc = first_document(project, annotations, doc_id)
-        self.clock = clock
-        all_actions(project.config)  # unknown action names in [keys] fail early and clearly
+        self.clock = clock  # ([keys] mistakes were refused when the config was read)
 
     def on_mount(self) -> None:
         for side in self.annotations.set_aside:
