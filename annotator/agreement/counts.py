@@ -27,6 +27,10 @@ NO_SPANS = "no spans of this label by either annotator"
 NO_SPANS_AT_ALL = "no spans by either annotator"
 NO_RELATIONS = "no relations by either annotator"
 NO_LABEL_RELATIONS = "no relations touching this label by either annotator"
+NO_TOKEN_MARKED = "no token of this label was marked by either annotator"
+EVERY_TOKEN_MARKED = "every token of these documents is in this label for both annotators"
+NO_TOKEN_MARKED_BY_ANY = "no token of this label was marked by any annotator"
+EVERY_TOKEN_MARKED_BY_ALL = "every token of these documents is in this label for every annotator"
 
 
 @dataclass(slots=True)
@@ -75,7 +79,11 @@ class LabelCounts:
             else Value.undefined("no tokens")
         )
         if kappa.value is None and self.tokens:
-            kappa = Value.undefined("no token of this label was marked by either annotator")
+            # p_e = 1: one category only, either side of the layer
+            if self.both == self.tokens:
+                kappa = Value.undefined(EVERY_TOKEN_MARKED)
+            elif self.both + self.only_a + self.only_b == 0:
+                kappa = Value.undefined(NO_TOKEN_MARKED)
         size = self.spans_a + self.spans_b
         return {
             "span_f1_exact": ratio(2 * self.exact, size, NO_SPANS),
@@ -241,7 +249,11 @@ class LayerCounts:
             items, m, agreeing, [items * m - self.fleiss_ones, self.fleiss_ones]
         )
         if value.value is None and items and m >= 2:
-            return Value.undefined("no token of this label was marked by any annotator")
+            # every rating in one category: all of them 0, or all of them 1
+            if self.fleiss_ones == items * m:
+                return Value.undefined(EVERY_TOKEN_MARKED_BY_ALL)
+            if self.fleiss_ones == 0:
+                return Value.undefined(NO_TOKEN_MARKED_BY_ANY)
         return value
 
     def alpha(self) -> Value:
@@ -252,6 +264,6 @@ class LayerCounts:
         )
         if value.value is None:
             if self.alpha_ones == 0:
-                return Value.undefined("no token of this label was marked by any annotator")
-            return Value.undefined("every token of these documents is in this label")
+                return Value.undefined(NO_TOKEN_MARKED_BY_ANY)
+            return Value.undefined(EVERY_TOKEN_MARKED_BY_ALL)
         return value
