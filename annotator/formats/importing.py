@@ -165,12 +165,22 @@ def _type_name(value: object) -> str:
     }.get(type(value), type(value).__name__)
 
 
-def iter_json_lines(path: Path) -> Iterator[tuple[Where, object]]:
-    """Each non-blank line of a JSONL file as ``(where, value)``; bad JSON raises with the line."""
+BOM = b"\xef\xbb\xbf"
+"""A UTF-8 byte order mark: editors on Windows put it at the start of files; it is skipped."""
+
+
+def read_input(path: Path) -> bytes:
+    """The bytes of an input file, without a UTF-8 byte order mark at the start."""
     try:
         data = path.read_bytes()
     except OSError as error:
         raise AnnotatorError(f"cannot read: {error.strerror}", file=path) from None
+    return data[len(BOM) :] if data.startswith(BOM) else data
+
+
+def iter_json_lines(path: Path) -> Iterator[tuple[Where, object]]:
+    """Each non-blank line of a JSONL file as ``(where, value)``; bad JSON raises with the line."""
+    data = read_input(path)
     number = 0
     for number, line in enumerate(data.split(b"\n"), start=1):
         stripped = line.strip()
@@ -190,10 +200,7 @@ def iter_json_lines(path: Path) -> Iterator[tuple[Where, object]]:
 
 
 def load_json(path: Path) -> object:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise AnnotatorError(f"cannot read: {error.strerror}", file=path) from None
+    data = read_input(path)
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as error:
