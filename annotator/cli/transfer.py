@@ -56,6 +56,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="tag scheme of conll and hf (default iob2)",
     )
     export.add_argument(
+        "--tag-ids",
+        action="store_true",
+        help="hf: write ner_tags as integers, the positions of the tag names listed in "
+        "NAME.labels.json beside the output (default: the tag names, e.g. B-speaker)",
+    )
+    export.add_argument(
         "--overlap",
         choices=("outermost", "columns"),
         default="outermost",
@@ -156,6 +162,7 @@ def run_export(args: argparse.Namespace) -> int:
         overlap=args.overlap,
         offsets=args.offsets,
         force=args.force,
+        tag_ids=args.tag_ids,
         shard_size=args.shard_size,
         shard_tokens=args.shard_tokens,
     )

@@ -19,7 +19,7 @@ import orjson
 
 from annotator.formats.fast_records import RecordRules, StoredRecord
 from annotator.formats.summary import Summary
-from annotator.model.config import ProjectConfig
+from annotator.model.config import ProjectConfig, TokenizerConfig
 from annotator.model.errors import AnnotatorError
 from annotator.model.records import AnnotationRecord, Document, Relation, Span, Status
 from annotator.model.text import BOM, text_sha256
@@ -428,6 +428,21 @@ class TokenSpan:
     @property
     def adjusted(self) -> bool:
         return (self.start, self.end) != (self.span.start, self.span.end)
+
+
+_last_index: tuple[str, TokenizerConfig | None, TokenIndex] | None = None
+
+
+def token_index(text: str, config: TokenizerConfig | None) -> TokenIndex:
+    """The tokens of ``text``; the last text's are kept, so the export's pass that merges spans
+    made identical by token boundaries and the writer after it tokenize a document once."""
+    global _last_index
+    last = _last_index
+    if last is not None and last[0] is text and last[1] is config:
+        return last[2]
+    index = TokenIndex.of(text, config)
+    _last_index = (text, config, index)
+    return index
 
 
 EXPANDED = "span(s) moved to token boundaries (cut tokens taken whole, edge spaces left out)"

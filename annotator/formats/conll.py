@@ -17,6 +17,7 @@ from annotator.formats.common import (
     TokenSpan,
     align_spans,
     outermost,
+    token_index,
     token_tags,
 )
 from annotator.formats.exporting import ExportFormat, FileWriter
@@ -52,7 +53,7 @@ class ConllWriter(FileWriter):
         summary = self.context.summary
         options = self.context.options
         text = document.text
-        index = TokenIndex.of(text, self.context.config.tokenizer)
+        index = token_index(text, self.context.config.tokenizer)
         placed = align_spans(record.spans, index, summary, document.id)
         labels = self.context.labels
         columns: list[list[str]]

@@ -52,6 +52,8 @@ class ExportOptions:
     """``label-studio`` offsets: code points (Label Studio since 1.6) or UTF-16 code units."""
     force: bool = False
     """Overwrite existing output files."""
+    tag_ids: bool = False
+    """``hf``: tags as integers (positions in ``NAME.labels.json``) instead of tag names."""
     shard_size: int = SHARD_SIZE
     """``spacy``: documents per ``.spacy`` file; a larger export becomes a folder of parts."""
     shard_tokens: int = SHARD_TOKENS
@@ -171,7 +173,10 @@ class ExportFormat:
     :meth:`~annotator.formats.fast_records.RecordRules.stored`), unless a label filter needs
     their JSON objects."""
     sidecars: Callable[[Path, ExportContext], None] | None = None
-    """Writes the files that go beside the output (labels.json, a labeling config...)."""
+    """Writes the files that go beside the output (a labels file, a labeling config...)."""
+    check_sidecars: Callable[[Path, ExportContext], None] | None = None
+    """Refuses, before anything is written, side files that would overwrite another export's
+    (called with the path given and the context, as :attr:`sidecars`)."""
 
 
 def load_format(name: str) -> ExportFormat:
@@ -256,6 +261,8 @@ def _run_export(
         refuse_existing(path, force=options.force)
     if export_format.directory and selection.splits:
         refuse_existing(out, force=options.force)
+    if export_format.check_sidecars is not None:
+        export_format.check_sidecars(out, context)
     writers: dict[str, Writer] = {}
     if progress is None:
         progress = sys.stderr.isatty()

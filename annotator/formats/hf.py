@@ -1,9 +1,13 @@
-"""``hf``: JSONL with ``id``, ``tokens`` and ``ner_tags`` (integers), plus ``labels.json``.
+"""``hf``: JSONL with ``id``, ``tokens`` and ``ner_tags``, the tags named (``"B-speaker"``).
 
-The shape token-classification scripts expect: ``labels.json`` beside the output lists the tag
-names, the position of a name is its integer (``O`` is 0). One label layer per token:
-overlapping spans keep the outermost (the others are counted as dropped). Spans that cut a token
-are widened to whole tokens (counted).
+The shape token-classification scripts read as they are (HF transformers' ``run_ner.py`` builds
+its label list from string tags; seqeval scores them). ``--tag-ids`` writes the tags as integers
+instead, with ``NAME.labels.json`` beside the output (``NAME`` the output's stem; one file for
+every ``--split`` part) listing the tag names: the position of a name is its integer (``O`` is
+0). An existing labels file with other names is refused unless ``--force``, so an export never
+changes the meaning of another export's integers. One label layer per token: overlapping spans
+keep the outermost (the others are counted as dropped). Spans that cut a token are widened to
+whole tokens (counted).
 """
 
 from __future__ import annotations
@@ -18,24 +22,32 @@ from annotator.formats.common import (
     align_spans,
     outermost,
     tag_names,
+    token_index,
     token_tags,
     write_file_atomic,
 )
 from annotator.formats.exporting import ExportContext, ExportFormat, FileWriter
-from annotator.model.tokenize import TokenIndex
+from annotator.model.errors import AnnotatorError
 
-LABELS_FILE = "labels.json"
+LABELS_SUFFIX = ".labels.json"
 
 
 class HfWriter(FileWriter):
+    def start(self) -> None:
+        names = tag_names(self.context.labels, self.context.options.scheme)
+        self.ids = (
+            {name: number for number, name in enumerate(names)}
+            if self.context.options.tag_ids
+            else None
+        )
+
     def write(self, item: ExportItem) -> None:
         document = item.document
         (record,) = item.records
         summary = self.context.summary
         scheme = self.context.options.scheme
-        ids = {name: number for number, name in enumerate(tag_names(self.context.labels, scheme))}
         text = document.text
-        index = TokenIndex.of(text, self.context.config.tokenizer)
+        index = token_index(text, self.context.config.tokenizer)
         placed = align_spans(record.spans, index, summary, document.id)
         kept, dropped = outermost(placed)
         for span in dropped:
@@ -49,20 +61,52 @@ class HfWriter(FileWriter):
             )
         summary.spans.update(span.span.label for span in kept)
         tags = token_tags(len(index), kept, scheme)
+        ids = self.ids
         line = {
             "id": document.id,
             "tokens": [text[start:end] for start, end in index.tokens],
-            "ner_tags": [ids[tag] for tag in tags],
+            "ner_tags": tags if ids is None else [ids[tag] for tag in tags],
         }
         self.output.text.write(orjson.dumps(line).decode() + "\n")
 
 
-def write_labels(out: Path, context: ExportContext) -> None:
+def labels_path(out: Path) -> Path:
+    """``data/corpus.jsonl`` gives ``data/corpus.labels.json`` (for every split of it)."""
+    return out.with_name(out.stem + LABELS_SUFFIX)
+
+
+def _labels_content(context: ExportContext) -> str:
     names = tag_names(context.labels, context.options.scheme)
-    path = out.parent / LABELS_FILE
-    context.files.append(
-        write_file_atomic(path, json.dumps(names, indent=2, ensure_ascii=False) + "\n")
-    )
+    return json.dumps(names, indent=2, ensure_ascii=False) + "\n"
 
 
-EXPORT = ExportFormat("hf", HfWriter, suffix=".jsonl", sidecars=write_labels)
+def check_labels(out: Path, context: ExportContext) -> None:
+    """Before anything is written: an existing labels file with other tag names is refused
+    unless ``--force`` (the integers of the export that wrote it would decode wrongly)."""
+    if not context.options.tag_ids or context.options.force:
+        return
+    path = labels_path(out)
+    if not (path.exists() or path.is_symlink()):
+        return
+    if path.is_dir():
+        raise AnnotatorError("is a folder, not the labels file of --tag-ids", file=path)
+    try:
+        same = path.read_text(encoding="utf-8") == _labels_content(context)
+    except (OSError, UnicodeDecodeError):
+        same = False
+    if not same:
+        raise AnnotatorError(
+            "labels file exists with other tag names (another export's integers); "
+            "pass --force to overwrite it",
+            file=path,
+        )
+
+
+def write_labels(out: Path, context: ExportContext) -> None:
+    if context.options.tag_ids:
+        context.files.append(write_file_atomic(labels_path(out), _labels_content(context)))
+
+
+EXPORT = ExportFormat(
+    "hf", HfWriter, suffix=".jsonl", sidecars=write_labels, check_sidecars=check_labels
+)

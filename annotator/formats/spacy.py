@@ -31,10 +31,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from annotator.formats.common import AtomicOutput, ExportItem, align_spans, current_umask
+from annotator.formats.common import (
+    AtomicOutput,
+    ExportItem,
+    align_spans,
+    current_umask,
+    token_index,
+)
 from annotator.formats.exporting import ExportContext, ExportFormat, Writer
 from annotator.model.errors import AnnotatorError
-from annotator.model.tokenize import TokenIndex
 from annotator.store.jsonl import fsync_directory
 
 MISSING = (
@@ -146,7 +151,7 @@ class SpacyWriter(Writer):
         (record,) = item.records
         summary = self.context.summary
         text = document.text
-        index = TokenIndex.of(text, self.context.config.tokenizer)
+        index = token_index(text, self.context.config.tokenizer)
         words, spaces = words_and_spaces(text, index.tokens)
         if len(self.doc_bin) and (
             len(self.doc_bin) >= self.shard_size

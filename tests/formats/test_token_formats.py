@@ -73,7 +73,7 @@ def test_conll_iob2_reads_back_with_the_same_entities(tmp_path: Path) -> None:
     assert main(["export", str(root), "--format", "conll", "--out", str(out)]) == 0
     tokens, (tags,), starts = read_conll(out)
     assert starts == len(FLAT)
-    assert "😀" in tokens and "東京" in tokens
+    assert "😀" in tokens and "東" in tokens and "京" in tokens  # an ideograph is a token
     assert sorted(get_entities(tags)) == expected_entities(root)
 
 
@@ -148,18 +148,31 @@ def test_conll_one_column_per_label_keeps_overlaps(tmp_path: Path) -> None:
     assert found["speaker"] == []
 
 
-def test_hf_tags_are_integers_named_by_labels_json(tmp_path: Path) -> None:
+def test_hf_tags_are_the_tag_names(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p", FLAT)
     out = tmp_path / "hf" / "train.jsonl"
     assert main(["export", str(root), "--format", "hf", "--out", str(out)]) == 0
-    names = json.loads((tmp_path / "hf" / "labels.json").read_text())
-    assert names[0] == "O"
     lines = [orjson.loads(line) for line in out.read_text().splitlines()]
     assert [line["id"] for line in lines] == ["flat", "empty", "one"]
     tags: list[str] = []
     for line in lines:
         assert set(line) == {"id", "tokens", "ner_tags"}
         assert len(line["tokens"]) == len(line["ner_tags"])
+        assert all(isinstance(tag, str) for tag in line["ner_tags"])
+        tags.extend(line["ner_tags"])
+    assert sorted(get_entities(tags)) == expected_entities(root)
+    assert sorted(path.name for path in (tmp_path / "hf").iterdir()) == ["train.jsonl"]
+
+
+def test_hf_tag_ids_are_integers_named_by_the_labels_file(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p", FLAT)
+    out = tmp_path / "hf" / "train.jsonl"
+    assert main(["export", str(root), "--format", "hf", "--tag-ids", "--out", str(out)]) == 0
+    names = json.loads((tmp_path / "hf" / "train.labels.json").read_text())
+    assert names[0] == "O"
+    tags: list[str] = []
+    for line in (orjson.loads(line) for line in out.read_text().splitlines()):
+        assert all(isinstance(number, int) for number in line["ner_tags"])
         tags.extend(names[number] for number in line["ner_tags"])
     assert sorted(get_entities(tags)) == expected_entities(root)
 
