@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -199,6 +200,18 @@ def iter_json_lines(path: Path) -> Iterator[tuple[Where, object]]:
         yield where, value
 
 
+def iso_time(fields: Fields, key: str) -> str | None:
+    """``fields[key]`` when it is an ISO 8601 time (None when absent)."""
+    value = fields.optional_string(key)
+    if value is None:
+        return None
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise fields.where.error(f"not an ISO 8601 time: {value!r}", fields._field(key)) from None
+    return value
+
+
 def load_json(path: Path) -> object:
     data = read_input(path)
     try:
@@ -278,6 +291,9 @@ class RawAnnotation:
     """Gold records: versions the adjudicator rejected (any label, ids may repeat)."""
     where: Where | None = None
     """Where it is in the input, when not where its document first is (one line each)."""
+    nothing_importable: bool = False
+    """The source annotation had items but none we can carry (all of unsupported types): not
+    saved, since a record with no spans would read as "annotated, nothing here"."""
 
 
 @dataclass
@@ -291,6 +307,8 @@ class RawDocument:
     annotations: list[RawAnnotation] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     """Items of the source the format carries but we do not (counted in the summary)."""
+    warnings: list[str] = field(default_factory=list)
+    """Items imported on a reading the user should check (counted in the summary's notes)."""
 
 
 Reader = Callable[[Path, list[AnnotatorError]], Iterable[RawDocument]]
@@ -480,6 +498,8 @@ def plan_import(
     seen_records: dict[tuple[str, str], Where] = {}
     by_text: dict[str, str] = {}
     """sha256 of each document's text to the first id with it (identical texts are told)."""
+    warned: dict[str, int] = {}
+    warned_in: dict[str, list[str]] = {}
     for item in items:
         where = item.where
         if item.doc_id in seen_documents:
@@ -526,11 +546,23 @@ def plan_import(
             )
         for what in item.ignored:
             summary.drop(f"{what} (not imported)", item.doc_id)
+        for what in item.warnings:
+            warned[what] = warned.get(what, 0) + 1
+            warned_in.setdefault(what, [])
+            if item.doc_id not in warned_in[what] and len(warned_in[what]) < 3:
+                warned_in[what].append(item.doc_id)
         utf16 = _lazy_utf16(item.text)
 
         for annotation in item.annotations:
             annotator = resolved.get(annotation.annotator_key)
             if annotator is None:
+                continue
+            if annotation.nothing_importable and annotation.status == Status.done:
+                summary.skip(
+                    "annotation(s) with nothing importable (every item of an unsupported type "
+                    "or on another field): not saved",
+                    item.doc_id,
+                )
                 continue
             record = _build_record(
                 annotation,
@@ -579,6 +611,9 @@ def plan_import(
             summary.relations.update(relation.label for relation in record.relations)
     if problems:
         raise ImportFailed(problems)
+    for what, count in warned.items():
+        named = ", ".join(repr(doc_id) for doc_id in warned_in[what])
+        summary.notes.append(f"check: {count} {what} (e.g. in {named})")
     return plan
 
 
@@ -604,9 +639,12 @@ def _build_record(
             continue
         ids[raw.key] = raw
         if raw.label not in labels:
+            same = [label for label in sorted(labels) if label.casefold() == raw.label.casefold()]
+            hint = f"; did you mean {same[0]!r}?" if same else ""
             problems.append(
                 raw.where.error(
-                    f"unknown label {raw.label!r} (the project has: {', '.join(sorted(labels))})",
+                    f"unknown label {raw.label!r} (the project has: "
+                    f"{', '.join(sorted(labels))}){hint}",
                     raw.field,
                 )
             )

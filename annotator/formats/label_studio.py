@@ -20,7 +20,9 @@ matches, that one is used (counted in the summary); otherwise the text is search
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
@@ -36,6 +38,7 @@ from annotator.formats.importing import (
     RawRelation,
     RawSpan,
     Where,
+    iso_time,
     load_json,
 )
 from annotator.model.errors import AnnotatorError
@@ -173,52 +176,117 @@ def _annotator_key(annotation: Fields) -> str | None:
     return None
 
 
-def _text_of(data: Fields) -> str:
+def _text_of(data: Fields) -> tuple[str, str]:
+    """The document text and the ``data`` key it comes from."""
     if isinstance(data.raw("text"), str):
-        return data.string("text")
+        return "text", data.string("text")
     strings = [key for key, value in data.value.items() if isinstance(value, str)]
     if len(strings) == 1:
-        return data.string(strings[0])
+        return strings[0], data.string(strings[0])
     raise data.where.error(
         "no 'text' field, and not exactly one string field to use instead", data.path
     )
 
 
-def _read_annotation(annotation: Fields, where: Where, ignored: list[str]) -> RawAnnotation:
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+"""A character that counts two UTF-16 code units (most emoji, CJK extension B)."""
+UNSURE_OFFSETS = (
+    "Label Studio region(s) without value.text at or after a character above U+FFFF: offsets "
+    "read as code points (Label Studio >= 1.6); from an older Label Studio they count UTF-16 "
+    "units and these spans are shifted: check them"
+)
+BIDIRECTIONAL = (
+    "Label Studio relation(s) with direction 'bi' read as from_id -> to_id (head -> tail)"
+)
+
+
+@dataclass
+class _Task:
+    """What the regions of one task are checked against."""
+
+    text: str
+    text_key: str
+    """The ``data`` key of the document text."""
+    fields: frozenset[str]
+    """All keys of ``data``: a region whose ``to_name`` is another one is on another field."""
+    ignored: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    first_astral: int | None = -1
+    """Index of the first character above U+FFFF (None: none), -1 until looked for."""
+
+    def astral_before(self, end: int) -> bool:
+        if self.first_astral == -1:
+            found = _ASTRAL.search(self.text)
+            self.first_astral = found.start() if found else None
+        return self.first_astral is not None and self.first_astral < end
+
+
+def _time(annotation: Fields) -> str | None:
+    """When the annotation was last saved: ``updated_at``, else ``created_at``."""
+    for key in ("updated_at", "created_at"):
+        if annotation.has(key):
+            return iso_time(annotation, key)
+    return None
+
+
+def _read_annotation(annotation: Fields, where: Where, task: _Task) -> RawAnnotation:
     raw = RawAnnotation(
         annotator_key=_annotator_key(annotation),
         status=Status.skipped if annotation.raw("was_cancelled") is True else Status.done,
         seconds_spent=annotation.number("lead_time"),
+        updated_at=_time(annotation),
     )
-    for item in annotation.objects("result"):
+    results = annotation.objects("result")
+    elsewhere: set[str] = set()
+    """Regions on another field than the text: relations to them are left out too."""
+    for item in results:
         kind = item.optional_string("type")
         if kind == "labels":
             value = item.child("value")
             assert value is not None
+            region = item.string("id", allow_int=True)
+            to_name = item.optional_string("to_name")
+            if to_name is not None and to_name != task.text_key and to_name in task.fields:
+                elsewhere.add(region)
+                task.ignored.append(
+                    f"Label Studio region(s) on {to_name!r} (not the document text)"
+                )
+                continue
             labels = value.items("labels", required=True)
             if not labels or not all(isinstance(label, str) for label in labels):
                 raise where.error(
                     "expected a non-empty list of label names", f"{value.path}.labels"
                 )
-            region = item.string("id", allow_int=True)
+            start, end = value.integer("start"), value.integer("end")
+            text = value.optional_string("text")
+            if text is None and task.astral_before(end):
+                task.warnings.append(UNSURE_OFFSETS)
             for number, label in enumerate(labels):
                 raw.spans.append(
                     RawSpan(
                         key=region if number == 0 else f"{region}#{label}",
-                        start=value.integer("start"),
-                        end=value.integer("end"),
+                        start=start,
+                        end=end,
                         label=label,
                         where=where,
                         field=item.path,
-                        text=value.optional_string("text"),
+                        text=text,
                         units="auto",
                     )
                 )
         elif kind == "relation":
             head = item.string("from_id", allow_int=True)
             tail = item.string("to_id", allow_int=True)
-            if item.optional_string("direction") == "left":
+            if head in elsewhere or tail in elsewhere:
+                task.ignored.append(
+                    "Label Studio relation(s) with an end on another field than the text"
+                )
+                continue
+            direction = item.optional_string("direction")
+            if direction == "left":
                 head, tail = tail, head
+            elif direction == "bi":
+                task.warnings.append(BIDIRECTIONAL)
             labels = item.items("labels")
             if not all(isinstance(label, str) for label in labels):
                 raise where.error("expected a list of relation names", f"{item.path}.labels")
@@ -227,7 +295,11 @@ def _read_annotation(annotation: Fields, where: Where, ignored: list[str]) -> Ra
             for label in labels:
                 raw.relations.append(RawRelation(None, head, tail, label, where, item.path))
         else:
-            ignored.append(f"Label Studio result item(s) of type {kind!r}")
+            task.ignored.append(f"Label Studio result item(s) of type {kind!r}")
+    if results and not raw.spans and not raw.relations:
+        # Only unsupported items (choices, textarea, HyperText...) or regions on another field:
+        # saved, it would read as "annotated, nothing here".
+        raw.nothing_importable = True
     return raw
 
 
@@ -251,20 +323,22 @@ def read(path: Path, problems: list[AnnotatorError]) -> Iterator[RawDocument]:
                 seen[key] = index
             data = fields.child("data")
             assert data is not None
-            text = _text_of(data)
+            text_key, text = _text_of(data)
+            task = _Task(text, text_key, frozenset(data.value))
             doc_id = data.optional_string("doc_id", allow_int=True) or (
                 f"ls-task-{task_id}" if task_id is not None else f"ls-task-{index + 1}"
             )
-            ignored: list[str] = []
             annotations = [
-                _read_annotation(annotation, where, ignored)
+                _read_annotation(annotation, where, task)
                 for annotation in [*fields.objects("annotations"), *fields.objects("completions")]
             ]
             if fields.items("predictions"):
-                ignored.append("Label Studio predictions (only annotations are imported)")
+                task.ignored.append("Label Studio predictions (only annotations are imported)")
             meta = data.mapping("meta")
             title = data.optional_string("title")
         except AnnotatorError as error:
             problems.append(error)
             continue
-        yield RawDocument(doc_id, text, where, title, meta, annotations, ignored)
+        yield RawDocument(
+            doc_id, text, where, title, meta, annotations, task.ignored, task.warnings
+        )
