@@ -51,8 +51,9 @@ class TokenizerConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     kind: Literal["words", "whitespace", "regex"] = "words"
-    """``words``: runs of letters/digits (with inner apostrophes and hyphens) and single
-    punctuation marks; ``whitespace``: runs of non-space; ``regex``: ``pattern`` below."""
+    """``words``: runs of letters/digits with their combining marks (with inner apostrophes and
+    hyphens), each Chinese/Japanese ideograph or kana on its own, and single punctuation marks;
+    ``whitespace``: runs of non-space; ``regex``: ``pattern`` below."""
     pattern: str | None = None
     """A regular expression whose matches are the tokens (for ``kind = "regex"``)."""
     snap: Literal["word", "char"] = "word"

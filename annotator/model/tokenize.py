@@ -7,11 +7,27 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 
 from annotator.model.config import TokenizerConfig
+from annotator.model.unicode_marks import BMP_MARKS
+
+# Scripts written without spaces between words (Chinese, Japanese): each ideograph or kana is a
+# token of its own (a name is a few of them inside a longer run); the combining voiced marks
+# (U+3099, U+309A) and variation selectors stay with the character before them.
+_CJK = (
+    r"\u3040-\u3098\u309b-\u309f\u30a0-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+    r"\uf900-\ufaff\U00020000-\U0003134f"
+)
+# Inside a word: letters, digits, underscores, the combining marks of every script (vowel signs,
+# viramas, points: Python's \w has none of them), and the joiners and soft hyphen that sit
+# between letters. Marks outside the Basic Multilingual Plane (historic scripts) are left out:
+# a class with them is matched by a slower path (~2x on every text).
+_INSIDE = rf"\w{BMP_MARKS}\u00ad\u200c\u200d"
 
 # A word: letters/digits/marks, with inner apostrophes, hyphens or dots (U.S., don't, al-Assad);
-# a flag; otherwise one non-space character with its joiners and modifiers (an emoji sequence).
+# an ideograph or kana; a flag; otherwise one non-space character with its joiners and
+# modifiers (an emoji sequence).
 WORD_PATTERN = (
-    r"[^\W_](?:[\w\u0300-\u036f\u200c]+|['’\-.·](?=[^\W_]))*"
+    rf"[{_CJK}][\u3099\u309a\ufe00-\ufe0f\U000e0100-\U000e01ef]*"
+    rf"|[^\W_](?:[{_INSIDE}]+|['’\-.·](?=[^\W_]))*"
     r"|[\U0001F1E6-\U0001F1FF]{2}"
     r"|\S(?:\u200d\S|[\ufe0e\ufe0f\u20e3\u0300-\u036f\U0001F3FB-\U0001F3FF])*"
 )
