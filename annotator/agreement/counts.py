@@ -27,6 +27,8 @@ NO_SPANS = "no spans of this label by either annotator"
 NO_SPANS_AT_ALL = "no spans by either annotator"
 NO_RELATIONS = "no relations by either annotator"
 NO_LABEL_RELATIONS = "no relations touching this label by either annotator"
+NO_SHARED_DOCUMENT = "no document annotated by both"
+"""A pair who share no counted document (both marked spans, elsewhere)."""
 NO_TOKEN_MARKED = "no token of this label was marked by either annotator"
 EVERY_TOKEN_MARKED = "every token of these documents is in this label for both annotators"
 NO_TOKEN_MARKED_BY_ANY = "no token of this label was marked by any annotator"
@@ -129,12 +131,16 @@ class PairCounts:
             self.labels[label].add(counts)
 
     def per_label(self) -> dict[str, dict[str, Value]]:
+        if not self.documents:
+            return {label: _none_shared(LABEL_KEYS) for label in self.labels}
         return {label: counts.figures() for label, counts in self.labels.items()}
 
     def figures(
         self, per_label: dict[str, dict[str, Value]] | None = None, *, kappa: bool = True
     ) -> dict[str, Value]:
         """Pair figures: span F1 micro-averaged over labels, kappa the mean over labels."""
+        if not self.documents:
+            return _none_shared(PAIR_KEYS if kappa else PAIR_KEYS_WITHOUT_KAPPA)
         size = sum(counts.spans_a + counts.spans_b for counts in self.labels.values())
         exact = sum(counts.exact for counts in self.labels.values())
         partial = sum(counts.partial for counts in self.labels.values())
@@ -156,6 +162,17 @@ class PairCounts:
                 "undefined for every label",
             )
         return figures
+
+
+LABEL_KEYS = ("span_f1_exact", "span_f1_partial", "span_f1_boundary", "cohen_kappa", "relation_f1")
+"""The keys of :meth:`LabelCounts.figures`, in its order."""
+PAIR_KEYS_WITHOUT_KAPPA = ("span_f1_exact", "span_f1_partial", "span_f1_boundary", "relation_f1")
+PAIR_KEYS = (*PAIR_KEYS_WITHOUT_KAPPA, "cohen_kappa")
+"""The keys of :meth:`PairCounts.figures`, in its order."""
+
+
+def _none_shared(keys: Sequence[str]) -> dict[str, Value]:
+    return dict.fromkeys(keys, Value.undefined(NO_SHARED_DOCUMENT))
 
 
 def compare_pair(

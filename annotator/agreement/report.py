@@ -19,7 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from annotator.agreement.coefficients import Value, mean
-from annotator.agreement.counts import LayerCounts, PairCounts, compare_pair
+from annotator.agreement.counts import (
+    NO_SHARED_DOCUMENT,
+    LayerCounts,
+    PairCounts,
+    compare_pair,
+)
 from annotator.agreement.dataset import DocumentRecords, Excluded, Selection
 from annotator.agreement.spans import NONE, PreparedRecord, prepare_record
 
@@ -177,7 +182,11 @@ def _pair_mean(values: Sequence[Value], key: str) -> Value:
     if len(values) == 1:
         return values[0]
     reasons = {value.reason or "" for value in values if value.value is None}
-    return mean(values, reasons.pop() if len(reasons) == 1 else f"{key} undefined for every pair")
+    if len(reasons) > 1:  # a pair with no document in common has nothing to say about the rest
+        reasons.discard(NO_SHARED_DOCUMENT)
+    if len(reasons) == 1:
+        return mean(values, reasons.pop())
+    return mean(values, f"undefined for every pair ({'; '.join(sorted(reasons))})")
 
 
 def confusion_matrix(pair: PairCounts, labels: Sequence[str]) -> dict[str, dict[str, int]]:

@@ -149,14 +149,38 @@ def _reason_kind(reason: str) -> str:
     return reason.split(";")[0].split(" (")[0]
 
 
+def _header(key: str) -> str:
+    return HEADERS.get(key, key).replace("\n", " ")
+
+
+def _in_order(keys: list[str]) -> tuple[str, ...]:
+    """Figure names in the tables' column order."""
+    order = [_header(key) for key in HEADERS]
+    return tuple(sorted(keys, key=lambda name: order.index(name) if name in order else len(order)))
+
+
 def _undefined_notes(data: dict[str, Any]) -> list[str]:
-    """One line per scope and reason: ``— event (F1 exact, Cohen κ): no spans ...``."""
+    """One line per scope and reason: ``— event (F1 exact, Cohen κ): no spans ...``; then the
+    pairs' own reasons (those the overall line does not already give), one line per reason and
+    figures: ``— pair bob–carol (F1 exact, ...): no document annotated by both``."""
     scopes = {"overall": data["overall"], **data["per_label"]}
     notes = []
     for scope, values in scopes.items():
         by_reason: dict[str, list[str]] = {}
         for key, reason in values.get("undefined", {}).items():
-            by_reason.setdefault(reason, []).append(HEADERS.get(key, key).replace("\n", " "))
+            by_reason.setdefault(reason, []).append(_header(key))
         for reason, keys in by_reason.items():
-            notes.append(f"{UNDEFINED} {scope} ({', '.join(keys)}): {reason}")
+            notes.append(f"{UNDEFINED} {scope} ({', '.join(_in_order(keys))}): {reason}")
+    overall = data["overall"].get("undefined", {})
+    pairs: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    for pair in data["pairs"]:
+        by_reason = {}
+        for key, reason in pair.get("undefined", {}).items():
+            if overall.get(key) != reason:
+                by_reason.setdefault(reason, []).append(_header(key))
+        for reason, keys in by_reason.items():
+            pairs.setdefault((reason, _in_order(keys)), []).append(f"{pair['a']}–{pair['b']}")
+    for (reason, figures), names in pairs.items():
+        scope = "pair" if len(names) == 1 else "pairs"
+        notes.append(f"{UNDEFINED} {scope} {', '.join(names)} ({', '.join(figures)}): {reason}")
     return notes
