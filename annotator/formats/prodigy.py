@@ -1,17 +1,22 @@
 """``prodigy``: JSONL of Prodigy tasks with ``tokens``, ``spans``, ``relations`` and ``answer``.
 
 ``tokens``: ``text``, ``start``, ``end``, ``id``, ``ws`` (the project's tokenizer; ``ws``:
-whitespace follows); ``spans``:
+one space follows; other whitespace is a token of its own, as Prodigy's own tokenization makes
+it, so ``tokens`` + ``ws`` rebuild the text and its line breaks); ``spans``:
 ``start``, ``end``, ``token_start``, ``token_end`` (inclusive), ``label``; ``relations``:
 ``head`` and ``child`` (the index of the last token of the head and child span), ``label``,
-``head_span`` and ``child_span``; ``answer``: ``accept`` (status done or in progress), ``ignore``
-(skipped) or ``reject`` (flagged). Spans that cut a token are widened to whole tokens (counted).
-Offsets are code points. Our document id travels in ``meta.doc_id``, the title in
-``meta.title`` and the annotator's note (the flag note), when there is one, in ``meta.note``:
-Prodigy shows ``meta`` on the card and keeps it with the answer.
+``head_span`` and ``child_span``; ``answer``: ``accept`` (status done), ``ignore`` (in progress
+or skipped: Prodigy trains on accepted answers only) or ``reject`` (flagged). Spans that cut a
+token are widened to whole tokens (counted). Offsets are code points. ``meta`` holds the
+document's meta, then ours: the document id in ``meta.doc_id``, the title in ``meta.title``,
+the annotator's note (the flag note), when there is one, in ``meta.note`` and the record's
+status in ``meta.status``: Prodigy shows ``meta`` on the card and keeps it with the answer.
 
-Import reads the same shape (``tokens`` are not needed). Relations are matched to spans by
-``head_span`` / ``child_span`` when present, else by the token index of the span's last token.
+Import reads the same shape (``tokens`` are not needed). The status is ``meta.status`` when the
+answer is the one the export gives that status, else the answer's (``accept`` done, ``ignore``
+skipped, ``reject`` flagged); a line without ``answer`` is input nobody annotated: its document
+is imported, with no record (counted). Relations are matched to spans by ``head_span`` /
+``child_span`` when present, else by the token index of the span's last token.
 The document id is ``meta.doc_id``, else ``meta.id``, else ``prodigy-<_input_hash>``, else
 ``prodigy-<16 hex digits of the sha256 of the text>``: lines of one document (a dataset
 annotated by several people) are one document with one annotation per line, keyed by
@@ -38,6 +43,7 @@ from annotator.formats.importing import (
     Where,
     iter_json_lines,
 )
+from annotator.formats.spacy import words_and_spaces
 from annotator.model.errors import AnnotatorError
 from annotator.model.records import Status
 from annotator.model.text import normalize_text
@@ -45,24 +51,53 @@ from annotator.model.tokenize import TokenIndex
 
 ANSWERS = {
     Status.done: "accept",
-    Status.in_progress: "accept",
+    Status.in_progress: "ignore",
     Status.skipped: "ignore",
     Status.flagged: "reject",
 }
+"""In Prodigy ``accept`` means "complete and correct": ``prodigy train`` and ``data-to-spacy``
+learn every accepted example, its unmarked tokens as outside. A record still in progress is
+written ``ignore`` (left out of training and review), its status kept in ``meta.status``."""
 STATUSES = {"accept": Status.done, "ignore": Status.skipped, "reject": Status.flagged}
 
+_RECORD_META = frozenset({"doc_id", "title", "note", "status"})
+"""Keys of a task's ``meta`` that are ours (the document id and title, the record's note and
+status), not the document's metadata."""
 
-def _span_json(span: TokenSpan) -> dict[str, Any]:
+
+def _span_json(span: TokenSpan, position: list[int]) -> dict[str, Any]:
     return {
         "start": span.start,
         "end": span.end,
-        "token_start": span.first,
-        "token_end": span.last - 1,
+        "token_start": position[span.first],
+        "token_end": position[span.last - 1],
         "label": span.span.label,
     }
 
 
+def tokens_with_whitespace(
+    text: str, tokens: list[tuple[int, int]]
+) -> tuple[list[dict[str, Any]], list[int]]:
+    """Prodigy tokens whose ``text`` + ``ws`` rebuild ``text`` exactly (whitespace other than one
+    space after a token is a token of its own, as spaCy and Prodigy make it), and the position of
+    each of ``tokens`` among them."""
+    words, spaces = words_and_spaces(text, tokens)
+    found: list[dict[str, Any]] = []
+    position: list[int] = []
+    start = 0
+    for word, space in zip(words, spaces, strict=True):
+        end = start + len(word)
+        if len(position) < len(tokens) and tokens[len(position)] == (start, end):
+            position.append(len(found))
+        found.append({"text": word, "start": start, "end": end, "id": len(found), "ws": space})
+        start = end + space
+    return found, position
+
+
 class ProdigyWriter(FileWriter):
+    def start(self) -> None:
+        self.not_accepted = 0
+
     def write(self, item: ExportItem) -> None:
         document = item.document
         (record,) = item.records
@@ -71,18 +106,7 @@ class ProdigyWriter(FileWriter):
         index = TokenIndex.of(text, self.context.config.tokenizer)
         placed = align_spans(record.spans, index, summary, document.id)
         by_id = {span.span.id: span for span in placed}
-        tokens = []
-        for number, (start, end) in enumerate(index.tokens):
-            following = index.starts[number + 1] if number + 1 < len(index) else len(text)
-            tokens.append(
-                {
-                    "text": text[start:end],
-                    "start": start,
-                    "end": end,
-                    "id": number,
-                    "ws": end < following,
-                }
-            )
+        tokens, position = tokens_with_whitespace(text, index.tokens)
         relations: list[dict[str, Any]] = []
         for relation in record.relations:
             head, child = by_id.get(relation.head), by_id.get(relation.tail)
@@ -91,40 +115,59 @@ class ProdigyWriter(FileWriter):
                 continue
             relations.append(
                 {
-                    "head": head.last - 1,
-                    "child": child.last - 1,
+                    "head": position[head.last - 1],
+                    "child": position[child.last - 1],
                     "label": relation.label,
-                    "head_span": _span_json(head),
-                    "child_span": _span_json(child),
+                    "head_span": _span_json(head, position),
+                    "child_span": _span_json(child, position),
                 }
             )
+        shadowed = [key for key in document.meta if key in _RECORD_META]
+        summary.drop(
+            "document meta key(s) named doc_id, title, note or status (Prodigy's meta carries "
+            "ours under these names)",
+            document.id,
+            len(shadowed),
+        )
+        meta = {key: value for key, value in document.meta.items() if key not in _RECORD_META}
+        meta["doc_id"] = document.id
+        if document.title:
+            meta["title"] = document.title
+        if record.note:
+            meta["note"] = record.note
+        meta["status"] = record.status.value
+        answer = ANSWERS[record.status]
+        if answer != "accept":
+            self.not_accepted += 1
         line = {
             "text": text,
             "tokens": tokens,
-            "spans": [_span_json(span) for span in placed],
+            "spans": [_span_json(span, position) for span in placed],
             "relations": relations,
-            "answer": ANSWERS[record.status],
-            "meta": {
-                "doc_id": document.id,
-                **({"title": document.title} if document.title else {}),
-                **({"note": record.note} if record.note else {}),
-            },
+            "answer": answer,
+            "meta": meta,
         }
         summary.spans.update(span.span.label for span in placed)
         summary.relations.update(str(relation["label"]) for relation in relations)
         self.output.text.write(orjson.dumps(line).decode() + "\n")
 
+    def finish(self) -> None:
+        if self.not_accepted:
+            self.context.summary.notes.append(
+                f"prodigy: {self.not_accepted} record(s) not done written with answer 'ignore' "
+                "(in progress, skipped) or 'reject' (flagged): prodigy train and data-to-spacy "
+                "learn accepted answers only; meta.status keeps each record's status"
+            )
+
 
 EXPORT = ExportFormat("prodigy", ProdigyWriter, suffix=".jsonl")
 
 
+UNANSWERED = "Prodigy line(s) without 'answer' (input not yet annotated: document only, no record)"
+
+
 def _key(span: Fields) -> str:
     return f"{span.integer('start')}:{span.integer('end')}:{span.string('label')}"
-
-
-_RECORD_META = frozenset({"doc_id", "title", "note"})
-"""Keys of a task's ``meta`` that are ours (the document id and title, the record's note), not
-the document's metadata."""
 
 
 def _annotator_key(fields: Fields) -> str | None:
@@ -152,14 +195,26 @@ def _document_id(fields: Fields, meta: dict[str, Any], text: str) -> str:
     return f"prodigy-{digest[:16]}"
 
 
-def _read_annotation(fields: Fields, meta: dict[str, Any], where: Where) -> RawAnnotation:
-    answer = fields.optional_string("answer") or "accept"
+def _status(answer: str, meta: dict[str, Any]) -> Status:
+    """The answer's status, or ``meta.status`` (what the export writes) when the answer is the
+    one the export gives that status: a record in progress comes back in progress, and an answer
+    changed in Prodigy after the export wins."""
+    try:
+        status = Status(meta.get("status"))
+    except ValueError:
+        return STATUSES[answer]
+    return status if ANSWERS[status] == answer else STATUSES[answer]
+
+
+def _read_annotation(
+    fields: Fields, meta: dict[str, Any], where: Where, answer: str
+) -> RawAnnotation:
     if answer not in STATUSES:
         raise where.error(f"unknown answer {answer!r} (accept, reject or ignore)", "answer")
     note = meta.get("note")
     annotation = RawAnnotation(
         annotator_key=_annotator_key(fields),
-        status=STATUSES[answer],
+        status=_status(answer, meta),
         note=note if isinstance(note, str) else "",
         where=where,
     )
@@ -213,7 +268,10 @@ def read(path: Path, problems: list[AnnotatorError]) -> Iterator[RawDocument]:
             meta = fields.mapping("meta")
             doc_id = _document_id(fields, meta, text)
             title = meta.get("title") if isinstance(meta.get("title"), str) else None
-            annotation = _read_annotation(fields, meta, where)
+            answer = fields.optional_string("answer")
+            # A line without an answer is input still to annotate (what Prodigy reads), not an
+            # accepted example: its document is imported, with no record.
+            annotations = [] if answer is None else [_read_annotation(fields, meta, where, answer)]
         except AnnotatorError as error:
             problems.append(error)
             continue
@@ -227,8 +285,12 @@ def read(path: Path, problems: list[AnnotatorError]) -> Iterator[RawDocument]:
                     )
                 )
                 continue
-            known.annotations.append(annotation)
+            known.annotations.extend(annotations)
+            if not annotations:
+                known.ignored.append(UNANSWERED)
             continue
         meta = {key: item for key, item in meta.items() if key not in _RECORD_META}
-        by_id[doc_id] = RawDocument(doc_id, text, where, title, meta, [annotation])
+        by_id[doc_id] = RawDocument(
+            doc_id, text, where, title, meta, annotations, [] if annotations else [UNANSWERED]
+        )
     yield from by_id.values()

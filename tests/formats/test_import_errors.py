@@ -95,7 +95,13 @@ CASES = {
     ),
     "negative": (
         "prodigy",
-        jsonl({"text": TEXT, "spans": [{"start": -1, "end": 3, "label": "speaker"}]}),
+        jsonl(
+            {
+                "text": TEXT,
+                "spans": [{"start": -1, "end": 3, "label": "speaker"}],
+                "answer": "accept",
+            }
+        ),
         ["in.txt:1", "start must be >= 0"],
     ),
     "unknown label": (
