@@ -1,4 +1,5 @@
-"""``conll``: one token per line (``token<TAB>tag``), ``-DOCSTART-`` between documents.
+"""``conll``: the CoNLL-2003 layout, one token per line (``token tag``, one space between
+columns), ``-DOCSTART- -X- O O`` and a blank line before each document.
 
 Tokens come from the project's tokenizer. A blank line ends a sentence at each line break of the
 text that no span crosses. Tags are IOB2 (``--scheme iob2``, the default) or BILOU. Spans that cut
@@ -6,10 +7,16 @@ a token are widened to whole tokens (counted). Overlapping spans: ``--overlap ou
 the longest span of each overlap and drops the others (counted per label in the summary);
 ``--overlap columns`` writes one tag column per label, in config order (overlaps within one
 label still keep the outermost, counted).
+
+The document line is the one spaCy's ``spacy convert --converter ner`` splits documents on, and
+readers that skip lines starting with ``-DOCSTART-`` skip it. Columns are split on whitespace
+by every reader (some on one space only), so a token never holds whitespace: the built-in
+tokenizers never make such a token, and a custom pattern's whitespace becomes ``_``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from annotator.formats.common import (
@@ -23,7 +30,9 @@ from annotator.formats.common import (
 from annotator.formats.exporting import ExportFormat, FileWriter
 from annotator.model.tokenize import TokenIndex
 
-DOCSTART = "-DOCSTART-"
+DOCSTART = "-DOCSTART- -X- O O"
+"""The CoNLL-2003 document line, exactly as spaCy's converter looks for it."""
+_WHITESPACE = re.compile(r"\s")
 
 
 def sentence_breaks(text: str, index: TokenIndex, spans: Sequence[TokenSpan]) -> set[int]:
@@ -42,8 +51,10 @@ def sentence_breaks(text: str, index: TokenIndex, spans: Sequence[TokenSpan]) ->
 
 
 def clean_token(token: str) -> str:
-    """A token never holds a tab or newline with our tokenizers; a custom regex might."""
-    return "".join("_" if char in "\t\n\r\v\f" else char for char in token)
+    """A token as one column: whitespace (which every reader splits columns on, ``str.split``
+    Unicode whitespace included) becomes ``_``, and an empty token (a custom pattern may match
+    nothing) is ``_``."""
+    return _WHITESPACE.sub("_", token) or "_"
 
 
 class ConllWriter(FileWriter):
@@ -83,15 +94,22 @@ class ConllWriter(FileWriter):
         if dropped_relations:
             summary.drop("relation(s) (CoNLL has no links)", document.id, dropped_relations)
         breaks = sentence_breaks(text, index, kept_all)
-        out = self.output.text
-        out.write("\t".join([DOCSTART] + ["O"] * len(columns)) + "\n\n")
+        search = _WHITESPACE.search
+        lines = [DOCSTART, "\n\n"]
+        single = columns[0] if len(columns) == 1 else None
         for position, (start, end) in enumerate(index.tokens):
-            tags = [column[position] for column in columns]
-            out.write("\t".join([clean_token(text[start:end]), *tags]) + "\n")
+            token = text[start:end]
+            if not token or search(token) is not None:
+                token = clean_token(token)
+            if single is not None:
+                lines += (token, " ", single[position], "\n")
+            else:
+                lines += (token, " ", " ".join(column[position] for column in columns), "\n")
             if position in breaks:
-                out.write("\n")
+                lines.append("\n")
         if len(index):
-            out.write("\n")
+            lines.append("\n")
+        self.output.text.write("".join(lines))
 
 
 EXPORT = ExportFormat("conll", ConllWriter, suffix=".conll")

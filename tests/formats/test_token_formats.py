@@ -7,7 +7,6 @@ from pathlib import Path
 
 import orjson
 import pytest
-from conllu import parse
 from seqeval.metrics.sequence_labeling import get_entities
 
 from annotator.cli import main
@@ -49,21 +48,23 @@ def expected_entities(root: Path) -> list[tuple[str, int, int]]:
 
 
 def read_conll(path: Path, columns: int = 1) -> tuple[list[str], list[list[str]], int]:
-    """Tokens and tag columns via the conllu parser (custom fields), and the number of
-    -DOCSTART- markers."""
-    fields = ["form"] + [f"tag{i}" for i in range(columns)]
-    sentences = parse(path.read_text(encoding="utf-8"), fields=fields)
+    """Tokens and tag columns as CoNLL-2003 readers take them (whitespace-separated columns,
+    lines starting with -DOCSTART- skipped), and the number of -DOCSTART- lines."""
     tokens: list[str] = []
     tags: list[list[str]] = [[] for _ in range(columns)]
     starts = 0
-    for sentence in sentences:
-        for token in sentence:
-            if token["form"] == "-DOCSTART-":
-                starts += 1
-                continue
-            tokens.append(token["form"])
-            for i in range(columns):
-                tags[i].append(token[f"tag{i}"])
+    for line in path.read_text(encoding="utf-8").split("\n"):
+        if line.startswith("-DOCSTART-"):
+            assert line == "-DOCSTART- -X- O O"
+            starts += 1
+            continue
+        if not line:
+            continue
+        fields = line.split()
+        assert len(fields) == 1 + columns
+        tokens.append(fields[0])
+        for i in range(columns):
+            tags[i].append(fields[1 + i])
     return tokens, tags, starts
 
 
