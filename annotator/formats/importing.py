@@ -791,6 +791,9 @@ def run_import(
         raise AnnotatorError("no such file or folder", file=path)
     problems: list[AnnotatorError] = []
     documents = list(reader(path, problems))
+    if not documents and not problems:
+        nothing = "no .ann file" if path.is_dir() else "no task or line"
+        raise AnnotatorError(f"{nothing} found: nothing to import", file=path)
     plan = plan_import(project, format_name, documents, choice, replace=replace, problems=problems)
     if not dry_run:
         apply_import(project, plan)

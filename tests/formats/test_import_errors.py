@@ -306,3 +306,31 @@ def test_dry_run_writes_nothing(tmp_path: Path) -> None:
         == 0
     )
     assert folder_digest(root) == before
+
+
+@pytest.mark.parametrize(
+    ("format_name", "content"),
+    [
+        ("label-studio", "[]"),
+        ("doccano", ""),
+        ("prodigy", "\n\n"),
+        ("jsonl", "\ufeff"),
+        ("brat", None),
+    ],
+)
+def test_an_input_with_nothing_in_it_is_refused(
+    tmp_path: Path, format_name: str, content: str | None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_project(tmp_path / "p", BASE)
+    path = tmp_path / "in"
+    if content is None:
+        path.mkdir()
+        (path / "notes.txt").write_text("no annotations here", encoding="utf-8")
+    else:
+        path.write_text(content, encoding="utf-8")
+    before = folder_digest(root)
+    code = main(["import", str(root), "--format", format_name, "--annotator", "alice", str(path)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1 and "found: nothing to import" in err and str(path) in err
+    assert folder_digest(root) == before
