@@ -34,7 +34,7 @@ from annotator.model.records import (
 )
 from annotator.model.text import text_sha256
 from annotator.store.annotations import AnnotationFile, StoreWriteError
-from annotator.store.project import Project
+from annotator.store.project import Project, personal_gold
 
 AUTOMATIC = frozenset({"unanimous", "majority"})
 """Decisions the automatic merge makes and may revise; anything else belongs to a person."""
@@ -191,6 +191,10 @@ def merge_gold(
         if existing.text_sha256 != digest:
             return None, Outcome(
                 doc_id, "skipped", reason="gold record is of an older text (run reanchor)"
+            )
+        if existing.provenance is None:  # not made by adjudication: someone's own work
+            return None, Outcome(
+                doc_id, "skipped", reason=f"the {gold} record has no provenance (not gold)"
             )
     threshold = len(records) if min_votes is None else min_votes
     voters = len(records)
@@ -523,6 +527,10 @@ def auto_adjudicate(
     refuse_bad_input(selection, checking, workers)
     summary.warnings.extend(selection.warnings)
     gold_file = project.annotations(gold, writable=not dry_run)
+    refused = personal_gold(project, gold_file)
+    if refused is not None:
+        gold_file.close()
+        raise refused
 
     def merged() -> Iterator[AnnotationRecord]:
         reported = 0

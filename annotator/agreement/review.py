@@ -150,6 +150,23 @@ class Candidate:
         return self.key[2]
 
 
+def read_only_reason(
+    doc_id: str, text: str, gold: AnnotationRecord | None, gold_name: str
+) -> str | None:
+    """Why the gold record ``gold`` of ``doc_id`` must not be shown nor changed by the review
+    (None: it may): made on an older text, its offsets are of that text (``reanchor`` first).
+    (A ``gold_annotator`` naming someone's own file is refused before any document opens:
+    :func:`annotator.store.project.personal_gold`.)"""
+    if gold is None:
+        return None
+    if gold.text_sha256 != text_sha256(text):
+        return (
+            f"the gold record of {doc_id} was made on an older text: "
+            f"run `annotator reanchor --annotator {gold_name}`"
+        )
+    return None
+
+
 def _fresh(prefix: str, used: Mapping[str, int]) -> str:
     """:func:`fresh_id` over the ids counted in ``used`` (not added: the caller counts it)."""
     number = len(used) + 1
@@ -292,13 +309,26 @@ class ReviewDocument:
         """The record the gold state below was read from or kept for (see _sync)."""
         self._open: list[int] = []
         self._open_stale = True
+        self.read_only = read_only_reason(doc_id, text, gold, gold_name)
+        """Why the gold record must not be shown nor changed here (None: it may): it was made
+        on an older text. The document is then shown with no gold span and every decision is
+        refused with this line."""
         self._reset_delta(whole=True)
-        self.record = gold if gold is not None else self._initial_record()
-        self.changed = gold is None
+        if self.read_only is not None:
+            self.record = AnnotationRecord(
+                doc_id=doc_id, annotator=gold_name, text_sha256=text_sha256(text)
+            )
+        else:
+            self.record = gold if gold is not None else self._initial_record()
+        self.changed = gold is None and self.read_only is None
         """True while the gold record has changes not yet saved."""
         self._add_gold_only()
         if gold is not None:
             self._reset_delta(whole=False)  # the record is the saved one
+
+    def _refuse_if_read_only(self) -> None:
+        if self.read_only is not None:
+            raise AnnotatorError(self.read_only)
 
     def _add_gold_only(self) -> None:
         """Spans only gold has (the adjudicator drew them) are candidates nobody marked."""
@@ -473,6 +503,7 @@ class ReviewDocument:
         Spans the adjudicator added or changed there come back with decision ``edited`` and no
         annotators; this fills in who among the annotators had exactly that span.
         """
+        self._refuse_if_read_only()
         voters = {candidate.key: list(candidate.voters) for candidate in self.candidates}
         provenance = dict(gold.provenance or {})
         changed = False
@@ -681,6 +712,7 @@ class ReviewDocument:
     def accept(self, index: int) -> list[SpanKey]:
         """Put candidate ``index`` into gold, replacing competing versions of the same stretch;
         for a relation's row see :meth:`accept_relation` (what it returns, else [])."""
+        self._refuse_if_read_only()
         if index >= len(self.candidates):
             return self.accept_relation(index - len(self.candidates))
         self._accept_span(index)
@@ -689,6 +721,7 @@ class ReviewDocument:
     def accept_relation(self, index: int) -> list[SpanKey]:
         """Put relation ``index`` (of :attr:`relations`) into gold and take its competitors
         out; its end spans not in gold are accepted first (returned, in that order)."""
+        self._refuse_if_read_only()
         relation = self.relations[index]
         brought = []
         for key in dict.fromkeys((relation.head, relation.tail)):
@@ -720,6 +753,7 @@ class ReviewDocument:
     def reject_relation(self, index: int) -> None:
         """Take relation ``index`` (of :attr:`relations`) out of gold; it is not added back
         automatically while the document is open."""
+        self._refuse_if_read_only()
         vote = self.relations[index].vote
         self._open_list()
         self._read_for_decisions()
@@ -775,6 +809,7 @@ class ReviewDocument:
     def reject(self, index: int) -> None:
         """Leave candidate ``index`` out of gold, and remember that it was rejected (a
         relation's row: :meth:`reject_relation`)."""
+        self._refuse_if_read_only()
         if index >= len(self.candidates):
             self.reject_relation(index - len(self.candidates))
             return
@@ -792,6 +827,7 @@ class ReviewDocument:
         self._end_decision([key])
 
     def set_done(self, done: bool) -> None:
+        self._refuse_if_read_only()
         status = Status.done if done else Status.in_progress
         if self.record.status is not status:
             synced = self._synced is self.record

@@ -15,7 +15,7 @@ from annotator.agreement.review import ReviewDocument
 from annotator.model.errors import AnnotatorError
 from annotator.model.records import Status
 from annotator.store.annotations import AnnotationFile
-from annotator.store.project import Project
+from annotator.store.project import Project, personal_gold
 
 
 class ReviewProject:
@@ -55,6 +55,11 @@ class ReviewProject:
             if gold_file is not None
             else project.annotations(self.gold_name, writable=True)
         )
+        refused = personal_gold(project, self.gold_file)
+        if refused is not None:
+            if self._owns_gold_file:
+                self.gold_file.close()
+            raise refused
 
     def _selection(self) -> Selection:
         if self.annotator_names and self.gold_name in self.annotator_names:
@@ -113,6 +118,8 @@ class ReviewProject:
         The document says what its decisions changed since its last save, so the store can
         write a small patch instead of a book's whole record; after a failed save the changes
         keep adding up (and the store writes the next save whole anyway)."""
+        if document.read_only is not None:  # never written into: see ReviewDocument
+            raise AnnotatorError(document.read_only)
         self.gold_file.save(document.record, document.delta())
         document.saved()
 

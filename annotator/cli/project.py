@@ -22,7 +22,13 @@ from annotator.model.records import AnnotationRecord, Status
 from annotator.model.schema import json_schemas
 from annotator.model.text import text_sha256
 from annotator.model.validate import check_record
-from annotator.store.project import DocumentFilesRefused, Project, init_project, os_problem
+from annotator.store.project import (
+    DocumentFilesRefused,
+    Project,
+    init_project,
+    os_problem,
+    personal_gold,
+)
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -79,6 +85,9 @@ def run_validate(args: argparse.Namespace) -> int:
     project = Project(args.project)  # a bad config raises with file and line
     with progress_bar() as bar:
         problems, documents, records = _validate(project, bar)
+    refused = personal_gold(project)  # one line for the config, not one per record
+    if refused is not None:
+        problems.insert(0, refused)
     for problem in problems:
         print(problem)
     for ignored in project.ignored_annotation_files():

@@ -281,3 +281,52 @@ snap = "word"       # "word" or "char": default selection precision
 # [keys]
 # next_word = "w,e"   # remap any action; `annotator annotate` shows the names with ?
 """
+
+
+PERSONAL_SAMPLE = 8
+"""Records of the gold annotator's file :func:`personal_gold` looks at (spread over the file)."""
+
+
+def personal_gold(
+    project: Project, gold_file: AnnotationFile | None = None
+) -> AnnotatorError | None:
+    """The error when ``gold_annotator`` (annotator.toml) names an annotator whose file holds
+    records not made by adjudication or review (no ``provenance`` field at all): someone's own
+    work, which gold would be written into. None: no such file, or its records have provenance.
+
+    Cheap at every start: at most :data:`PERSONAL_SAMPLE` records are looked at (the first,
+    the last and evenly spaced ones between, as raw lines searched for the field's key; the
+    file's index is in memory already), not every record of a 100,000-document file. A file
+    of someone's own records has provenance in none of them, so a sample finds it; a record
+    the sample misses is caught where it would be written (the automatic merge leaves it
+    alone, the review opens it read-only)."""
+    name = project.config.gold_annotator
+    if gold_file is None:
+        if not project.annotation_path(name).exists():
+            return None
+        with project.annotations(name) as opened:
+            return personal_gold(project, opened)
+    entries = gold_file.entries
+    total = len(entries)
+    if not total:
+        return None
+    last = max(1, PERSONAL_SAMPLE - 1)
+    wanted = sorted({round(place * (total - 1) / last) for place in range(PERSONAL_SAMPLE)})
+    found: list[str] = []
+    for position, doc_id in enumerate(entries):
+        if position == wanted[len(found)]:
+            found.append(doc_id)
+            if len(found) == len(wanted):
+                break
+    without = [
+        doc_id for doc_id in found if b'"provenance":' not in gold_file.read_line(entries[doc_id])
+    ]
+    if not without:
+        return None
+    return AnnotatorError(
+        f"gold_annotator {name!r} names an annotator whose records were not made by "
+        f"adjudication or review (no provenance in the record of {without[0]}"
+        f"{f' and {len(without) - 1} more looked at' if len(without) > 1 else ''}): "
+        "set gold_annotator to another name",
+        file=project.root / CONFIG_NAME,
+    )

@@ -401,6 +401,16 @@ class DocumentScreen(Screen[None]):
             view.scroll_to_offset(candidate.start)
         record = document.record
         decided = document.decided
+        if document.read_only is not None:  # shown with no gold: nothing is decided here
+            self.query_one("#doc-status", Static).update(
+                Text(
+                    f"read-only: {document.read_only}",
+                    style="bold yellow",
+                    no_wrap=True,
+                    overflow="ellipsis",
+                )
+            )
+            return
         self.query_one("#doc-status", Static).update(
             Text(
                 f"gold: {len(record.spans)} span(s), {len(record.relations)} relation(s), "
@@ -539,11 +549,19 @@ class DocumentScreen(Screen[None]):
 
     def action_reject(self) -> None:
         if self.current is not None:
-            self.document.reject(self.current)
+            try:
+                self.document.reject(self.current)
+            except AnnotatorError as error:
+                self.notify(str(error), severity="warning", markup=False)
+                return
             self._save_and_advance()
 
     def action_toggle_done(self) -> None:
-        self.document.set_done(self.document.record.status is not Status.done)
+        try:
+            self.document.set_done(self.document.record.status is not Status.done)
+        except AnnotatorError as error:
+            self.notify(str(error), severity="warning", markup=False)
+            return
         self._save()
         self.refresh_view()
 
@@ -568,6 +586,9 @@ class DocumentScreen(Screen[None]):
     def action_edit(self) -> None:
         """The gold record on the annotate screen, with the normal annotate keys."""
         document = self.document
+        if document.read_only is not None:
+            self.notify(document.read_only, severity="warning", markup=False)
+            return
         if document.changed and not self._save():
             return
         screen = make_gold_edit_screen(self.review.project, self.review.gold_file, document.doc_id)
