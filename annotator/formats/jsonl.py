@@ -11,6 +11,7 @@ or maps).
 from __future__ import annotations
 
 import collections
+import itertools
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from datetime import datetime
 from operator import attrgetter, itemgetter
@@ -167,9 +168,14 @@ def _status(fields: Fields) -> Status:
 
 
 def _spans(fields: Fields, key: str, where: Where) -> list[RawSpan]:
+    """The spans under ``key``; a span without ``id`` (a model's predictions often have none)
+    gets ``s1``, ``s2``... (numbers no other span of the line has), as other importers give."""
+    spans = fields.objects(key)
+    given = {span.optional_string("id", allow_int=True) for span in spans}
+    numbers = (f"s{number}" for number in itertools.count(1) if f"s{number}" not in given)
     return [
         RawSpan(
-            key=span.string("id", allow_int=True),
+            key=span.optional_string("id", allow_int=True) or next(numbers),
             start=span.integer("start"),
             end=span.integer("end"),
             label=span.string("label"),
@@ -177,7 +183,7 @@ def _spans(fields: Fields, key: str, where: Where) -> list[RawSpan]:
             field=span.path,
             text=span.optional_string("text"),
         )
-        for span in fields.objects(key)
+        for span in spans
     ]
 
 
