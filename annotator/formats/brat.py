@@ -28,6 +28,7 @@ from annotator.formats.common import ExportItem, safe_file_name, write_file_atom
 from annotator.formats.exporting import ExportContext, ExportFormat, Writer
 from annotator.formats.importing import RawAnnotation, RawDocument, RawRelation, RawSpan, Where
 from annotator.model.errors import AnnotatorError
+from annotator.model.text import BOM
 from annotator.store.jsonl import decode_utf8
 
 CONF = "annotation.conf"
@@ -123,8 +124,11 @@ EXPORT = ExportFormat("brat", BratWriter, directory=True, sidecars=write_conf)
 
 # -- import ------------------------------------------------------------------------------------
 
-_T_LINE = re.compile(r"^(T\d+)\t(\S+) (\d+ \d+(?:;\d+ \d+)*)\t(.*)$", re.DOTALL)
-_R_LINE = re.compile(r"^(R\d+)\t(\S+) Arg1:(\S+) Arg2:(\S+)\s*$")
+_T_LINE = re.compile(r"^(T\d+)\t(\S+) (\d+ \d+(?:;\d+ \d+)*)(?:\t(.*))?$", re.DOTALL)
+"""The text field may be missing or empty (some converters write none): offsets are checked
+against the ``.txt`` only."""
+_R_LINE = re.compile(r"^(R\d+)\t(\S+) (Arg[12]):(\S+) (Arg[12]):(\S+)\s*$")
+"""Arguments are read by role, in either order."""
 _IGNORED = {
     "E": "events",
     "A": "attributes",
@@ -157,7 +161,7 @@ def _read_pair(ann: Path, doc_id: str, problems: list[AnnotatorError]) -> RawDoc
         return None
     try:
         text = decode_utf8(txt.read_bytes(), file=txt, line=None)
-        lines = decode_utf8(ann.read_bytes(), file=ann, line=None).split("\n")
+        lines = decode_utf8(ann.read_bytes(), file=ann, line=None).removeprefix(BOM).split("\n")
     except AnnotatorError as error:
         problems.append(error)
         return None
@@ -177,8 +181,10 @@ def _read_pair(ann: Path, doc_id: str, problems: list[AnnotatorError]) -> RawDoc
             key, label, offsets, covered = match.groups()
             pieces = [tuple(int(x) for x in part.split()) for part in offsets.split(";")]
             start, end = pieces[0][0], pieces[-1][1]
-            given: str | None = covered
-            if len(pieces) > 1:
+            given: str | None = covered or None
+            if len(pieces) > 1 and given is None:
+                document.ignored.append("discontinuous span(s) merged into one span: gaps included")
+            elif len(pieces) > 1:
                 joined = " ".join(text[a:b] for a, b in pieces)
                 if joined != covered or any(b > len(text) for _, b in pieces):
                     problems.append(
@@ -193,7 +199,11 @@ def _read_pair(ann: Path, doc_id: str, problems: list[AnnotatorError]) -> RawDoc
             if match is None:
                 problems.append(where.error("expected 'R<n><TAB>TYPE Arg1:T<n> Arg2:T<n>'"))
                 continue
-            key, label, head, tail = match.groups()
+            key, label, first_role, first, second_role, second = match.groups()
+            if first_role == second_role:
+                problems.append(where.error(f"two {first_role} arguments; expected Arg1 and Arg2"))
+                continue
+            head, tail = (first, second) if first_role == "Arg1" else (second, first)
             annotation.relations.append(RawRelation(key, head, tail, label, where, key))
         elif kind in _IGNORED:
             document.ignored.append(f"brat {_IGNORED[kind]}")
