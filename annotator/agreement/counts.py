@@ -26,6 +26,13 @@ from annotator.agreement.spans import PreparedRecord, confusion_pairs, partial_m
 NO_SPANS = "no spans of this label by either annotator"
 NO_SPANS_AT_ALL = "no spans by either annotator"
 NO_RELATIONS = "no relations by either annotator"
+
+
+def no_relations_touching(labels: Sequence[str]) -> str:
+    """Why relation F1 is undefined under ``--labels`` (relations of other labels are ignored)."""
+    return f"no relations touching the selected labels ({', '.join(labels)}) by either annotator"
+
+
 NO_LABEL_RELATIONS = "no relations touching this label by either annotator"
 NO_SHARED_DOCUMENT = "no document annotated by both"
 """A pair who share no counted document (both marked spans, elsewhere)."""
@@ -136,9 +143,14 @@ class PairCounts:
         return {label: counts.figures() for label, counts in self.labels.items()}
 
     def figures(
-        self, per_label: dict[str, dict[str, Value]] | None = None, *, kappa: bool = True
+        self,
+        per_label: dict[str, dict[str, Value]] | None = None,
+        *,
+        kappa: bool = True,
+        no_relations: str = NO_RELATIONS,
     ) -> dict[str, Value]:
-        """Pair figures: span F1 micro-averaged over labels, kappa the mean over labels."""
+        """Pair figures: span F1 micro-averaged over labels, kappa the mean over labels;
+        ``no_relations``: the reason relation F1 is undefined when neither drew one."""
         if not self.documents:
             return _none_shared(PAIR_KEYS if kappa else PAIR_KEYS_WITHOUT_KAPPA)
         size = sum(counts.spans_a + counts.spans_b for counts in self.labels.values())
@@ -151,7 +163,7 @@ class PairCounts:
                 2 * self.extents_both, self.extents_a + self.extents_b, NO_SPANS_AT_ALL
             ),
             "relation_f1": ratio(
-                2 * self.relations_both, self.relations_a + self.relations_b, NO_RELATIONS
+                2 * self.relations_both, self.relations_a + self.relations_b, no_relations
             ),
         }
         if kappa:

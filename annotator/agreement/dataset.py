@@ -168,6 +168,8 @@ class Selection:
                     f"{', '.join(config.label_names)})"
                 )
             self.labels = list(dict.fromkeys(labels))
+        self.restricted = set(self.labels) != set(config.label_names)
+        """Only some of the configured labels are compared (``--labels``)."""
         if doc_ids is None:
             self.doc_ids = project.corpus.ids()
         else:

@@ -20,10 +20,12 @@ from typing import Any
 
 from annotator.agreement.coefficients import Value, mean
 from annotator.agreement.counts import (
+    NO_RELATIONS,
     NO_SHARED_DOCUMENT,
     LayerCounts,
     PairCounts,
     compare_pair,
+    no_relations_touching,
 )
 from annotator.agreement.dataset import DocumentRecords, Excluded, Selection
 from annotator.agreement.spans import NONE, PreparedRecord, prepare_record
@@ -83,6 +85,8 @@ class AgreementReport:
     problems: list[str] = field(default_factory=list)
     """Lines that could not be read and records that do not validate, left out of the figures
     (their documents are in :attr:`excluded` when known)."""
+    no_relations: str = NO_RELATIONS
+    """Why a pair's relation F1 is undefined when neither drew a relation that counts."""
 
     # -- figures ------------------------------------------------------------------------------
 
@@ -90,7 +94,7 @@ class AgreementReport:
         result = []
         for pair in self.pairs:
             per_label = pair.per_label()
-            result.append((pair.figures(per_label), per_label))
+            result.append((pair.figures(per_label, no_relations=self.no_relations), per_label))
         return result
 
     def label_figures(
@@ -249,7 +253,9 @@ def _run(
         partial.counted += 1
         if len(document.records) == len(annotators):
             partial.all_annotators += 1
-        figures = document_counts(document, labels, partial.pairs, partial.layers, units)
+        figures = document_counts(
+            document, labels, partial.pairs, partial.layers, units, relations_reason(selection)
+        )
         if partial.per_document is not None:
             partial.per_document.append(figures)
         if progress is not None and partial.counted % 50 == 0:
@@ -360,7 +366,14 @@ def compute_agreement(
         warnings=list(selection.warnings),
         per_document=partial.per_document,
         problems=[*selection.file_problems, *partial.problems],
+        no_relations=relations_reason(selection),
     )
+
+
+def relations_reason(selection: Selection) -> str:
+    """Why relation F1 is undefined for a pair who drew none that counts: under ``--labels``,
+    relations touching none of the selected labels are ignored, and the reason says so."""
+    return no_relations_touching(selection.labels) if selection.restricted else NO_RELATIONS
 
 
 def document_counts(
@@ -369,6 +382,7 @@ def document_counts(
     pairs: dict[tuple[str, str], PairCounts] | None = None,
     layers: dict[str, LayerCounts] | None = None,
     units: UnitsSink | None = None,
+    no_relations: str = NO_RELATIONS,
 ) -> DocumentFigures:
     """Compare every pair on one document, add into the totals, and return its own figures."""
     mask_cache: dict[tuple[int, int], int] = {}
@@ -399,7 +413,7 @@ def document_counts(
         alphas.append(layer.alpha())
         if layers is not None:
             layers[label].add_document(tokens, present, ones, square_sum)
-    pair_values = [counts.figures(kappa=False) for counts in doc_pairs]
+    pair_values = [counts.figures(kappa=False, no_relations=no_relations) for counts in doc_pairs]
     figures = {key: _pair_mean([values[key] for values in pair_values], key) for key in DOC_KEYS}
     figures["krippendorff_alpha"] = mean(alphas, "no spans in this document")
     return DocumentFigures(

@@ -26,7 +26,8 @@ NONE = "(none)"
 
 @dataclass(slots=True)
 class PreparedRecord:
-    """The spans, relations and token masks of one record, restricted to the selected labels."""
+    """The spans, relations and token masks of one record, restricted to the selected labels
+    (the relations: to those with a selected label at either end)."""
 
     spans: set[SpanKey]
     by_label: dict[str, set[Extent]]
@@ -62,12 +63,16 @@ def prepare_record(
         for _id, relation_label, head_id, tail_id in record.relations:
             head = keys.get(head_id)
             tail = keys.get(tail_id)
-            if head is None or tail is None or head[2] not in wanted or tail[2] not in wanted:
+            # a relation touching a selected label counts: its other end is still compared
+            # exactly (label included), as a label's own column does without --labels
+            if head is None or tail is None or (head[2] not in wanted and tail[2] not in wanted):
                 continue
             key = (relation_label, head, tail)
             relations.add(key)
-            relations_by_label.setdefault(head[2], set()).add(key)
-            relations_by_label.setdefault(tail[2], set()).add(key)
+            if head[2] in wanted:
+                relations_by_label.setdefault(head[2], set()).add(key)
+            if tail[2] in wanted:
+                relations_by_label.setdefault(tail[2], set()).add(key)
     prepared = PreparedRecord(
         spans, by_label, {(s, e) for s, e, _ in spans}, relations, relations_by_label
     )

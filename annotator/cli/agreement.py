@@ -117,8 +117,8 @@ def run_agreement(args: argparse.Namespace) -> int:
     doc_ids = read_doc_ids(args.docs) if args.docs else None
     selection = Selection(
         project,
-        annotators=split_list(args.annotators),
-        labels=split_list(args.labels),
+        annotators=named_once(args.annotators, "--annotators", "annotator"),
+        labels=named_once(args.labels, "--labels", "label"),
         doc_ids=doc_ids,
         docs_file=args.docs,
     )
@@ -180,6 +180,20 @@ def run_agreement(args: argparse.Namespace) -> int:
     if args.units is not None:
         print(f"unit table written to {visible(str(args.units))}", file=sys.stderr)
     return 0
+
+
+def named_once(value: str | None, option: str, kind: str) -> list[str] | None:
+    """The names of a comma-separated option (None: not given); an option that names nothing,
+    or a name twice, is refused rather than read as "all" or as one name."""
+    names = split_list(value)
+    if value is None:
+        return None
+    if names is None:
+        raise AnnotatorError(f"{option} names no {kind} (leave it out for every {kind})")
+    twice = [name for name, count in Counter(names).items() if count > 1]
+    if twice:
+        raise AnnotatorError(f"{option} names {', '.join(twice)} more than once")
+    return names
 
 
 SKIP_HINT = "or pass --skip-bad to compute without them"
