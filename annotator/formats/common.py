@@ -470,6 +470,70 @@ def align_spans(
     return placed
 
 
+MERGED = "identical span(s) after moving to token boundaries"
+MERGED_RELATIONS = "identical relation(s) after their spans merged"
+SELF_RELATION = "relation(s) between two spans merged into one"
+
+
+def merge_snapped(
+    item: ExportItem, tokenizer: TokenizerConfig | None, summary: Summary
+) -> ExportItem:
+    """``item`` with the spans that become identical (start, end, label) once moved to token
+    boundaries written once: the one already on token boundaries is kept (else the first), the
+    relations of the others point to it, and relations made identical by that are kept once.
+    Every token-based format writes the item this returns, so no consumer sees a duplicate
+    (spaCy would leave both out of ``doc.ents``; a Prodigy import refuses the pair). Counted as
+    merged; an item without such spans comes back as it is."""
+    records = item.records
+    merged: list[AnnotationRecord] = []
+    changed = False
+    for record in records:
+        spans = record.spans
+        if len(spans) < 2:
+            merged.append(record)
+            continue
+        index = token_index(item.document.text, tokenizer)
+        starts, ends = index.starts, index.ends
+        groups: dict[tuple[int, int, str], list[Span]] = {}
+        for span in spans:
+            first, last = index.covering(span.start, span.end)
+            if first < last:  # a span on no token is dropped (and counted) by the writer
+                groups.setdefault((starts[first], ends[last - 1], span.label), []).append(span)
+        if len(groups) == sum(len(group) for group in groups.values()):
+            merged.append(record)
+            continue
+        survivor: dict[str, str] = {}
+        for (start, end, _), group in groups.items():
+            if len(group) < 2:
+                continue
+            kept = next((s for s in group if (s.start, s.end) == (start, end)), group[0])
+            for span in group:
+                if span is not kept:
+                    survivor[span.id] = kept.id
+        summary.merge(MERGED, item.document.id, len(survivor))
+        relations: list[Relation] = []
+        seen: set[tuple[str, str, str]] = set()
+        for relation in record.relations:
+            head = survivor.get(relation.head, relation.head)
+            tail = survivor.get(relation.tail, relation.tail)
+            if head == tail and relation.head != relation.tail:
+                summary.drop(SELF_RELATION, item.document.id)
+                continue
+            if (relation.label, head, tail) in seen:
+                summary.merge(MERGED_RELATIONS, item.document.id)
+                continue
+            seen.add((relation.label, head, tail))
+            if (head, tail) != (relation.head, relation.tail):
+                relation = relation.model_copy(update={"head": head, "tail": tail})
+            relations.append(relation)
+        kept_spans = [span for span in spans if span.id not in survivor]
+        merged.append(record.model_copy(update={"spans": kept_spans, "relations": relations}))
+        changed = True
+    if not changed:
+        return item
+    return ExportItem(item.document, item.raw, item.split, tuple(merged))
+
+
 def outermost(spans: Sequence[TokenSpan]) -> tuple[list[TokenSpan], list[TokenSpan]]:
     """``(kept, dropped)``: the longest spans win, then the earliest; a span overlapping a kept
     one is dropped. Kept spans come back in text order."""

@@ -22,6 +22,7 @@ from annotator.formats.common import (
     Selection,
     corpus_bytes,
     iter_items,
+    merge_snapped,
     refuse_existing,
     split_path,
 )
@@ -29,6 +30,10 @@ from annotator.formats.summary import Summary
 from annotator.model.config import ProjectConfig
 from annotator.model.errors import AnnotatorError
 from annotator.store.project import Project, os_problem
+
+TOKEN_BASED = frozenset({"spacy", "conll", "hf", "prodigy"})
+"""Formats that move spans to token boundaries: spans made identical by that are merged first
+(:func:`~annotator.formats.common.merge_snapped`)."""
 
 MODULES = {
     "jsonl": "annotator.formats.jsonl",
@@ -272,10 +277,13 @@ def _run_export(
             summary.documents[name] += 0
         # in corpus bytes: the number of documents is known only once every file is indexed
         total = corpus_bytes(project) if progress else 0
+        tokenizer = project.config.tokenizer if format_name in TOKEN_BASED else None
         with _progress(total, progress) as tick:
             for item in iter_items(
                 project, selection, summary, tick, stored_json=export_format.stored_json
             ):
+                if tokenizer is not None:
+                    item = merge_snapped(item, tokenizer, summary)
                 writers[item.split].write(item)
                 summary.documents[item.split] += 1
                 summary.records += len(item.raw)

@@ -24,12 +24,15 @@ class Summary:
     relations: Counter[str] = field(default_factory=Counter)
     adjustments: Counter[str] = field(default_factory=Counter)
     """Spans changed to fit the format, per kind (e.g. expanded to token boundaries)."""
+    merged: Counter[str] = field(default_factory=Counter)
+    """Spans or relations written once for several identical ones, per reason."""
     dropped: Counter[str] = field(default_factory=Counter)
     """Spans or relations the format could not carry, per reason."""
     skipped: Counter[str] = field(default_factory=Counter)
     """Documents or records left out, per reason."""
     examples: dict[str, list[str]] = field(default_factory=dict)
-    """A few document ids for each reason in ``adjustments``, ``dropped`` and ``skipped``."""
+    """A few document ids for each reason in ``adjustments``, ``merged``, ``dropped`` and
+    ``skipped``."""
     notes: list[str] = field(default_factory=list)
     """Things the user should know (repairs, files written)."""
     not_done: Counter[str] = field(default_factory=Counter)
@@ -49,6 +52,11 @@ class Summary:
     def adjust(self, reason: str, doc_id: str, count: int = 1) -> None:
         if count:
             self.adjustments[reason] += count
+            self._example(reason, doc_id)
+
+    def merge(self, reason: str, doc_id: str, count: int = 1) -> None:
+        if count:
+            self.merged[reason] += count
             self._example(reason, doc_id)
 
     def drop(self, reason: str, doc_id: str, count: int = 1) -> None:
@@ -98,6 +106,7 @@ class Summary:
             )
         for title, counter in (
             ("adjusted", self.adjustments),
+            ("merged", self.merged),
             ("dropped", self.dropped),
             ("skipped", self.skipped),
         ):
