@@ -166,6 +166,11 @@ EXPORT = ExportFormat("prodigy", ProdigyWriter, suffix=".jsonl")
 UNANSWERED = "Prodigy line(s) without 'answer' (input not yet annotated: document only, no record)"
 
 
+_OTHER_TASKS = ("options", "accept", "label")
+"""Keys of Prodigy's choice and classification tasks: a line with one of them and no ``spans``
+answered something other than spans."""
+
+
 def _key(span: Fields) -> str:
     return f"{span.integer('start')}:{span.integer('end')}:{span.string('label')}"
 
@@ -218,6 +223,11 @@ def _read_annotation(
         note=note if isinstance(note, str) else "",
         where=where,
     )
+    if not fields.has("spans") and any(fields.has(key) for key in _OTHER_TASKS):
+        # A choice or classification answer (textcat, a binary "label"): no spans to carry;
+        # saved, it would read as "annotated, nothing here".
+        annotation.nothing_importable = True
+        return annotation
     by_last_token: dict[int, list[str]] = {}
     for span in fields.objects("spans"):
         key = _key(span)

@@ -147,3 +147,22 @@ def test_a_line_without_answer_is_a_document_with_no_record(
     assert set(records_of(root, "x")) == {"b"}
     assert set(Project(root).corpus.ids()) >= {"a", "b"}
     assert "1 Prodigy line(s) without 'answer'" in err
+
+
+def test_a_classification_answer_is_not_saved_as_a_record_with_no_spans(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "in.jsonl"
+    lines = [
+        {"text": "Ana said hi.", "options": [{"id": "POS"}], "accept": ["POS"], "answer": "accept"},
+        {"text": "Bo said no.", "label": "NEG", "answer": "accept"},
+        {"text": "Nothing here.", "spans": [], "answer": "accept"},
+    ]
+    path.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in lines))
+    root = tmp_path / "t"
+    assert main(["init", str(root)]) == 0
+    assert main(["import", str(root), "--format", "prodigy", "--annotator", "x", str(path)]) == 0
+    err = capsys.readouterr().err
+    (record,) = records_of(root, "x").values()
+    assert record.spans == [] and record.status == Status.done  # an accepted "no spans here"
+    assert "2 annotation(s) with nothing importable" in err
