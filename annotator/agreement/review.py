@@ -501,7 +501,10 @@ class ReviewDocument:
         """Take the gold record as edited elsewhere (the annotate screen); True if it needs saving.
 
         Spans the adjudicator added or changed there come back with decision ``edited`` and no
-        annotators; this fills in who among the annotators had exactly that span.
+        annotators; this fills in who among the annotators had exactly that span. A span an
+        annotator proposed that was in gold and was deleted (or changed) there is a rejection,
+        as ``x`` here would make it: it goes into the record's ``rejected`` list, so that
+        ``adjudicate --auto`` never brings it back.
         """
         self._refuse_if_read_only()
         voters = {candidate.key: list(candidate.voters) for candidate in self.candidates}
@@ -515,7 +518,22 @@ class ReviewDocument:
             if entry.annotators != names:
                 provenance[span.id] = entry.model_copy(update={"annotators": names})
                 changed = True
-        self.record = gold.model_copy(update={"provenance": provenance}) if changed else gold
+        update: dict[str, object] = {"provenance": provenance} if changed else {}
+        after = {(span.start, span.end, span.label) for span in gold.spans}
+        rejected = list(gold.rejected or [])
+        known = {(span.start, span.end, span.label) for span in rejected}
+        ids = _count(span.id for span in rejected)
+        for key in sorted(self.gold_keys().keys() - after - known):
+            if voters.get(key):  # proposed by an annotator, deleted by the adjudicator
+                span_id = _fresh("x", ids)
+                ids[span_id] = 1
+                rejected.append(self._span(key, span_id))
+                known.add(key)
+        if len(rejected) != len(gold.rejected or []):
+            rejected.sort(key=_key)
+            update["rejected"] = rejected
+            changed = True
+        self.record = gold.model_copy(update=update) if changed else gold
         self.changed = changed
         self._add_gold_only()
         if not changed:

@@ -17,9 +17,10 @@ from annotator.model.errors import AnnotatorError
 from annotator.model.records import AnnotationRecord, SpanProvenance
 from annotator.store.project import Project, personal_gold
 from annotator.tui.review.app import DocumentScreen, ReviewApp
+from annotator.tui.review.edit import GoldEditScreen
 
 from .helpers import build_project, record
-from .test_span_cases import AIDES, CLAIM, EVENT, SHORT_CLAIM, SPEAKER, TEXT
+from .test_span_cases import AIDES, CLAIM, EVENT, NAME, SHORT_CLAIM, SPEAKER, TEXT
 
 OLD_TEXT = "UPDATED: " + TEXT
 
@@ -173,3 +174,64 @@ def test_adjudicate_never_updates_a_gold_record_without_provenance() -> None:
     }
     merged, outcome = merge_gold("d1", TEXT, records, mine, "gold")
     assert merged is None and outcome.action == "skipped" and "no provenance" in outcome.reason
+
+
+# -- a span deleted on the gold edit screen is a rejection (C20) ---------------------------------
+
+
+def agreed_claim_project(tmp_path: Path) -> Project:
+    annotations = {
+        "alice": {"d1": record("alice", "d1", TEXT, [SPEAKER, CLAIM])},
+        "bob": {"d1": record("bob", "d1", TEXT, [NAME, CLAIM])},
+    }
+    return build_project(tmp_path / "p", {"d1": TEXT}, annotations)
+
+
+def test_a_span_deleted_on_the_gold_edit_screen_is_rejected_and_never_comes_back(
+    tmp_path: Path,
+) -> None:
+    project = agreed_claim_project(tmp_path)
+    asyncio.run(_delete_claim_on_the_edit_screen(project))
+    saved = Project(project.root).annotations("gold").get("d1")
+    assert saved is not None
+    assert CLAIM not in {(s.start, s.end, s.label) for s in saved.spans}
+    assert [(s.start, s.end, s.label) for s in saved.rejected or []] == [CLAIM]
+    assert main(["adjudicate", str(project.root), "--auto"]) == 0
+    again = Project(project.root).annotations("gold").get("d1")
+    assert again is not None and CLAIM not in {(s.start, s.end, s.label) for s in again.spans}
+    assert main(["validate", str(project.root)]) == 0
+    asyncio.run(_reopened_shows_the_claim_rejected(project))
+
+
+async def _delete_claim_on_the_edit_screen(project: Project) -> None:
+    app = ReviewApp(project)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        review = app.screen
+        assert isinstance(review, DocumentScreen)
+        index = review.document.index_of(CLAIM)
+        assert index is not None and review.document.state(index) == "gold"  # unanimous
+        review.current = index
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, GoldEditScreen)
+        await pilot.press("x")  # delete the span under the cursor: the claim
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.screen is review
+        assert review.document.state(index) == "rejected"
+        compare = str(review.query_one("#compare", Static).render())
+        claim_line = next(line for line in compare.splitlines() if "the ceasefire" in line)
+        assert "✗" in claim_line
+
+
+async def _reopened_shows_the_claim_rejected(project: Project) -> None:
+    app = ReviewApp(project)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DocumentScreen)
+        index = screen.document.index_of(CLAIM)
+        assert index is not None and screen.document.state(index) == "rejected"
