@@ -62,8 +62,11 @@ class Where:
     """``task 12`` for formats that are one JSON array."""
 
     def error(self, message: str, field: str | None = None) -> AnnotatorError:
-        prefix = f"{self.item}: " if self.item else ""
-        return AnnotatorError(prefix + message, file=self.file, line=self.line, field=field)
+        if self.item:
+            # ``file: task 12: field: message``: the task first, as it is where to look.
+            inside = f"{field}: " if field else ""
+            return AnnotatorError(f"{self.item}: {inside}{message}", file=self.file, line=self.line)
+        return AnnotatorError(message, file=self.file, line=self.line, field=field)
 
     def __str__(self) -> str:
         text = str(self.file)

@@ -135,7 +135,8 @@ def test_a_label_whose_case_differs_gets_a_hint(
     result = [_region("a", 0, 3, "Speaker", "Ana")]
     assert _import(target, tmp_path, {"text": TEXT}, {"result": result}) == 1
     err = capsys.readouterr().err
-    assert "unknown label 'Speaker'" in err and "did you mean 'speaker'?" in err
+    assert "ls.json: task 20: annotations[0].result[0]: unknown label 'Speaker'" in err
+    assert "did you mean 'speaker'?" in err
     assert folder_digest(target) == before
 
 
