@@ -20,6 +20,7 @@ events, attributes, normalizations, equivalences and notes are counted and not i
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,9 +60,13 @@ def _unescape_tsv(value: str) -> str:
 class BratWriter(Writer):
     def __init__(self, path: Path, context: ExportContext) -> None:
         super().__init__(path, context)
+        self.created = [folder for folder in (path, *path.parents) if not folder.exists()]
+        """Folders this export made, innermost first (removed again if it fails)."""
         path.mkdir(parents=True, exist_ok=True)
         self.used: set[str] = {IDS.lower(), CONF.lower()}
         self.ids: list[tuple[str, str]] = []
+        self.written: list[Path] = []
+        """Files written so far (removed again if the export fails or is interrupted)."""
 
     def write(self, item: ExportItem) -> None:
         document = item.document
@@ -96,13 +101,28 @@ class BratWriter(Writer):
             relation_number += 1
             lines.append(f"R{relation_number}\t{relation.label} Arg1:T{head} Arg2:T{tail}")
             summary.relations[relation.label] += 1
-        write_file_atomic(self.path / f"{stem}.txt", text)
-        write_file_atomic(self.path / f"{stem}.ann", "".join(line + "\n" for line in lines))
+        for name, content in (
+            (f"{stem}.txt", text),
+            (f"{stem}.ann", "".join(line + "\n" for line in lines)),
+        ):
+            self.written.append(self.path / name)
+            write_file_atomic(self.path / name, content)
 
     def close(self) -> None:
         content = "".join(f"{stem}\t{_escape_tsv(doc_id)}\n" for stem, doc_id in self.ids)
         write_file_atomic(self.path / IDS, content)
         self.context.files.append(self.path)
+
+    def abort(self) -> None:
+        """Leave nothing of this export behind: its files, then the folders it made, if empty
+        (files of an earlier export overwritten with ``--force`` are gone either way)."""
+        for path in self.written:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        self.written.clear()
+        for folder in self.created:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
 
 
 def annotation_conf(context: ExportContext) -> str:

@@ -293,6 +293,7 @@ def iter_items(
     skip = summary.skip
     not_done = summary.not_done
     summary.statuses_chosen = statuses is not None
+    chosen = ",".join(sorted(status.value for status in statuses or ()))
     pending = 0
     with contextlib.ExitStack() as open_files:
         for annotation_file in files:
@@ -316,7 +317,10 @@ def iter_items(
                             continue
                         if statuses is not None and record_entry.status not in statuses:
                             if reason is not_annotated:
-                                reason = f"status {record_entry.status.value} not selected"
+                                reason = (
+                                    f"record(s) {record_entry.status.value} not selected "
+                                    f"by --status {chosen}"
+                                )
                             continue
                         found.append((annotation_file, record_entry))
                     if not found:
@@ -700,6 +704,12 @@ class AtomicOutput:
     _temporary: str = field(init=False)
 
     def __post_init__(self) -> None:
+        self._created: list[Path] = []
+        """Folders made for the file, innermost first (removed by :meth:`abort` if empty)."""
+        folder = self.path.parent
+        while not folder.exists() and folder != folder.parent:
+            self._created.append(folder)
+            folder = folder.parent
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, self._temporary = tempfile.mkstemp(
             prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
@@ -740,6 +750,9 @@ class AtomicOutput:
             self.handle.close()
         with contextlib.suppress(OSError):
             os.unlink(self._temporary)
+        for folder in self._created:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
 
 
 def current_umask() -> int:

@@ -287,12 +287,22 @@ def _run_export(
                 writers[item.split].write(item)
                 summary.documents[item.split] += 1
                 summary.records += len(item.raw)
+        if not sum(summary.documents.values()):
+            # an empty training file fails later and puzzlingly (or trains on nothing)
+            raise AnnotatorError(summary.nothing_exported())
         for writer in writers.values():
             writer.close()
     except BaseException:
-        for writer in writers.values():
+        for writer in reversed(writers.values()):  # the last made may be inside the first's
             writer.abort()
         raise
+    total_documents = sum(summary.documents.values())
+    for name, ratio in selection.splits or ():
+        if not summary.documents[name]:
+            summary.warnings.append(
+                f"split {name!r} is empty (ratio {ratio:g} of {total_documents} document(s)); "
+                "some consumers refuse an empty split"
+            )
     if export_format.sidecars is not None:
         export_format.sidecars(out, context)
     summary.notes.append("wrote " + ", ".join(str(path) for path in context.files))

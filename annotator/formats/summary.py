@@ -33,6 +33,8 @@ class Summary:
     examples: dict[str, list[str]] = field(default_factory=dict)
     """A few document ids for each reason in ``adjustments``, ``merged``, ``dropped`` and
     ``skipped``."""
+    warnings: list[str] = field(default_factory=list)
+    """Things that may trip the consumer (an empty split), shown right after the head line."""
     notes: list[str] = field(default_factory=list)
     """Things the user should know (repairs, files written)."""
     not_done: Counter[str] = field(default_factory=Counter)
@@ -79,6 +81,7 @@ class Summary:
         if self.records:
             head += f", {self.records} record(s)"
         out = [head]
+        out.extend(f"warning: {warning}" for warning in self.warnings)
         if self.not_done:
             out.append(
                 f"records not done: {sum(self.not_done.values())} ("
@@ -115,6 +118,13 @@ class Summary:
                 out.extend(self._with_examples(reason, n) for reason, n in sorted(counter.items()))
         out.extend(self.notes)
         return out
+
+    def nothing_exported(self) -> str:
+        """Why no document was exported, in one line (the skip reasons and their counts)."""
+        if not self.skipped:
+            return "nothing to export: the corpus has no documents"
+        reasons = sorted(self.skipped.items(), key=lambda item: (-item[1], item[0]))
+        return "nothing to export: " + "; ".join(f"{n} {reason}" for reason, n in reasons)
 
     def render(self, export_format: str = "") -> str:
         return "\n".join(self.lines(export_format))
