@@ -1,7 +1,9 @@
 """``brat``: a folder of ``DOC.txt`` + ``DOC.ann`` pairs and an ``annotation.conf``.
 
-``T`` lines hold spans (``T3<TAB>speaker 10 19<TAB>Ana Silva``), ``R`` lines relations
-(``R1<TAB>attributed_to Arg1:T2 Arg2:T3``, Arg1 the head, Arg2 the tail). Offsets are character
+``annotation.conf`` lists the labels and relation types, and allows any overlap of spans (brat's
+``<OVERLAP>`` rule: spans of our projects may nest and cross). ``T`` lines hold spans
+(``T3<TAB>speaker 10 19<TAB>Ana Silva``), ``R`` lines relations (``R1<TAB>attributed_to
+Arg1:T2 Arg2:T3``, Arg1 the head, Arg2 the tail). Offsets are character
 offsets (code points) into ``DOC.txt``, which holds the normalized text. A span that crosses a
 line break is written as fragments (``0 5;6 11``) without the newlines, brat's convention, and
 its text field joins the fragments with a space.
@@ -125,8 +127,14 @@ class BratWriter(Writer):
                 folder.rmdir()
 
 
+OVERLAP_RULE = "<OVERLAP>\tArg1:<ENTITY>, Arg2:<ENTITY>, <OVL-TYPE>:<ANY>"
+"""brat's rule letting any span contain, equal or cross any other (without it brat reports every
+nested or crossing pair as a configuration violation); spans of our projects may overlap."""
+
+
 def annotation_conf(context: ExportContext) -> str:
     lines = ["[entities]", *context.labels, "", "[relations]"]
+    lines += ["# spans may nest and cross, as in the annotator project", OVERLAP_RULE]
     for relation in context.config.relations:
         head = "|".join(relation.head_labels) or "<ENTITY>"
         tail = "|".join(relation.tail_labels) or "<ENTITY>"
