@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
+from types import FrameType
+from typing import Any
 
 from annotator import __version__, skip_pydantic_plugins
 from annotator.model.errors import AnnotatorError
@@ -67,6 +71,19 @@ def _tolerant_output() -> None:
                 reconfigure(errors="backslashreplace")
 
 
+TUI_COMMANDS = frozenset({"annotate", "review"})
+"""Commands that run the terminal app (as does no command at all): SIGTERM keeps its default."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, ``timeout``, a batch scheduler) as the interrupt Ctrl-C raises, so a
+    command cleans up on the way out (an export removes its temporary output) either way."""
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     _tolerant_output()
     skip_pydantic_plugins()
@@ -74,6 +91,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(COMMAND_MODULE.get(arguments[0]) if arguments else None)
     args = parser.parse_args(arguments)
     handler = getattr(args, "handler", None)
+    previous: Callable[[int, FrameType | None], Any] | int | None = None
+    if (
+        handler is not None
+        and args.command not in TUI_COMMANDS
+        and threading.current_thread() is threading.main_thread()
+    ):
+        previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         if handler is None:
             from annotator.cli.annotate import run_default
@@ -84,8 +108,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AnnotatorError as error:
         print(f"annotator: error: {error}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
         print("annotator: interrupted", file=sys.stderr)
-        return 130
+        return 143 if isinstance(interrupt, Terminated) else 130
     except BrokenPipeError:
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
