@@ -238,6 +238,7 @@ def filter_raw_labels(value: dict[str, Any], labels: frozenset[str] | None) -> d
 
 
 TEXT_CHANGED = "text changed since it was annotated (text_sha256 differs)"
+LABEL_LEFT_OUT = "relation(s) left out by --labels (the label of an end is not exported)"
 _DONE = Status.done.value
 _IN_PROGRESS = Status.in_progress.value
 
@@ -291,6 +292,7 @@ def iter_items(
     lookups = [(annotation_file, annotation_file.entries.get) for annotation_file in files]
     loads = orjson.loads
     skip = summary.skip
+    drop = summary.drop
     not_done = summary.not_done
     summary.statuses_chosen = statuses is not None
     chosen = ",".join(sorted(status.value for status in statuses or ()))
@@ -349,9 +351,12 @@ def iter_items(
                                 if value["doc_id"] != doc_id:  # found by a hash only
                                     skip(not_annotated, doc_id)
                                     continue
-                                usable.append(
-                                    value if labels is None else filter_raw_labels(value, labels)
-                                )
+                                if labels is not None:
+                                    relations = len(value.get("relations", ()))
+                                    value = filter_raw_labels(value, labels)
+                                    relations -= len(value["relations"])
+                                    drop(LABEL_LEFT_OUT, doc_id, relations)
+                                usable.append(value)
                                 continue
                         checked = _checked_record(
                             annotation_file, record_entry, text, digest, project
@@ -362,9 +367,13 @@ def iter_items(
                         if checked.doc_id != doc_id:  # found by a hash only
                             skip(not_annotated, doc_id)
                             continue
-                        dump = filter_labels(checked, labels).model_dump(
-                            mode="json", exclude_none=True
+                        filtered = filter_labels(checked, labels)
+                        drop(
+                            LABEL_LEFT_OUT,
+                            doc_id,
+                            len(checked.relations) - len(filtered.relations),
                         )
+                        dump = filtered.model_dump(mode="json", exclude_none=True)
                         usable.append(
                             msgspec.convert(dump, StoredRecord, strict=False) if as_stored else dump
                         )
