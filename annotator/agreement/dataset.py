@@ -170,6 +170,9 @@ class Selection:
             self.labels = list(dict.fromkeys(labels))
         self.restricted = set(self.labels) != set(config.label_names)
         """Only some of the configured labels are compared (``--labels``)."""
+        self.labels_given = labels is not None
+        """The labels were chosen (``--labels``): spans of a label the config no longer has
+        are then ignored, not refused (see :class:`RecordChecker`)."""
         if doc_ids is None:
             self.doc_ids = project.corpus.ids()
         else:
@@ -206,7 +209,7 @@ class Selection:
                         self._bad_documents.setdefault(doc_id, str(problem))
             self.warnings.extend(str(warning) for warning in annotation_file.warnings)
         self.excluded: list[Excluded] = []
-        checker = RecordChecker(config)
+        checker = RecordChecker(config, ignore_unconfigured_labels=self.labels_given)
         self._readers = {name: _RecordReader(file, checker) for name, file in self.files.items()}
 
     @property

@@ -12,14 +12,16 @@ config and the relations' ends; about what decoding alone cost before), so a rec
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import orjson
 from pydantic import ValidationError
 
 from annotator.formats.fast_records import RecordRules, StoredRecord, model_record
 from annotator.model.config import ProjectConfig
-from annotator.model.errors import AnnotatorError
+from annotator.model.errors import AnnotatorError, Problem
 from annotator.model.records import AnnotationRecord
 from annotator.model.validate import check_record, problems_from_validation_error
 
@@ -57,11 +59,20 @@ class RecordChecker:
     ``text_sha256`` differs from the document's) is only checked for its own fields, and comes
     back as a light record with the old hash: agreement sets it aside with that reason, as its
     offsets cannot be checked against the current text.
+
+    With ``ignore_unconfigured_labels`` (agreement on chosen labels), a span whose label the
+    config no longer has (a retired label) is ignored before the record is checked, with the
+    relations to it and its provenance: whatever is wrong with them is no problem for the run,
+    and the light record comes without them (other problems name spans and relations by their
+    index in the record as stored). Spans of configured labels are checked as always (one may
+    be the other end of a relation that counts).
     """
 
-    def __init__(self, config: ProjectConfig) -> None:
+    def __init__(self, config: ProjectConfig, *, ignore_unconfigured_labels: bool = False) -> None:
         self.config = config
         self.rules = RecordRules(config)
+        self.ignore_unconfigured_labels = ignore_unconfigured_labels
+        self.labels = frozenset(config.label_names)
 
     def read(
         self, data: bytes, text: str, digest: str, *, file: Path, line: int
@@ -72,6 +83,19 @@ class RecordChecker:
         stored = self.rules.stored(data, text, digest)
         if stored is not None:  # certainly valid for this text and config
             return LightRecord.of(stored)
+        if self.ignore_unconfigured_labels:
+            reduced = _without_unconfigured_labels(data, self.labels)
+            if reduced is not None:
+                found = self._read(reduced.data, text, digest, file=file, line=line)
+                if isinstance(found, LightRecord):
+                    return found
+                return [reduced.original(problem) for problem in found]
+        return self._read(data, text, digest, file=file, line=line)
+
+    def _read(
+        self, data: bytes, text: str, digest: str, *, file: Path, line: int
+    ) -> LightRecord | list[AnnotatorError]:
+        """The model path: every problem worded as ``annotator validate`` words it."""
         plain = model_record(data)
         if plain is not None and plain.text_sha256 != digest:
             return LightRecord.of(plain)  # well formed, of an older text: set aside
@@ -85,3 +109,76 @@ class RecordChecker:
         if problems:
             return list(problems)
         return LightRecord.of(record)
+
+
+_ITEM = re.compile(r"(spans|relations)\[(\d+)\]")
+
+
+@dataclass(frozen=True, slots=True)
+class _Reduced:
+    """A record's line without its spans of unconfigured labels and the relations to them."""
+
+    data: bytes
+    spans: list[int]
+    """Index in the original record of each span kept."""
+    relations: list[int]
+
+    def original(self, problem: AnnotatorError) -> AnnotatorError:
+        """``problem`` of the reduced record, naming the spans and relations by their index in
+        the record as stored (what ``annotator validate`` says)."""
+        field = problem.field
+        if not field:
+            return problem
+        kept = {"spans": self.spans, "relations": self.relations}
+
+        def renumber(match: re.Match[str]) -> str:
+            items, index = match.group(1), int(match.group(2))
+            return f"{items}[{kept[items][index]}]" if index < len(kept[items]) else match[0]
+
+        return Problem(
+            problem.message, file=problem.file, line=problem.line, field=_ITEM.sub(renumber, field)
+        )
+
+
+def _without_unconfigured_labels(data: bytes, labels: frozenset[str]) -> _Reduced | None:
+    """The record of ``data`` without its spans whose label is not in ``labels``, the
+    relations to them and their provenance; None when it has none (or cannot be read: the
+    model path words why)."""
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    spans = value.get("spans") if isinstance(value, dict) else None
+    if not isinstance(spans, list):
+        return None
+    dropped: set[str] = set()
+    kept_spans: list[int] = []
+    for index, span in enumerate(spans):
+        label = span.get("label") if isinstance(span, dict) else None
+        if isinstance(label, str) and label not in labels:
+            span_id = span.get("id")
+            if isinstance(span_id, str):
+                dropped.add(span_id)
+        else:
+            kept_spans.append(index)
+    if len(kept_spans) == len(spans):
+        return None
+    relations = value.get("relations")
+    kept_relations: list[int] = []
+    if isinstance(relations, list):
+        kept_relations = [
+            index
+            for index, relation in enumerate(relations)
+            if not (
+                isinstance(relation, dict)
+                and (relation.get("head") in dropped or relation.get("tail") in dropped)
+            )
+        ]
+        value["relations"] = [relations[index] for index in kept_relations]
+    value["spans"] = [spans[index] for index in kept_spans]
+    provenance = value.get("provenance")
+    if isinstance(provenance, dict):
+        value["provenance"] = {
+            span_id: origin for span_id, origin in provenance.items() if span_id not in dropped
+        }
+    return _Reduced(orjson.dumps(value), kept_spans, kept_relations)

@@ -271,15 +271,20 @@ _worker_selections: dict[tuple[Any, ...], Selection] = {}
 the project for each slice of 250 documents cost more than the slices at 100,000 documents."""
 
 
-def worker_selection(root: Path, annotators: Sequence[str], labels: Sequence[str]) -> Selection:
+def worker_selection(
+    root: Path, annotators: Sequence[str], labels: Sequence[str], labels_given: bool = False
+) -> Selection:
     """The selection of a worker process (see :data:`_worker_selections`); also the one
-    :func:`shared_with_workers` left for the processes forked in its block."""
-    key = (root, tuple(annotators), tuple(labels))
+    :func:`shared_with_workers` left for the processes forked in its block. ``labels_given``:
+    the labels were chosen (``--labels``), see :attr:`Selection.labels_given`."""
+    key = (root, tuple(annotators), tuple(labels), labels_given)
     selection = _worker_selections.get(key)
     if selection is None:
         from annotator.store.project import Project
 
-        selection = Selection(Project(root), annotators=annotators, labels=labels)
+        selection = Selection(
+            Project(root), annotators=annotators, labels=labels if labels_given else None
+        )
         _worker_selections.clear()  # one run's selection at a time
         _worker_selections[key] = selection
     return selection
@@ -290,7 +295,12 @@ def shared_with_workers(selection: Selection) -> Iterator[None]:
     """Leave ``selection`` for the worker processes forked in the block: they use it (their copy
     of this process's memory) instead of opening the project again."""
     _worker_selections.clear()
-    key = (selection.project.root, tuple(selection.annotators), tuple(selection.labels))
+    key = (
+        selection.project.root,
+        tuple(selection.annotators),
+        tuple(selection.labels),
+        selection.labels_given,
+    )
     _worker_selections[key] = selection
     try:
         yield
@@ -308,8 +318,8 @@ def worker_pool(workers: int) -> ProcessPoolExecutor:
 
 
 def _worker(arguments: tuple[Any, ...]) -> _Partial:
-    root, annotators, labels, doc_ids, per_doc = arguments
-    return _run(worker_selection(root, annotators, labels), doc_ids, per_doc)
+    root, annotators, labels, labels_given, doc_ids, per_doc = arguments
+    return _run(worker_selection(root, annotators, labels, labels_given), doc_ids, per_doc)
 
 
 def compute_agreement(
@@ -345,7 +355,14 @@ def compute_agreement(
         partial = _run(selection, [], per_doc)
         chunks = [doc_ids[index : index + CHUNK] for index in range(0, total, CHUNK)]
         tasks = [
-            (selection.project.root, selection.annotators, selection.labels, chunk, per_doc)
+            (
+                selection.project.root,
+                selection.annotators,
+                selection.labels,
+                selection.labels_given,
+                chunk,
+                per_doc,
+            )
             for chunk in chunks
         ]
         with worker_pool(workers) as pool:

@@ -143,7 +143,10 @@ def run_agreement(args: argparse.Namespace) -> int:
                 workers=args.jobs,
             )
         if report.problems and not args.skip_bad:
-            raise AnnotatorError(bad_input_message(report.problems, SKIP_HINT))
+            hint = SKIP_HINT
+            if args.labels is None and any(UNKNOWN_LABEL in problem for problem in report.problems):
+                hint = RETIRED_LABEL_HINT
+            raise AnnotatorError(bad_input_message(report.problems, hint))
         if report.problems:
             print(
                 f"warning: {len(report.problems)} bad line(s) or record(s) left out "
@@ -197,6 +200,11 @@ def named_once(value: str | None, option: str, kind: str) -> list[str] | None:
 
 
 SKIP_HINT = "or pass --skip-bad to compute without them"
+UNKNOWN_LABEL = ": unknown label "
+RETIRED_LABEL_HINT = (
+    "or pass --labels with the labels to compare: spans of a label the config no longer has "
+    "are then ignored; or --skip-bad to compute without these records"
+)
 NO_RECORDS = "no records by the selected annotators"
 
 

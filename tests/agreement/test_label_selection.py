@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -124,3 +125,114 @@ def test_labels_named_once_still_work(linked: Path, capsys: pytest.CaptureFixtur
     )
     assert code == 0
     assert json.loads(out)["labels"] == ["claim", "speaker"]
+
+
+# -- C22: a label retired from annotator.toml ----------------------------------------------------
+
+WITHOUT_EVENT = "".join(
+    f'[[labels]]\nname = "{name}"\nkey = "{key}"\n'
+    for key, name in enumerate(["speaker", "claim", "entity"], start=1)
+)
+
+
+@pytest.fixture
+def retired(linked: Path) -> Path:
+    """``linked`` after the lead dropped ``event`` from the scheme: every record has an event
+    span, which ``annotator validate`` now reports."""
+    (linked / "annotator.toml").write_text(WITHOUT_EVENT, encoding="utf-8")
+    return linked
+
+
+def test_labels_ignore_spans_of_a_retired_label(
+    retired: Path, linked: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(
+        capsys, "agreement", str(retired), "--labels", "speaker,claim,entity", "--format", "json"
+    )
+    assert code == 0, err
+    data = json.loads(out)
+    assert "problems" not in data
+    assert data["documents"]["counted"] == 1
+    # the same figures as before the label was retired
+    before = tmp_path / "before"
+    build_project(before, {"d1": TEXT}, {})
+    (before / "annotations").rmdir()
+    shutil.copytree(retired / "annotations", before / "annotations")
+    code, out, _err = run(
+        capsys, "agreement", str(before), "--labels", "speaker,claim,entity", "--format", "json"
+    )
+    assert code == 0
+    expected = json.loads(out)
+    assert data["overall"] == expected["overall"]
+    assert data["per_label"] == expected["per_label"]
+    assert data["pairs"] == expected["pairs"]
+    # worker processes read the records the same way
+    code, out, _err = run(
+        capsys,
+        "agreement",
+        str(retired),
+        "--labels",
+        "speaker,claim",
+        "--jobs",
+        "2",
+        "--format",
+        "json",
+    )
+    assert code == 0
+    assert json.loads(out)["overall"] == figures(before, ["speaker", "claim"])["overall"]
+
+
+def test_without_labels_a_retired_label_is_refused_with_the_way_out(
+    retired: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "agreement", str(retired))
+    assert code == 1
+    assert out == ""
+    (line,) = err.splitlines()
+    assert "spans[3].label: unknown label 'event'" in line
+    assert "pass --labels with the labels to compare" in line
+    assert "--skip-bad" in line
+
+
+def test_labels_still_refuse_other_problems_of_a_record(
+    retired: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a span of a configured label that no longer matches the text is still bad input, even
+    # outside the selection (it could be the other end of a relation that counts)
+    path = retired / "annotations" / "bob.jsonl"
+    line = json.loads(path.read_text(encoding="utf-8").splitlines()[-1])
+    line["spans"][2]["start"] += 1  # the aides speaker span
+    path.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    code, _out, err = run(capsys, "agreement", str(retired), "--labels", "claim")
+    assert code == 1
+    assert "bob.jsonl:1: spans[2]" in err
+
+
+def test_a_retired_label_span_with_a_bad_text_or_a_relation_is_ignored_too(
+    retired: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = retired / "annotations" / "alice.jsonl"
+    line = json.loads(path.read_text(encoding="utf-8").splitlines()[-1])
+    line["spans"][3]["start"] += 1  # the event span: offsets no longer match its text
+    line["relations"].append({"id": "r9", "label": "attributed_to", "head": "s1", "tail": "s3"})
+    path.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    code, out, err = run(capsys, "agreement", str(retired), "--labels", "claim", "--format", "json")
+    assert code == 0, err
+    # the relation to the event span is gone with it: alice's one attribution matches bob's
+    assert json.loads(out)["overall"]["relation_f1"] == pytest.approx(2 * 1 / 3)
+
+
+def test_a_problem_after_a_retired_label_span_names_the_span_as_stored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "p"
+    spans = [EVENT, SPEAKER, CLAIM]
+    build_project(root, {"d1": TEXT}, {"alice": {"d1": spans}, "bob": {"d1": spans}})
+    (root / "annotator.toml").write_text(WITHOUT_EVENT, encoding="utf-8")
+    path = root / "annotations" / "bob.jsonl"
+    line = json.loads(path.read_text(encoding="utf-8").splitlines()[-1])
+    line["spans"][2]["start"] += 1  # the claim, after the event span
+    path.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    code, _out, err = run(capsys, "agreement", str(root), "--labels", "claim")
+    assert code == 1
+    assert f"{path}:1: spans[2]: text has" in err
