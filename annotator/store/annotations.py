@@ -1461,6 +1461,12 @@ class AnnotationFile:
             )
         self._dirty = False
 
+    def check_unchanged(self) -> None:
+        """Raise :class:`StoreWriteError` (``errno`` None) when another program replaced,
+        removed or changed the file since this writer opened it, as every save checks first."""
+        if self._handle is not None:
+            self._check_unchanged(self._handle)
+
     def _remember_ids(self, record: AnnotationRecord) -> None:
         self._ids = _SavedIds.of(record)
 
@@ -1758,6 +1764,10 @@ class AnnotationFile:
             os.close(self._handle)
             self._handle = os.open(self.path, os.O_WRONLY | os.O_APPEND)
 
+    _written_file: tuple[int, int] | None = None
+    """(inode, device) of the file this writer wrote to: its index is cached on closing only
+    if that file is still the one at the path (not one another program put there)."""
+
     def close(self) -> None:
         if self._handle is not None:
             try:
@@ -1767,11 +1777,15 @@ class AnnotationFile:
                 pass  # the journal is complete as it is; compaction is only tidying
             finally:
                 if self._handle is not None:
+                    with contextlib.suppress(OSError):
+                        info = os.fstat(self._handle)
+                        self._written_file = (info.st_ino, info.st_dev)
                     os.close(self._handle)
                 self._handle = None
             stamp = file_stamp(self.path)
             if (
                 stamp is not None
+                and (stamp[2], stamp[3]) == self._written_file
                 and stamp != self._cached_stamp
                 and stamp[0] == self._size
                 and not self._dirty

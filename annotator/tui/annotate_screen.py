@@ -287,6 +287,8 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
     def _show_save_state(self) -> None:
         """The status line's save state, the warning banner and the retry timer."""
         saver = self.saver
+        if len(saver.notices) != self._file_notices_shown:
+            self._show_file_notices()
         if saver.ok:
             self.save_state = "saved" if self.session.document.id in saver else "not saved yet"
             self._set_notice("save-warning", None)
@@ -744,6 +746,8 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         if isinstance(self.app.screen, QuitUnsavedDialog):
             return
         self.leave_document()
+        if not self._file_still_ours():
+            return  # what happened to the file is on screen now: q again quits
         if self.saver.ok or self.retry_saves():
             self.app.exit()
             return
@@ -783,6 +787,35 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         self.action_tag(event.label)
 
     # -- notices ------------------------------------------------------------------------------
+
+    _file_notices_shown = 0
+    """How many of the saver's notices (the file replaced under us) are on screen."""
+
+    def _file_still_ours(self) -> bool:
+        """Before quitting: False when the annotation file turned out to be replaced, emptied or
+        removed since the last save (the records of this session were then written to the new
+        file, and the notice says so: the annotator should see it before the screen goes)."""
+        shown = len(self.saver.notices)
+        self.saver.check_file()
+        self._show_save_state()
+        return len(self.saver.notices) == shown
+
+    def _show_file_notices(self) -> None:
+        """Show what another program did to the annotation file (:attr:`Saver.notices`), until
+        the session ends; sessions kept for coming back to a document whose newer record was
+        kept in the new file are dropped (their older copy must not be saved over it)."""
+        from annotator.tui.file_notice import FileNotice
+
+        saver = self.saver
+        self._file_notices_shown = len(saver.notices)
+        for doc_id in saver.kept_theirs:
+            self._recent.pop(doc_id, None)
+        saver.kept_theirs.clear()
+        found = self.query(FileNotice)
+        notice = found.first() if found else FileNotice("", id="file-notice", markup=False)
+        if not found:
+            self.mount(notice, before=0)
+        notice.show(saver.notices)
 
     NOTICES = ("banner", "save-warning")
     """The notices above the article, top to bottom (each a Static with that id)."""

@@ -10,18 +10,32 @@ Retries happen on the next edit and on a timer. A file replaced under our feet c
 to by the handle we hold, so a retry then reopens it (which reads the new file, and refuses to
 write if it is not a clean annotation file) and saves the pending records on top.
 
+A file replaced, emptied, cut short or removed by another program (a backup restored, a sync
+client, ``git checkout``, an accidental ``rm``) may lack edits the screen already called saved.
+So the saver keeps the latest record of every document it saved in this session
+(:attr:`Saver.saved`), and on reopening compares each with the new file's: a record the new file
+lacks, or has in another version that is not newer (its ``updated_at``), is written again; a newer
+one (another machine's, say) is kept. What happened is put in :attr:`Saver.notices`, which the
+screen shows until the session ends.
+
 No Textual here: the screen owns the timer and the drawing, this owns the bookkeeping.
 """
 
 from __future__ import annotations
 
 import errno
+import os
+import re
+import shutil
+import time
 from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
 
 from annotator.model.delta import RecordDelta
 from annotator.model.errors import AnnotatorError
 from annotator.model.records import AnnotationRecord, Status
-from annotator.store.annotations import AnnotationFile, StoreWriteError
+from annotator.store.annotations import AnnotationFile, StoreWriteError, encode_record
 
 _SHORT_REASONS = {
     errno.ENOSPC: "disk full",
@@ -79,10 +93,19 @@ class Saver:
         """Why the last attempt failed; None once everything is saved."""
         self.failures = 0
         """Failed attempts since the last success (the banner says how often it tried)."""
+        self.saved: dict[str, AnnotationRecord] = {}
+        """The latest record of each document saved in this session (on disk when it was
+        saved): written again to a file replaced or emptied under us that lacks it."""
+        self.notices: list[str] = []
+        """What another program did to the file and what was written to it again, oldest first
+        (the screen shows them until the session ends)."""
+        self.kept_theirs: set[str] = set()
+        """Documents whose record in a file replaced under us was newer than the one saved
+        here, and was kept: the screen must read them again rather than edit its older copy."""
 
     @property
     def ok(self) -> bool:
-        return not self.pending
+        return not self.pending and not self._must_reopen
 
     @property
     def reason(self) -> str:
@@ -104,6 +127,13 @@ class Saver:
 
     def flush(self) -> bool:
         """Write what is pending, oldest first; True when nothing is left in memory only."""
+        if self._must_reopen and not self.pending:
+            try:
+                self._reopen_file(self._cause)  # queues what this session saved and it lacks
+            except (OSError, AnnotatorError) as error:
+                self.error = error
+                self.failures += 1
+                return False
         while self.pending:
             doc_id, record = next(iter(self.pending.items()))
             try:
@@ -115,6 +145,7 @@ class Saver:
                 self.error = error
                 self.failures += 1
                 return False
+            self.saved[doc_id] = record
             if self.pending.get(doc_id) is record:
                 del self.pending[doc_id]
                 self._deltas.pop(doc_id, None)
@@ -124,7 +155,7 @@ class Saver:
 
     def _write(self, record: AnnotationRecord, delta: RecordDelta | None) -> None:
         if self._must_reopen:
-            self._reopen_file()
+            self._reopen_file(self._cause)
             delta = None  # another file now: its version of the record is not ours
         try:
             self.annotations.save(record, delta)
@@ -132,17 +163,84 @@ class Saver:
             if not _needs_reopen(error) or self._reopen is None:
                 raise
             self._must_reopen = True
-            self._reopen_file()
+            self._cause = str(error)
+            self._reopen_file(self._cause)
             self.annotations.save(record)
 
     _must_reopen = False
     """The file we hold was replaced and closed; open the one now at the path before writing."""
+    _cause = ""
+    """Why the file had to be reopened (the store's message), for the notice."""
 
-    def _reopen_file(self) -> None:
+    def check_file(self) -> bool:
+        """Whether the file at the path is still the one saves go to; if another program
+        replaced, emptied or removed it, reopen it and write again what this session saved that
+        it lacks (see :attr:`notices`). False when that could not be done yet (the records wait
+        in :attr:`pending`). Costs two ``stat`` calls when nothing happened (quitting calls it:
+        a file replaced after the last save must not be left without that session's work)."""
+        if self._reopen is None or not self.annotations.writable:
+            return True
+        if not self._must_reopen:
+            try:
+                self.annotations.check_unchanged()
+            except (OSError, AnnotatorError) as error:
+                if _needs_reopen(error):
+                    self._must_reopen = True
+                    self._cause = str(error)
+                # anything else (a disk error) is met, and reported, by the next save
+        return self.flush()
+
+    def _reopen_file(self, cause: str) -> None:
         assert self._reopen is not None
         self.annotations.close()  # releases the lock so that this process can take it again
         self.annotations = self._reopen()  # raises (and we try again later) if it cannot
         self._must_reopen = False
+        self._restore(cause)
+
+    def _restore(self, cause: str) -> None:
+        """Queue again every record saved in this session that the file now at the path lacks
+        or has in an older version, and say so in :attr:`notices`."""
+        restored: list[str] = []
+        kept: list[str] = []
+        superseded: list[str] = []
+        overwritten: list[str] = []
+        unsaved = [doc_id for doc_id in self.pending if doc_id not in self.saved]
+        for doc_id in [*self.saved, *unsaved]:
+            theirs: AnnotationRecord | None
+            try:
+                theirs = self.annotations.get(doc_id)
+            except AnnotatorError:
+                theirs = None  # unreadable there: ours (last line wins) is the readable one
+                overwritten.append(doc_id)
+            if theirs is None:
+                if doc_id not in self.pending:
+                    restored.append(doc_id)
+                    self.pending[doc_id] = self.saved[doc_id]
+                    self._deltas[doc_id] = None
+                continue
+            mine = self.saved.get(doc_id)
+            if mine is not None and encode_record(theirs) == encode_record(mine):
+                continue
+            if doc_id in self.pending:
+                superseded.append(doc_id)  # the edit just made is saved on top of it
+                continue
+            assert mine is not None
+            if _later(theirs.updated_at, mine.updated_at):
+                kept.append(doc_id)
+                self.kept_theirs.add(doc_id)
+                continue
+            restored.append(doc_id)
+            overwritten.append(doc_id)
+            self.pending[doc_id] = mine
+            self._deltas[doc_id] = None
+        side = None
+        if overwritten or superseded:
+            side = _keep_copy(self.annotations.path)  # their versions stay readable
+        self.notices.append(
+            _reopen_notice(
+                self.annotations, cause, restored, kept, superseded, len(self.saved), side
+            )
+        )
 
     # -- reading with the pending records on top -------------------------------------------
 
@@ -167,6 +265,12 @@ class Saver:
     def describe_pending(self) -> str:
         """What quitting now would lose, in one sentence."""
         parts = []
+        if self._must_reopen and self.saved:
+            parts.append(
+                f"the file was {_what_happened(self._cause).removeprefix('was ')} and could not "
+                f"be reopened: it may lack the {len(self.saved)} record(s) you saved in this "
+                "session"
+            )
         for doc_id, record in self.pending.items():
             on_disk: AnnotationRecord | None
             try:
@@ -210,3 +314,91 @@ def _difference(record: AnnotationRecord, on_disk: AnnotationRecord | None) -> s
         f"(the file has {len(on_disk.spans)} span(s), {len(on_disk.relations)} link(s), "
         f"status {on_disk.status.value})"
     )
+
+
+def _keep_copy(path: Path) -> Path | None:
+    """Copy ``path`` to ``<name>.before-restore-<time>`` beside it (never over an earlier
+    copy) before records of this session are written over versions it holds; None if the copy
+    could not be made (the restore goes on: the superseded lines stay in the file until it is
+    compacted)."""
+    stem = f"{path.name}.before-restore-{int(time.time())}"
+    side = path.with_name(stem)
+    number = 1
+    while side.exists():
+        number += 1
+        side = path.with_name(f"{stem}-{number}")
+    try:
+        shutil.copyfile(path, side)
+        with side.open("rb") as handle:
+            os.fsync(handle.fileno())
+    except OSError:
+        return None
+    return side
+
+
+def _later(first: str, second: str) -> bool:
+    """Whether ISO time ``first`` is after ``second`` (False when either cannot be read)."""
+    try:
+        times = [datetime.fromisoformat(value.replace("Z", "+00:00")) for value in (first, second)]
+    except ValueError:
+        return False
+    one, two = (t if t.tzinfo is not None else t.replace(tzinfo=timezone.utc) for t in times)
+    return one > two
+
+
+_SIZES = re.compile(r"size (\d+), expected (\d+)")
+
+
+def _what_happened(cause: str) -> str:
+    """What another program did to the file, from the store's message."""
+    if "removed by another program" in cause:
+        return "was removed by another program"
+    sizes = _SIZES.search(cause)
+    if sizes is not None:
+        now, expected = int(sizes.group(1)), int(sizes.group(2))
+        if now == 0:
+            return "was emptied by another program"
+        if now < expected:
+            return "was cut short by another program"
+        return "was written to by another program"
+    return "was replaced by another program"
+
+
+def _listed(doc_ids: list[str], most: int = 5) -> str:
+    names = ", ".join(doc_ids[:most])
+    return names if len(doc_ids) <= most else f"{names} and {len(doc_ids) - most} more"
+
+
+def _reopen_notice(
+    annotations: AnnotationFile,
+    cause: str,
+    restored: list[str],
+    kept: list[str],
+    superseded: list[str],
+    saved: int,
+    side: Path | None,
+) -> str:
+    """One paragraph for the annotator: the file, what happened, what was written again."""
+    path = annotations.path
+    parts = [f"{path.parent.name}/{path.name} {_what_happened(cause)}; the program reopened it."]
+    if restored:
+        parts.append(
+            f"The {len(restored)} record(s) you saved in this session that it lacked or had in "
+            f"an older version were written to it again: {_listed(restored)}."
+        )
+    elif saved:
+        parts.append("It already had every record you saved in this session.")
+    if kept:
+        parts.append(
+            f"{len(kept)} record(s) in it are newer than the ones you saved and were kept: "
+            f"{_listed(kept)}."
+        )
+    if superseded:
+        parts.append(
+            f"Your latest edit was saved on top of another version of {_listed(superseded)} "
+            "found in it."
+        )
+    if side is not None:
+        parts.append(f"A copy of it as it was found is kept in {side.parent.name}/{side.name}.")
+    parts.append("Records you did not save in this session are as that file has them.")
+    return " ".join(parts)
