@@ -64,6 +64,17 @@ def relation_votes(records: Mapping[str, LightRecord]) -> dict[VotedRelation, li
     return dict(sorted(votes.items()))
 
 
+def links_automatically(votes: int, agreed: bool, annotators: int) -> bool:
+    """Whether a relation ``votes`` of the ``annotators`` drew goes into gold without a
+    decision (once both its ends are there): half or more drew it and nobody who has both its
+    ends left it out (``agreed``), or more than half drew it. With two annotators, a link one
+    drew and the other did not (having both ends) is a disagreement for the reviewer; with
+    three, two of them carry it. The review and ``adjudicate --auto`` both ask this."""
+    if 2 * votes > annotators:
+        return True
+    return agreed and votes >= max(1, (annotators + 1) // 2)
+
+
 def is_automatic(record: AnnotationRecord, span_id: str) -> bool:
     provenance = (record.provenance or {}).get(span_id)
     return provenance is not None and provenance.decision in AUTOMATIC
@@ -198,7 +209,8 @@ def merge_gold(
             )
     threshold = len(records) if min_votes is None else min_votes
     voters = len(records)
-    wanted = {key: names for key, names in span_votes(records).items() if len(names) >= threshold}
+    all_votes = span_votes(records)
+    wanted = {key: names for key, names in all_votes.items() if len(names) >= threshold}
     old_spans = list(existing.spans) if existing is not None else []
     old_provenance = dict(existing.provenance or {}) if existing is not None else {}
     personal = [span for span in old_spans if existing and not is_automatic(existing, span.id)]
@@ -254,6 +266,9 @@ def merge_gold(
     for (label, head, tail), names in relation_votes(records).items():
         if len(names) < threshold or head not in by_key or tail not in by_key:
             continue
+        both = set(all_votes.get(head, ())) & set(all_votes.get(tail, ()))
+        if not links_automatically(len(names), both <= set(names), voters):
+            continue  # someone with both ends left it out: the reviewer decides (as review)
         link = (label, by_key[head], by_key[tail])
         if link in linked:
             continue

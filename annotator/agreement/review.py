@@ -56,6 +56,7 @@ from typing import Generic, TypeVar
 from annotator.agreement.adjudicate import (
     VotedRelation,
     fresh_id,
+    links_automatically,
     new_provenance,
     new_relation,
     new_span,
@@ -295,11 +296,17 @@ class ReviewDocument:
         """The record :attr:`_relation_open` is of (kept up to date by each decision)."""
         self.notes: dict[str, tuple[Status, str]] = {}
         """Annotators whose record of the document is flagged or skipped: status and note."""
-        self._needed = needed = max(1, (everyone + 1) // 2)
+        self._automatic = {
+            relation.vote
+            for relation in self.relations
+            if not relation.competitors
+            and links_automatically(len(relation.voters), relation.agreed, everyone)
+        }
+        """The relations that go into gold by themselves when both their ends are there."""
         self._voted: dict[SpanKey, list[VotedRelation]] = {}
         """The uncontested relations enough annotators drew, by each of their end keys."""
-        for vote, names in self._relation_votes.items():
-            if len(names) >= needed and vote not in self._contested:
+        for vote in self._relation_votes:
+            if vote in self._automatic:
                 self._voted.setdefault(vote[1], []).append(vote)
                 if vote[2] != vote[1]:
                     self._voted.setdefault(vote[2], []).append(vote)
@@ -398,11 +405,10 @@ class ReviewDocument:
             if relation.head not in present or relation.tail not in present
         ]
         self._missing_votes: list[VotedRelation] = []
-        for vote, names in self._relation_votes.items():
+        for vote in self._relation_votes:
             head, tail = self._gold.get(vote[1]), self._gold.get(vote[2])
             if (
-                len(names) >= self._needed
-                and vote not in self._contested
+                vote in self._automatic
                 and head is not None
                 and tail is not None
                 and (vote[0], head.id, tail.id) not in self._links
@@ -597,11 +603,8 @@ class ReviewDocument:
         relations = [r for r in record.relations if r.head in present and r.tail in present]
         linked = {(r.label, r.head, r.tail) for r in relations}
         used = {r.id for r in relations}
-        needed = max(1, (len(self.annotators) + 1) // 2)
-        for (label, head, tail), names in self._relation_votes.items():
-            if len(names) < needed or head not in ids or tail not in ids:
-                continue
-            if (label, head, tail) in self._contested:
+        for label, head, tail in self._relation_votes:
+            if (label, head, tail) not in self._automatic or head not in ids or tail not in ids:
                 continue  # the reviewer decides
             link = (label, ids[head], ids[tail])
             if link not in linked:

@@ -17,6 +17,7 @@ from line_count import lines_run
 from annotator.agreement.adjudicate import (
     VotedRelation,
     fresh_id,
+    links_automatically,
     new_provenance,
     new_relation,
     new_span,
@@ -172,13 +173,17 @@ class Reference:
         relations = [r for r in self.record.relations if r.head in present and r.tail in present]
         linked = {(r.label, r.head, r.tail) for r in relations}
         used = {r.id for r in relations}
-        needed = max(1, (len(self.document.annotators) + 1) // 2)
-        contested = {r.vote for r in self.document.relations if r.competitors}
-        for vote, names in self.document._relation_votes.items():
+        everyone = len(self.document.annotators)
+        automatic = {
+            r.vote
+            for r in self.document.relations
+            if not r.competitors and links_automatically(len(r.voters), r.agreed, everyone)
+        }
+        for vote in self.document._relation_votes:
             label, head, tail = vote
-            if len(names) < needed or head not in ids or tail not in ids:
+            if head not in ids or tail not in ids:
                 continue
-            if vote in contested or vote in self.rejected_links:
+            if vote not in automatic or vote in self.rejected_links:
                 continue
             link = (label, ids[head], ids[tail])
             if link not in linked:

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Static
 
 from annotator.agreement.review import ReviewDocument
 from annotator.agreement.review_project import ReviewProject
+from annotator.cli import main as cli_main
 from annotator.model.records import Status
 from annotator.store.project import Project
 from annotator.tui.review.app import DocumentScreen, ReviewApp, SummaryScreen
@@ -127,18 +128,23 @@ def test_rejecting_the_accepted_link_leaves_the_claim_without_a_speaker(tmp_path
     review.close()
 
 
-def test_an_uncontested_link_still_goes_into_gold_by_itself(tmp_path: Path) -> None:
-    """Only alice linked the claim; bob marked both spans and no link. Nobody gave the claim
-    another speaker: half the annotators drew it, so it goes in (as before), and it is shown
-    as a disagreement already in gold, which the reviewer may still reject."""
+def test_a_link_one_of_two_annotators_drew_stays_open_until_decided(tmp_path: Path) -> None:
+    """Only alice linked the claim; bob marked both spans and no link (QA C14). With two
+    annotators that is a disagreement like a span one of them marked: not put into gold on
+    opening, not counted as decided, open until the reviewer accepts or rejects it; and
+    ``adjudicate --auto`` leaves it out too, even with ``--min-votes 1``."""
     project = make_project(tmp_path, [TO_HALLORAN], [])
     review = ReviewProject(project)
     document = review.open_document("doc")
     assert document is not None
-    assert links(document) == [("attributed_to", CLAIM, HALLORAN)]
+    assert links(document) == []
     row = row_of(document, HALLORAN)
     assert list(document.disagreements) == [row]
-    assert document.state(row) == "gold" and document.decided == 1
+    assert document.state(row) == "open" and document.decided == 0
+    assert document.next_open(None) == row
+    document.accept(row)
+    assert links(document) == [("attributed_to", CLAIM, HALLORAN)]
+    assert document.decided == 1
     document.reject(row)
     assert links(document) == []
     speaker = document.index_of(HALLORAN)
@@ -153,16 +159,16 @@ def test_links_everyone_drew_are_agreed_and_one_annotators_two_speakers_do_not_c
     tmp_path: Path,
 ) -> None:
     """alice gave the claim both speakers, bob only Halloran: alice says the claim has both,
-    so the two links are judged apart (Halloran agreed, Vashti by the half rule)."""
+    so the two links are judged apart (Halloran agreed and in gold; Vashti, which bob did not
+    draw, open for the reviewer)."""
     project = make_project(tmp_path, [TO_HALLORAN, TO_VASHTI], [TO_HALLORAN])
     review = ReviewProject(project)
     document = review.open_document("doc")
     assert document is not None
     assert all(not relation.competitors for relation in document.relations)
-    assert sorted(links(document)) == sorted(
-        [("attributed_to", CLAIM, HALLORAN), ("attributed_to", CLAIM, VASHTI)]
-    )
+    assert links(document) == [("attributed_to", CLAIM, HALLORAN)]
     assert list(document.disagreements) == [row_of(document, VASHTI)]  # bob did not draw it
+    assert document.state(row_of(document, VASHTI)) == "open"
     review.close()
 
 
@@ -287,3 +293,40 @@ def test_a_link_decision_among_thousands_of_link_disagreements_does_not_walk_the
     assert lines < 1_500, lines
     assert decided == 6 and following is not None
     assert len(document.record.relations) == 2
+
+
+def test_adjudicate_auto_leaves_out_a_link_one_of_two_annotators_drew(tmp_path: Path) -> None:
+    """The same rule as the review (QA C14): bob has both ends and no link, so even
+    ``--min-votes 1`` does not put alice's link into gold; a link both drew goes in."""
+    project = make_project(tmp_path, [TO_HALLORAN], [])
+    assert cli_main(["adjudicate", str(project.root), "--auto", "--min-votes", "1"]) == 0
+    gold = Project(project.root).annotations("gold").get("doc")
+    assert gold is not None and gold.relations == []
+    both = make_project(tmp_path / "both", [TO_HALLORAN], [TO_HALLORAN])
+    assert cli_main(["adjudicate", str(both.root), "--auto"]) == 0
+    gold = Project(both.root).annotations("gold").get("doc")
+    assert gold is not None and len(gold.relations) == 1
+
+
+def test_with_three_annotators_two_of_them_carry_a_link(tmp_path: Path) -> None:
+    """The majority rule of three annotators is kept: alice and bob linked the claim, carol
+    marked both spans without the link; it goes into gold on opening, and by --auto."""
+    root = tmp_path / "p3"
+    build_project(
+        root,
+        {"doc": TEXT},
+        {
+            "alice": {"doc": record("alice", "doc", TEXT, SPANS, [TO_HALLORAN])},
+            "bob": {"doc": record("bob", "doc", TEXT, SPANS, [TO_HALLORAN])},
+            "carol": {"doc": record("carol", "doc", TEXT, SPANS, [])},
+        },
+    )
+    review = ReviewProject(Project(root))
+    document = review.open_document("doc")
+    assert document is not None
+    assert links(document) == [("attributed_to", CLAIM, HALLORAN)]
+    review.close()
+    (root / "annotations" / "gold.jsonl").unlink()
+    assert cli_main(["adjudicate", str(root), "--auto", "--min-votes", "2"]) == 0
+    gold = Project(root).annotations("gold").get("doc")
+    assert gold is not None and len(gold.relations) == 1
