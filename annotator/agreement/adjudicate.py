@@ -153,6 +153,11 @@ class Outcome:
     kept: int = 0
     removed: int = 0
     reason: str = ""
+    links_added: int = 0
+    links_removed: int = 0
+    """Relations taken out because an end went (an automatic span no longer agreed on)."""
+    too_few: bool = False
+    """Skipped: fewer annotators did the document than ``--min-votes`` asks for."""
 
     def describe(self, *, dry_run: bool = False) -> str:
         """``dry_run``: nothing was written, so say what would be (``would create: ...``)."""
@@ -163,6 +168,10 @@ class Outcome:
             parts.append(f"{self.kept} kept")
         if self.removed:
             parts.append(f"{self.removed} automatic span(s) no longer agreed on, removed")
+        if self.links_added:
+            parts.append(f"{self.links_added} link(s) added")
+        if self.links_removed:
+            parts.append(f"{self.links_removed} link(s) removed")
         action = {"created": "create", "updated": "update"}.get(self.action, self.action)
         return f"{'would ' + action if dry_run else self.action}: " + ", ".join(parts)
 
@@ -185,6 +194,19 @@ class Summary:
     def spans_removed(self) -> int:
         return sum(outcome.removed for outcome in self.outcomes)
 
+    @property
+    def links_added(self) -> int:
+        return sum(outcome.links_added for outcome in self.outcomes)
+
+    @property
+    def links_removed(self) -> int:
+        return sum(outcome.links_removed for outcome in self.outcomes)
+
+    @property
+    def too_few(self) -> int:
+        """Documents left alone because fewer annotators did them than ``--min-votes``."""
+        return sum(outcome.too_few for outcome in self.outcomes)
+
 
 def merge_gold(
     doc_id: str,
@@ -196,6 +218,14 @@ def merge_gold(
 ) -> tuple[AnnotationRecord | None, Outcome]:
     """The gold record after the automatic merge, or None when nothing changes."""
     digest = text_sha256(text)
+    if min_votes is not None and len(records) < min_votes:
+        # No span could get the votes asked for: leave gold as it is (never strip it).
+        return None, Outcome(
+            doc_id,
+            "skipped",
+            reason=f"only {len(records)} annotator(s), --min-votes {min_votes}",
+            too_few=True,
+        )
     if existing is not None:
         if existing.status is Status.done:
             return None, Outcome(doc_id, "skipped", reason="gold record is marked done")
@@ -261,6 +291,8 @@ def merge_gold(
         for relation in (existing.relations if existing is not None else [])
         if relation.head in present and relation.tail in present
     ]
+    links_removed = (len(existing.relations) if existing is not None else 0) - len(relations)
+    links_before = len(relations)
     linked = {(relation.label, relation.head, relation.tail) for relation in relations}
     used_relation_ids = {relation.id for relation in relations}
     for (label, head, tail), names in relation_votes(records).items():
@@ -275,6 +307,7 @@ def merge_gold(
         linked.add(link)
         relations.append(new_relation(fresh_id("gr", used_relation_ids), label, link[1], link[2]))
     kept = len(spans) - added
+    links_added = len(relations) - links_before
     if existing is not None:
         unchanged = (
             spans == sorted(existing.spans, key=lambda s: (s.start, s.end, s.label))
@@ -291,7 +324,15 @@ def merge_gold(
                 "updated_at": utc_now_iso(),
             }
         )
-        return record, Outcome(doc_id, "updated", added, kept, removed)
+        return record, Outcome(
+            doc_id,
+            "updated",
+            added,
+            kept,
+            removed,
+            links_added=links_added,
+            links_removed=links_removed,
+        )
     record = AnnotationRecord(
         doc_id=doc_id,
         annotator=gold,
@@ -301,7 +342,7 @@ def merge_gold(
         provenance=provenance,
         note=f"pre-filled by `annotator adjudicate --auto` from {', '.join(records)}",
     )
-    return record, Outcome(doc_id, "created", added, 0, 0)
+    return record, Outcome(doc_id, "created", added, 0, 0, links_added=links_added)
 
 
 PROGRESS_EVERY = 50

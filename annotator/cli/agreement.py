@@ -330,11 +330,17 @@ def run_adjudicate(args: argparse.Namespace) -> int:
             print(visible(f"{outcome.doc_id}: {outcome.describe(dry_run=args.dry_run)}"))
     gold = project.config.gold_annotator
     verb = "would write" if args.dry_run else "wrote"
+    too_few = (
+        f" ({summary.too_few} done by fewer than {args.min_votes} annotators)"
+        if summary.too_few
+        else ""
+    )
     print(
         f"{verb} {counts['created']} new and {counts['updated']} updated {gold} record(s); "
-        f"{counts['unchanged']} unchanged, {counts['skipped']} left alone "
+        f"{counts['unchanged']} unchanged, {counts['skipped']} left alone{too_few} "
         f"({summary.spans_added} span(s) added, {summary.spans_kept} kept, "
-        f"{summary.spans_removed} removed) in {visible(str(project.annotation_path(gold)))}",
+        f"{summary.spans_removed} removed; {summary.links_added} link(s) added, "
+        f"{summary.links_removed} removed) in {visible(str(project.annotation_path(gold)))}",
         file=sys.stderr,
     )
     return 0

@@ -134,3 +134,57 @@ def test_second_identical_run_changes_nothing(
 def test_gold_is_not_a_voter(tmp_path: Path) -> None:
     root = three_annotators(tmp_path)
     assert main(["adjudicate", str(root), "--auto", "--annotators", "alice,gold"]) == 1
+
+
+def test_min_votes_above_a_documents_annotators_leaves_it_alone_and_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """d1 was done by three annotators, d2 by two (QA C11): --min-votes 3 keeps d2's gold as
+    it is (its unanimous spans too), and says so per document and in the total line."""
+    annotations = {
+        "alice": {"d1": [SPEAKER, CLAIM], "d2": [SPEAKER, CLAIM]},
+        "bob": {"d1": [SPEAKER, CLAIM], "d2": [SPEAKER, CLAIM]},
+        "carol": {"d1": [SPEAKER]},
+    }
+    root = tmp_path / "p"
+    build_project(root, {"d1": TEXT, "d2": TEXT}, annotations)
+    assert main(["adjudicate", str(root), "--auto", "--min-votes", "2"]) == 0
+    before = Project(root).annotations("gold").get("d2")
+    assert before is not None and len(before.spans) == 2
+    capsys.readouterr()
+    for dry in ([], ["--dry-run"]):
+        assert main(["adjudicate", str(root), "--auto", "--min-votes", "3", *dry]) == 0
+        captured = capsys.readouterr()
+        verb = "would leave" if dry else "left"
+        assert f"d2: {verb} alone: only 2 annotator(s), --min-votes 3" in captured.out
+        assert "1 left alone (1 done by fewer than 3 annotators)" in captured.err
+    after = Project(root).annotations("gold").get("d2")
+    assert after is not None and after.spans == before.spans
+    d1 = Project(root).annotations("gold").get("d1")
+    assert d1 is not None and [(s.start, s.end, s.label) for s in d1.spans] == [SPEAKER]
+
+
+def test_links_added_and_removed_are_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """QA C2: a run whose effect is on links says so, per document and in the total line,
+    in a dry run too."""
+    annotations = {
+        "alice": {"d1": record("alice", "d1", TEXT, [SPEAKER, CLAIM], LINK)},
+        "bob": {"d1": record("bob", "d1", TEXT, [SPEAKER, CLAIM], LINK)},
+    }
+    root = tmp_path / "p"
+    build_project(root, {"d1": TEXT}, annotations)
+    assert main(["adjudicate", str(root), "--auto", "--dry-run"]) == 0
+    captured = capsys.readouterr()
+    assert "d1: would create: 2 span(s) added, 1 link(s) added" in captured.out
+    assert "(2 span(s) added, 0 kept, 0 removed; 1 link(s) added, 0 removed)" in captured.err
+    assert main(["adjudicate", str(root), "--auto"]) == 0
+    capsys.readouterr()
+    # bob takes the claim back: the automatic claim and its link leave gold.
+    with Project(root).annotations("bob", writable=True) as bob:
+        bob.save(record("bob", "d1", TEXT, [SPEAKER]))
+    assert main(["adjudicate", str(root), "--auto"]) == 0
+    captured = capsys.readouterr()
+    assert "1 automatic span(s) no longer agreed on, removed, 1 link(s) removed" in captured.out
+    assert "; 0 link(s) added, 1 removed)" in captured.err
