@@ -269,7 +269,6 @@ description = "A named or described event: summit, ceasefire, election, attack, 
 
 [[relations]]
 name = "attributed_to"
-key = "a"
 head_labels = ["claim"]
 tail_labels = ["speaker"]
 description = "The claim (head) was made by the speaker (tail)."
