@@ -219,8 +219,11 @@ def atomic_write(path: Path, chunks: Iterable[bytes]) -> None:
     """Write a whole file so that a crash leaves either the old file or the new one.
 
     Writes a temporary file in the same folder, fsyncs it, renames it over ``path`` and fsyncs
-    the folder.
+    the folder. A ``path`` that is a symbolic link (an annotation file kept in a synced or shared
+    folder) is written through: its target is replaced, the link stays.
     """
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
     directory = path.parent
     directory.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
