@@ -474,7 +474,7 @@ def test_stats_table_is_readable_at_80_columns(
     stats = json.loads(out)
     assert sorted(stats["annotators"]) == sorted(names)
     assert set(stats["annotators"]["alice"]) == {
-        "records", "status", "not_started", "spans", "relations", "seconds_spent"
+        "records", "status", "not_started", "spans", "relations", "seconds_spent", "text_changed"
     }  # fmt: skip
 
 

@@ -28,6 +28,9 @@ from annotator.model.tokenize import TokenIndex
 from annotator.store.annotations import AnnotationFile, RecordEntry
 from annotator.store.project import Project
 
+TEXT_CHANGED = "document text changed since annotated (text_sha256 differs)"
+"""Why a record is set aside (``annotator reanchor`` moves it onto the new text)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Excluded:
@@ -209,6 +212,9 @@ class Selection:
                         self._bad_documents.setdefault(doc_id, str(problem))
             self.warnings.extend(str(warning) for warning in annotation_file.warnings)
         self.excluded: list[Excluded] = []
+        self.set_aside: list[tuple[str, str]] = []
+        """``(doc_id, annotator)`` of each record made on an older text (``reanchor`` moves
+        it), found by :meth:`documents` as it went; counted documents and excluded ones."""
         checker = RecordChecker(config, ignore_unconfigured_labels=self.labels_given)
         self._readers = {name: _RecordReader(file, checker) for name, file in self.files.items()}
 
@@ -226,6 +232,7 @@ class Selection:
         anything is written; the problems found (none: every record is good). Leaves the
         selection as it was."""
         excluded, found = len(self.excluded), len(self.record_problems)
+        set_aside = len(self.set_aside)
         total = len(self.doc_ids if doc_ids is None else doc_ids)
         for done, _document in enumerate(self.documents(doc_ids), start=1):
             if progress is not None and done % 200 == 0:
@@ -233,6 +240,7 @@ class Selection:
         problems = [*self.file_problems, *self.record_problems[found:]]
         del self.excluded[excluded:]
         del self.record_problems[found:]
+        del self.set_aside[set_aside:]
         if progress is not None:
             progress(total, total)
         return problems
@@ -273,9 +281,10 @@ class Selection:
                 if isinstance(record, AnnotatorError):
                     bad.append(str(record))
                 elif record is not None and record.text_sha256 != digest:
-                    set_aside[name] = "document text changed since annotated (text_sha256 differs)"
+                    set_aside[name] = TEXT_CHANGED
                 elif record is not None:
                     records[name] = record
+            self.set_aside.extend((doc_id, name) for name in set_aside)
             if bad:  # never figures or gold from part of a document's votes
                 self.record_problems.extend(bad)
                 self.excluded.append(Excluded(doc_id, f"invalid record ({'; '.join(bad)})"))

@@ -27,7 +27,7 @@ from annotator.agreement.counts import (
     compare_pair,
     no_relations_touching,
 )
-from annotator.agreement.dataset import DocumentRecords, Excluded, Selection
+from annotator.agreement.dataset import TEXT_CHANGED, DocumentRecords, Excluded, Selection
 from annotator.agreement.spans import NONE, PreparedRecord, prepare_record
 
 SPAN_KEYS = ("span_f1_exact", "span_f1_partial", "span_f1_boundary")
@@ -87,6 +87,8 @@ class AgreementReport:
     (their documents are in :attr:`excluded` when known)."""
     no_relations: str = NO_RELATIONS
     """Why a pair's relation F1 is undefined when neither drew a relation that counts."""
+    set_aside: list[tuple[str, str]] = field(default_factory=list)
+    """``(doc_id, annotator)`` of the records made on an older text of their document."""
 
     # -- figures ------------------------------------------------------------------------------
 
@@ -171,6 +173,11 @@ class AgreementReport:
                 for pair, (figures, per_label) in zip(self.pairs, pair_figures, strict=True)
             ],
         }
+        if self.set_aside:
+            out["documents"]["set_aside"] = [
+                {"doc_id": doc_id, "annotator": name, "reason": TEXT_CHANGED}
+                for doc_id, name in self.set_aside
+            ]
         if self.per_document is not None:
             out["per_document"] = [item.to_json() for item in self.per_document]
         if self.problems:
@@ -214,6 +221,7 @@ class _Partial:
     excluded: list[Excluded]
     problems: list[str] = field(default_factory=list)
     """Records found not to validate in this slice."""
+    set_aside: list[tuple[str, str]] = field(default_factory=list)
     counted: int = 0
     all_annotators: int = 0
     seen: int = 0
@@ -227,6 +235,7 @@ class _Partial:
             self.per_document.extend(other.per_document)
         self.excluded.extend(other.excluded)
         self.problems.extend(other.problems)
+        self.set_aside.extend(other.set_aside)
         self.counted += other.counted
         self.all_annotators += other.all_annotators
         self.seen += other.seen
@@ -249,6 +258,7 @@ def _run(
     )
     excluded_before = len(selection.excluded)
     problems_before = len(selection.record_problems)
+    set_aside_before = len(selection.set_aside)
     for document in selection.documents(doc_ids):
         partial.counted += 1
         if len(document.records) == len(annotators):
@@ -262,6 +272,7 @@ def _run(
             progress(partial.counted + len(selection.excluded) - excluded_before)
     partial.excluded = selection.excluded[excluded_before:]
     partial.problems = selection.record_problems[problems_before:]
+    partial.set_aside = selection.set_aside[set_aside_before:]
     partial.seen = len(doc_ids)
     return partial
 
@@ -384,6 +395,7 @@ def compute_agreement(
         per_document=partial.per_document,
         problems=[*selection.file_problems, *partial.problems],
         no_relations=relations_reason(selection),
+        set_aside=partial.set_aside,
     )
 
 

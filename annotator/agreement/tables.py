@@ -55,6 +55,8 @@ def print_tables(
     )
     for reason, count in reasons.most_common():
         console.print(Text(f"  excluded: {count} × {reason}", style="dim"))
+    for line in set_aside_lines(documents.get("set_aside", [])):
+        console.print(Text(line, style="yellow"))
 
     keys = tuple(HEADERS)
     overall = _metric_table("Overall (span F1: mean over pairs; κ/α: mean over labels)", "", keys)
@@ -124,6 +126,28 @@ def print_tables(
         console.print(Text(note, style="dim"))
     for warning in data.get("warnings", []):
         console.print(Text(f"warning: {warning}", style="yellow"))
+
+
+SET_ASIDE_SHOWN = 3
+"""Documents named per annotator in the set-aside lines (then ``and N more``)."""
+
+
+def set_aside_lines(items: list[dict[str, str]]) -> list[str]:
+    """The records left out because their document's text changed, for the header: how many,
+    whose, which documents, and what to do."""
+    if not items:
+        return []
+    by_annotator: dict[str, list[str]] = {}
+    for item in items:
+        by_annotator.setdefault(item["annotator"], []).append(item["doc_id"])
+    lines = [
+        f"  set aside: {len(items)} record(s) made on an older text (run `annotator reanchor`):"
+    ]
+    for name, doc_ids in by_annotator.items():
+        shown = ", ".join(visible(doc_id) for doc_id in doc_ids[:SET_ASIDE_SHOWN])
+        more = len(doc_ids) - SET_ASIDE_SHOWN
+        lines.append(f"    {visible(name)}: {shown}{f' and {more} more' if more > 0 else ''}")
+    return lines
 
 
 def _confusion_table(pair: dict[str, Any]) -> Table:

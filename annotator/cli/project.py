@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections import Counter
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -174,54 +175,87 @@ SET_ASIDE = frozenset({Status.flagged, Status.skipped})
 
 
 def collect_stats(project: Project, bar: ProgressBar | None = None) -> dict[str, Any]:
-    labels = project.config.label_names
     result: dict[str, Any] = {"documents": len(project.corpus), "annotators": {}, "notes": []}
-    notes: list[dict[str, str]] = result["notes"]
-    for annotator in project.annotators():
-        annotations = project.annotations(annotator)
-        statuses: Counter[str] = Counter()
-        spans: Counter[str] = Counter()
-        relations = 0
-        seconds = 0.0
-        update = None if bar is None else bar.step(f"{annotator}'s records")
-        total = len(annotations.entries)
-        for done, (entry, line) in enumerate(annotations.iter_lines(), 1):
-            if update is not None and done % 500 == 0:
-                update(done, total)
-            # read by msgspec when the models certainly accept the record, else by the models
-            record: StoredRecord | AnnotationRecord | None = model_record(line)
-            if record is None:
-                record = annotations.validate_line(entry, line)
-                if record is None:
-                    continue  # in annotations.problems
-            statuses[record.status.value] += 1
-            if record.note and record.status in SET_ASIDE:  # why it was set aside: for the lead
-                notes.append(
-                    {
-                        "doc_id": record.doc_id,
-                        "annotator": annotator,
-                        "status": record.status.value,
-                        "note": record.note,
-                    }
-                )
-            spans.update(span.label for span in record.spans)
-            relations += len(record.relations)
-            seconds += record.seconds_spent
-        if update is not None:
-            update(total, total)
-        annotated = sum(statuses.values())
-        result["annotators"][annotator] = {
-            "records": annotated,
-            "status": {status.value: statuses[status.value] for status in Status},
-            "not_started": max(0, len(project.corpus) - annotated),
-            "spans": {label: spans[label] for label in labels}
-            | {label: count for label, count in spans.items() if label not in labels},
-            "relations": relations,
-            "seconds_spent": round(seconds, 1),
-        }
-        if annotations.problems:
-            raise AnnotatorError(f"{annotations.problems[0]} (run `annotator validate`)")
+    digests: dict[str, str | None] = {}
+    reader = project.corpus.reader()
+
+    def current_digest(doc_id: str) -> str | None:
+        """The hash of the document's text now (None: not in the corpus, or unreadable)."""
+        if doc_id not in digests:
+            try:
+                text = reader.load(project.corpus.entry(doc_id)).text
+            except AnnotatorError:
+                digests[doc_id] = None
+            else:
+                digests[doc_id] = text_sha256(text)
+        return digests[doc_id]
+
+    try:
+        for annotator in project.annotators():
+            _annotator_stats(project, annotator, result, current_digest, bar)
+    finally:
+        reader.close()
     return result
+
+
+def _annotator_stats(
+    project: Project,
+    annotator: str,
+    result: dict[str, Any],
+    current_digest: Callable[[str], str | None],
+    bar: ProgressBar | None,
+) -> None:
+    """Add ``annotator``'s counts to ``result``."""
+    labels = project.config.label_names
+    notes: list[dict[str, str]] = result["notes"]
+    annotations = project.annotations(annotator)
+    statuses: Counter[str] = Counter()
+    spans: Counter[str] = Counter()
+    relations = 0
+    seconds = 0.0
+    text_changed = 0
+    update = None if bar is None else bar.step(f"{annotator}'s records")
+    total = len(annotations.entries)
+    for done, (entry, line) in enumerate(annotations.iter_lines(), 1):
+        if update is not None and done % 500 == 0:
+            update(done, total)
+        # read by msgspec when the models certainly accept the record, else by the models
+        record: StoredRecord | AnnotationRecord | None = model_record(line)
+        if record is None:
+            record = annotations.validate_line(entry, line)
+            if record is None:
+                continue  # in annotations.problems
+        statuses[record.status.value] += 1
+        if record.note and record.status in SET_ASIDE:  # why it was set aside: for the lead
+            notes.append(
+                {
+                    "doc_id": record.doc_id,
+                    "annotator": annotator,
+                    "status": record.status.value,
+                    "note": record.note,
+                }
+            )
+        digest = current_digest(record.doc_id)
+        if digest is not None and digest != record.text_sha256:
+            text_changed += 1  # set aside by agreement and review until re-anchored
+        spans.update(span.label for span in record.spans)
+        relations += len(record.relations)
+        seconds += record.seconds_spent
+    if update is not None:
+        update(total, total)
+    annotated = sum(statuses.values())
+    result["annotators"][annotator] = {
+        "records": annotated,
+        "status": {status.value: statuses[status.value] for status in Status},
+        "not_started": max(0, len(project.corpus) - annotated),
+        "spans": {label: spans[label] for label in labels}
+        | {label: count for label, count in spans.items() if label not in labels},
+        "relations": relations,
+        "seconds_spent": round(seconds, 1),
+        "text_changed": text_changed,
+    }
+    if annotations.problems:
+        raise AnnotatorError(f"{annotations.problems[0]} (run `annotator validate`)")
 
 
 def run_stats(args: argparse.Namespace) -> int:
@@ -244,6 +278,9 @@ def run_stats(args: argparse.Namespace) -> int:
         for status in Status
     ]
     status_columns.append(("not started", [str(rows[name]["not_started"]) for name in names]))
+    if any(rows[name]["text_changed"] for name in names):
+        # records agreement and review set aside until `annotator reanchor` moves them
+        status_columns.append(("text changed", [str(rows[name]["text_changed"]) for name in names]))
     status_columns.append(
         ("hours", [f"{rows[name]['seconds_spent'] / 3600:.1f}" for name in names])
     )
@@ -253,10 +290,10 @@ def run_stats(args: argparse.Namespace) -> int:
     label_columns.append(("links", [str(rows[name]["relations"]) for name in names]))
     console = Console()
     # a Text title: a folder named like markup ("[/]") is shown, not parsed
-    title = f"{visible(str(args.project))}: {stats['documents']} documents"
-    for table in _stats_tables(title, "documents by status", names, status_columns, console.width):
+    console.print(Text(f"{visible(str(args.project))}: {stats['documents']} documents"))
+    for table in _stats_tables("documents by status", names, status_columns, console.width):
         console.print(table)
-    for table in _stats_tables(None, "spans per label", names, label_columns, console.width):
+    for table in _stats_tables("spans per label", names, label_columns, console.width):
         console.print(table)
     if stats["notes"]:
         console.print(_notes_table(stats["notes"]))
@@ -266,7 +303,7 @@ def run_stats(args: argparse.Namespace) -> int:
 def _notes_table(notes: list[dict[str, str]]) -> Table:
     """The notes of flagged and skipped records (what an annotator wrote when setting a
     document aside), by document."""
-    table = Table(caption="notes of flagged and skipped documents", caption_justify="left")
+    table = Table(title="notes of flagged and skipped documents", title_justify="left")
     table.add_column("document", overflow="fold")
     table.add_column("annotator", no_wrap=True)
     table.add_column("status", no_wrap=True)
@@ -279,15 +316,15 @@ def _notes_table(notes: list[dict[str, str]]) -> Table:
 
 
 def _stats_tables(
-    title: str | None,
-    caption: str,
+    title: str,
     names: list[str],
     columns: list[tuple[str, list[str]]],
     width: int,
 ) -> list[Table]:
     """``columns`` (header, one value per annotator) as tables of at most ``width`` cells where
     they fit: the annotator column is never cut, a header is wrapped at its spaces, never cut;
-    columns beyond the width go to the next table."""
+    columns beyond the width go to the next table. Each table has ``title`` above it (the
+    next ones ``(continued)``)."""
     name_width = max([len("annotator"), *(len(visible(name)) for name in names)])
     used = name_width + 4  # borders and padding
     groups: list[list[tuple[str, list[str], int]]] = [[]]
@@ -301,8 +338,7 @@ def _stats_tables(
     tables = []
     for number, group in enumerate(groups):
         table = Table(
-            title=Text(title) if title is not None and number == 0 else None,
-            caption=Text(caption) if number == len(groups) - 1 else None,
+            title=Text(title if number == 0 else f"{title} (continued)"), title_justify="left"
         )
         table.add_column("annotator", no_wrap=True, min_width=name_width)
         for header, _values, cells in group:
