@@ -26,5 +26,6 @@ def test_compaction_writes_through_a_symlinked_annotation_file(tmp_path: Path) -
     # compacted (again when closed) in the target itself, with the save made after compaction
     assert b'"note":"after compaction"' in target.read_bytes()
     reader = AnnotationFile(path, "alice")
-    assert reader.get(records[0].doc_id).note == "after compaction"
+    latest = reader.get(records[0].doc_id)
+    assert latest is not None and latest.note == "after compaction"
     assert sorted(p.name for p in store.iterdir()) == ["alice.jsonl"]  # no temporary left
