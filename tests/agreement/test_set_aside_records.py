@@ -141,8 +141,8 @@ def test_stats_titles_are_above_their_tables(
     code, out, _err = run(capsys, "stats", str(changed))
     assert code == 0
     lines = [line.rstrip() for line in out.splitlines()]
-    for title in ("documents by status", "spans per label"):
+    assert lines[0] == f"{changed}: 3 documents"
+    for title, header in (("documents by status", " done "), ("spans per label", " speaker ")):
         index = lines.index(title)
         assert lines[index + 1].startswith("┏"), title  # the table's top border follows
-        assert not lines[index - 1].startswith(("│", "┃")), title
-    assert lines[0] == f"{changed}: 3 documents"
+        assert header in lines[index + 2], title  # and it is this table
