@@ -10,6 +10,27 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
+class ConfigValueError(ValueError):
+    """A mistake in ``annotator.toml`` that names the setting it is about.
+
+    ``field`` is relative to the table that raised it (``labels[2].key``; tables counted from 1
+    as an editor counts ``[[labels]]`` tables): the file reader prints it and finds its line.
+    ``at``, when the setting printed is a whole table (``labels`` for two labels with one key),
+    is the setting whose line is shown (the second label's ``key``)."""
+
+    def __init__(self, message: str, field: str | None = None, at: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.at = at or field
+
+
+def ordinal(number: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``11th``..."""
+    if number % 100 in (11, 12, 13):
+        return f"{number}th"
+    return f"{number}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(number % 10, 'th') }"
+
+
 class LabelConfig(BaseModel):
     """A span label."""
 
@@ -38,6 +59,9 @@ class RelationTypeConfig(BaseModel):
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     key: str = "a"
+    """Deprecated, ignored: a link is made with the ``link`` action (``a``, or what ``[keys]``
+    gives it), which offers every relation type the two labels allow. Accepted so that older
+    files still load."""
     head_labels: list[str] = Field(default_factory=list)
     """Labels allowed at the head; empty means any."""
     tail_labels: list[str] = Field(default_factory=list)
@@ -63,13 +87,17 @@ class TokenizerConfig(BaseModel):
     def _pattern_compiles(self) -> TokenizerConfig:
         if self.kind == "regex":
             if not self.pattern:
-                raise ValueError('kind = "regex" needs a pattern')
+                raise ConfigValueError('kind = "regex" needs a pattern', "kind")
             try:
                 compiled = re.compile(self.pattern)
             except re.error as error:
-                raise ValueError(f"pattern does not compile: {error}") from error
+                raise ConfigValueError(f"pattern does not compile: {error}", "pattern") from error
             if compiled.match(""):
-                raise ValueError("pattern must not match the empty string")
+                raise ConfigValueError("pattern must not match the empty string", "pattern")
+        elif self.pattern is not None:
+            raise ConfigValueError(
+                f'pattern is only used with kind = "regex" (kind is "{self.kind}")', "pattern"
+            )
         return self
 
 
@@ -127,25 +155,55 @@ class ProjectConfig(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> ProjectConfig:
         if not self.labels:
-            raise ValueError("at least one label is needed")
-        names = [label.name for label in self.labels]
-        duplicates = sorted({name for name in names if names.count(name) > 1})
-        if duplicates:
-            raise ValueError(f"duplicate label name(s): {', '.join(duplicates)}")
-        keys = [label.key for label in self.labels]
-        duplicate_keys = sorted({key for key in keys if keys.count(key) > 1})
-        if duplicate_keys:
-            raise ValueError(f"duplicate label key(s): {', '.join(duplicate_keys)}")
-        relation_names = [relation.name for relation in self.relations]
-        if len(set(relation_names)) != len(relation_names):
-            raise ValueError("duplicate relation name")
-        known = set(names)
-        for relation in self.relations:
-            for label in (*relation.head_labels, *relation.tail_labels):
-                if label not in known:
-                    raise ValueError(
-                        f"relation {relation.name!r} refers to unknown label {label!r}"
+            raise ConfigValueError("at least one label is needed", "labels")
+        first: dict[str, int] = {}
+        first_key: dict[str, int] = {}
+        first_color: dict[str, int] = {}
+        for number, label in enumerate(self.labels, 1):
+            seen = first.setdefault(label.name, number)
+            if seen != number:
+                raise ConfigValueError(
+                    f"duplicate label name {label.name!r} (the {ordinal(seen)} and "
+                    f"{ordinal(number)} [[labels]] tables)",
+                    "labels",
+                    f"labels[{number}].name",
+                )
+            seen = first_key.setdefault(label.key, number)
+            if seen != number:
+                raise ConfigValueError(
+                    f"duplicate label key {label.key!r} "
+                    f"({self.labels[seen - 1].name} and {label.name})",
+                    "labels",
+                    f"labels[{number}].key",
+                )
+            # A colour left out is the same grey for every label: only two colours the file
+            # gives are a choice that cannot be told apart on screen.
+            if "color" in label.model_fields_set:
+                seen = first_color.setdefault(label.color, number)
+                if seen != number:
+                    raise ConfigValueError(
+                        f"{label.name} has the colour of {self.labels[seen - 1].name} "
+                        f"({label.color}): they could not be told apart on screen",
+                        f"labels[{number}].color",
                     )
+        first_relation: dict[str, int] = {}
+        for number, relation in enumerate(self.relations, 1):
+            seen = first_relation.setdefault(relation.name, number)
+            if seen != number:
+                raise ConfigValueError(
+                    f"duplicate relation name {relation.name!r} (the {ordinal(seen)} and "
+                    f"{ordinal(number)} [[relations]] tables)",
+                    "relations",
+                    f"relations[{number}].name",
+                )
+            for side in ("head_labels", "tail_labels"):
+                for label_name in getattr(relation, side):
+                    if label_name not in first:
+                        raise ConfigValueError(
+                            f"relation {relation.name!r} refers to unknown label "
+                            f"{label_name!r} (labels: {', '.join(first)})",
+                            f"relations[{number}].{side}",
+                        )
         return self
 
     @property

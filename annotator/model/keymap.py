@@ -113,45 +113,158 @@ def label_actions(config: ProjectConfig) -> list[ActionSpec]:
     ]
 
 
+class KeyBindingError(AnnotatorError):
+    """A key of ``annotator.toml`` that cannot work; ``at`` is the setting whose line to show
+    when ``field`` names a whole table."""
+
+    def __init__(self, message: str, *, file: str | Path, field: str, at: str | None = None):
+        super().__init__(message, file=file, field=field)
+        self.at = at
+
+
 def all_actions(config: ProjectConfig, file: str | Path = "annotator.toml") -> list[ActionSpec]:
     """Every action with its keys after the project's ``[keys]`` overrides.
 
-    Raises :class:`AnnotatorError` (naming ``file``) for an unknown action name in ``[keys]``
-    and for a key given to two actions (a label's key included): the second would silently
-    take it from the first."""
+    Raises :class:`KeyBindingError` (naming ``file``) for an unknown action name in ``[keys]``,
+    for a key no terminal can deliver (see :func:`key_problem`) and for a key given to two
+    actions (a label's key included): the second would silently take it from the first."""
     actions = [*label_actions(config), *ACTIONS]
     known = {action.name for action in actions}
     unknown = sorted(set(config.keys) - known)
     if unknown:
-        raise AnnotatorError(
+        raise KeyBindingError(
             f"unknown action(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})",
             file=file,
             field="keys",
+            at=f"keys.{unknown[0]}",
         )
     bound = [
         ActionSpec(a.name, config.keys.get(a.name, a.keys), a.description, a.group, a.show, a.short)
         for a in actions
     ]
+    label_numbers = {tag_action(label.name): n for n, label in enumerate(config.labels, 1)}
+
+    def setting(action: ActionSpec) -> str | None:
+        """Where the project set ``action``'s keys (None: a default)."""
+        if action.name in config.keys:
+            return f"keys.{action.name}"
+        if action.name in label_numbers:
+            return f"labels[{label_numbers[action.name]}].key"
+        return None
+
     owner: dict[str, ActionSpec] = {}
     for action in bound:
+        where = setting(action)
         for key in action.keys.split(","):
             if not key.strip():
                 continue
+            if where is not None:
+                problem = key_problem(key)
+                if problem is not None:
+                    raise KeyBindingError(problem, file=file, field=where)
             canonical = key_name(key)
             first = owner.setdefault(canonical, action)
             if first is not action:
                 # Name the binding the project set: defaults only collide through a label key.
                 field = next(
                     (f"keys.{one.name}" for one in (action, first) if one.name in config.keys),
-                    "labels",
-                )
-                raise AnnotatorError(
+                    None,
+                ) or next(filter(None, (setting(action), setting(first))), "labels")
+                raise KeyBindingError(
                     f"{key.strip()!r} is the key of both {first.name} ({first.description}) "
                     f"and {action.name} ({action.description}); give one of them another key",
                     file=file,
                     field=field,
                 )
     return bound
+
+
+MODIFIERS = ("alt", "ctrl", "hyper", "meta", "shift", "super")
+"""The modifiers Textual puts in a key name, in the (alphabetical) order it joins them."""
+
+NAMED_KEYS = frozenset(
+    (
+        *("escape", "enter", "tab", "backspace", "space", "insert", "delete"),
+        *("up", "down", "left", "right", "home", "end", "pageup", "pagedown"),
+        *(f"f{number}" for number in range(1, 25)),
+    )
+)
+"""The keys other than characters that Textual names by a word when a terminal sends them
+(tests/test_keymap.py compares this with Textual's own tables)."""
+
+_KEY_HINT = "one character, or a name such as ctrl+x, f5, pageup"
+
+
+def _named_character(name: str) -> str | None:
+    """The character Textual calls ``name`` (``less_than_sign`` -> ``<``), if a keyboard has it:
+    punctuation and symbols, not pictographs (``banana``)."""
+    name = {new: old for old, new in _REPLACED.items()}.get(name, name)
+    words = name.upper().split("_")
+    # Unicode names join some words with a hyphen (HYPHEN-MINUS, LESS-THAN SIGN).
+    tries = [" ".join(words)] + [
+        " ".join(words[:at]) + "-" + " ".join(words[at:]) for at in range(1, len(words))
+    ]
+    for unicode_name in tries:
+        try:
+            character = unicodedata.lookup(unicode_name)
+        except KeyError:
+            continue
+        category = unicodedata.category(character)
+        if (
+            category[0] == "P"
+            or category in ("Sc", "Sk", "Sm")
+            or (category == "So" and ord(character) < 0x2000)
+        ):
+            return character
+    return None
+
+
+def key_problem(key: str) -> str | None:
+    """Why ``key`` (as written in ``annotator.toml``) can never reach the app from a terminal,
+    or None when it can: an unknown name (``12``, ``ctrl+banana``), or a combination a terminal
+    turns into another key (``shift+4`` arrives as ``$``, ``alt+<`` as ``<``)."""
+    written = key.strip()
+    not_a_key = f"{written!r} is not a key ({_KEY_HINT})"
+    if not written:
+        return not_a_key
+    *modifiers, base = key_name(written).split("+")
+    if any(part not in MODIFIERS for part in modifiers) or len(set(modifiers)) < len(modifiers):
+        return not_a_key
+    character = base if len(base) == 1 else None
+    if character is None and base not in NAMED_KEYS:
+        character = _named_character(base)
+        if character is None or character.isalnum():
+            lower = "+".join((*modifiers, base.lower()))
+            if base.lower() in NAMED_KEYS:
+                return f"{not_a_key}; key names are lower case: {lower!r}"
+            return not_a_key
+    if character is not None and (not character.isprintable() or character.isspace()):
+        return not_a_key
+    if modifiers != sorted(modifiers):
+        return (
+            f"{written!r} never arrives so written: write {'+'.join((*sorted(modifiers), base))!r}"
+        )
+    if character is None or not modifiers:
+        return None
+    if modifiers == ["shift"]:
+        example = character.upper() if character.isalpha() else "$ for shift+4 on a US keyboard"
+        return (
+            f"{written!r} never arrives: a terminal sends shift with a character as the "
+            f"character it types ({example}); write that character"
+        )
+    if character.isalpha() and not character.islower():
+        lower = "+".join(sorted({*modifiers, "shift"})) + "+" + character.lower()
+        return f"{written!r} never arrives: with a modifier a letter is lower case ({lower!r})"
+    if (
+        "alt" in modifiers
+        and not character.isalnum()
+        and not {"ctrl", "super", "hyper", "meta"} & set(modifiers)
+    ):
+        return (
+            f"{written!r} never arrives: a terminal sends alt with {character!r} as a plain "
+            f"{character!r} (alt only combines with letters and digits)"
+        )
+    return None
 
 
 _REPLACED = {

@@ -64,43 +64,59 @@ LABEL = '[[labels]]\nname = "{name}"\nkey = "{key}"\n'
 
 
 @pytest.mark.parametrize(
-    ("text", "field", "message"),
+    ("text", "line", "field", "message"),
     [
         (
             LABEL.format(name="claim", key="1")
             + '[[relations]]\nname = "said"\nhead_labels = ["claim"]\ntail_labels = ["person"]\n',
-            "record",
-            "relation 'said' refers to unknown label 'person'",
+            7,
+            "relations[1].tail_labels",
+            "relation 'said' refers to unknown label 'person' (labels: claim)",
         ),
         (
             LABEL.format(name="a", key="1") + LABEL.format(name="a", key="2"),
-            "record",
-            "duplicate label name(s): a",
+            5,
+            "labels",
+            "duplicate label name 'a' (the 1st and 2nd [[labels]] tables)",
         ),
         (
             LABEL.format(name="a", key="1") + LABEL.format(name="b", key="1"),
-            "record",
-            "duplicate label key(s): 1",
+            6,
+            "labels",
+            "duplicate label key '1' (a and b)",
         ),
-        (LABEL.format(name="has space", key="1"), "labels[0].name", "String should match"),
+        (
+            LABEL.format(name="has space", key="1"),
+            2,
+            "labels[1].name",
+            "label name 'has space': use only ASCII letters, digits, _ . - (no spaces)",
+        ),
         (
             LABEL.format(name="a", key="1") + 'color = "red"\n',
-            "labels[0].color",
-            "colour must look like #rrggbb",
+            4,
+            "labels[1].color",
+            "colour must look like #rrggbb, got 'red'",
         ),
-        ('[tokenizer]\nkind = "regex"\n', "tokenizer", 'kind = "regex" needs a pattern'),
-        ('[tokenizer]\nkind = "regex"\npattern = "("\n', "tokenizer", "pattern does not compile"),
-        ('[tokenizer]\nkind = "regex"\npattern = "a*"\n', "tokenizer", "must not match the empty"),
-        ("labels = []\n", "record", "at least one label is needed"),
-        ('colour = "x"\n', "colour", "Extra inputs are not permitted"),
+        ('[tokenizer]\nkind = "regex"\n', 2, "tokenizer.kind", 'kind = "regex" needs a pattern'),
+        (
+            '[tokenizer]\nkind = "regex"\npattern = "("\n',
+            3,
+            "tokenizer.pattern",
+            "pattern does not compile",
+        ),
+        (
+            '[tokenizer]\nkind = "regex"\npattern = "a*"\n',
+            3,
+            "tokenizer.pattern",
+            "pattern must not match the empty string",
+        ),
+        ("labels = []\n", 1, "labels", "at least one label is needed"),
     ],
 )
-def test_config_value_errors_name_file_and_field(
-    tmp_path: Path, text: str, field: str, message: str
+def test_config_value_errors_name_file_line_and_field(
+    tmp_path: Path, text: str, line: int, field: str, message: str
 ) -> None:
     path = write(tmp_path, text)
     error = error_of(tmp_path)
-    assert error.file == str(path)
-    assert error.field == field
-    assert message in error.message
-    assert str(error).startswith(f"{path}: {field}: ")
+    assert (error.file, error.line, error.field) == (str(path), line, field)
+    assert str(error).startswith(f"{path}:{line}: {field}: {message}")
