@@ -1429,7 +1429,13 @@ class AnnotationFile:
             return handle.read(1) == b"\n"
 
     def _check_unchanged(self, handle: int) -> None:
-        """Refuse to write when another program replaced, removed or appended to the file."""
+        """Refuse to write when another program replaced, removed or appended to the file, or
+        when this writer's lock is no longer the lock (its file removed and taken by another)."""
+        if self._lock is not None:
+            try:
+                self._lock.confirm()
+            except AnnotatorError as error:
+                raise StoreWriteError(error.message, file=self.path, error_number=None) from None
         try:
             on_disk = os.stat(self.path)
         except FileNotFoundError:

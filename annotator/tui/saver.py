@@ -58,6 +58,8 @@ def short_reason(error: AnnotatorError | OSError) -> str:
         ("removed by another program", "file removed by another program"),
         ("changed by another program", "file changed by another program"),
         ("cannot be fully read", "file on disk is damaged"),
+        ("lost its lock", "another session is writing this file"),
+        ("already open for writing", "another session is writing this file"),
         ("opened read-only", "opened read-only"),
     ):
         if marker in text:
@@ -219,7 +221,7 @@ class Saver:
                     self._deltas[doc_id] = None
                 continue
             mine = self.saved.get(doc_id)
-            if mine is not None and encode_record(theirs) == encode_record(mine):
+            if mine is not None and _same_version(theirs, mine, doc_id in self.pending):
                 continue
             if doc_id in self.pending:
                 superseded.append(doc_id)  # the edit just made is saved on top of it
@@ -316,6 +318,16 @@ def _difference(record: AnnotationRecord, on_disk: AnnotationRecord | None) -> s
     )
 
 
+def _same_version(theirs: AnnotationRecord, mine: AnnotationRecord, edited: bool) -> bool:
+    """Whether ``theirs`` (read from the file) is the record ``mine`` saved. ``edited``: an
+    edit of the document is pending, and ``mine`` may share its span list with the session,
+    which that edit changed: only its own fields (made anew for each save) are compared."""
+    if edited:
+        fields = ("updated_at", "cursor", "seconds_spent", "status", "note", "text_sha256")
+        return all(getattr(theirs, name) == getattr(mine, name) for name in fields)
+    return encode_record(theirs) == encode_record(mine)
+
+
 def _keep_copy(path: Path) -> Path | None:
     """Copy ``path`` to ``<name>.before-restore-<time>`` beside it (never over an earlier
     copy) before records of this session are written over versions it holds; None if the copy
@@ -353,6 +365,11 @@ def _what_happened(cause: str) -> str:
     """What another program did to the file, from the store's message."""
     if "removed by another program" in cause:
         return "was removed by another program"
+    if "lost its lock" in cause:
+        return (
+            "was written to by another session of this annotator (its lock file had been "
+            "removed), and this one waited for it to close"
+        )
     sizes = _SIZES.search(cause)
     if sizes is not None:
         now, expected = int(sizes.group(1)), int(sizes.group(2))

@@ -192,3 +192,43 @@ def test_a_copy_is_never_written_over_an_earlier_one(project_root: Path) -> None
         assert notice_text(app).count("was replaced by another program") == 2
 
     run(project_root, scenario)
+
+
+def test_a_second_writer_let_in_by_a_removed_lock_file_stops_the_app_writing(
+    project_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA s7 A9: the lock file removed, a second session of the same annotator opens: the app
+    refuses to write (its edits wait, the warning says why) until that session is closed."""
+    from annotator.store.annotations import AnnotationFile
+    from annotator.tui.annotate_screen import AnnotateScreen
+
+    from .test_disk_faults_app import banner, banner_visible
+
+    monkeypatch.setattr(AnnotateScreen, "RETRY_SECONDS", 3600.0)
+
+    async def scenario(pilot: Pilot[None], app: AnnotateApp) -> None:
+        await tag(pilot, "Irena Vashti", "1")
+        path = journal(project_root)
+        path.with_name(".tester.jsonl.lock").unlink()
+        second = AnnotationFile(path, "tester", writable=True)
+        try:
+            record = second.get(DOC)
+            assert record is not None
+            second.save(record.model_copy(update={"doc_id": OTHER, "spans": []}))
+            after_second = path.read_bytes()
+            await tag(pilot, "Viktor Halloran", "1")
+            assert "NOT SAVED: another session is writing this file" in status_text(app)
+            assert banner_visible(app)
+            assert "already open for writing by process" in " ".join(banner(app).split())
+            assert path.read_bytes() == after_second  # the app wrote nothing
+        finally:
+            second.close()
+        await tag(pilot, "Central Electoral Commission", "3")  # the next edit retries
+        assert "NOT SAVED" not in status_text(app)
+        assert len(saved_spans(project_root, DOC)) == 3
+        assert OTHER in saved_records(project_root)  # the other session's record is kept
+        assert "was written to by another session of this annotator" in notice_text(app)
+        assert "before-restore" not in notice_text(app)  # nothing of it was superseded
+
+    run(project_root, scenario)
+    assert_file_clean(project_root)
