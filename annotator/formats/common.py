@@ -458,6 +458,11 @@ def token_index(text: str, config: TokenizerConfig | None) -> TokenIndex:
     return index
 
 
+_last_covers: tuple[Sequence[Span], TokenIndex, list[tuple[int, int]]] | None = None
+"""The token range of each span of the last record :func:`merge_snapped` went through, which
+:func:`align_spans` takes when it is given the same spans on the same tokens."""
+
+
 EXPANDED = "span(s) moved to token boundaries (cut tokens taken whole, edge spaces left out)"
 NO_TOKEN = "span(s) covering no token (only spaces)"
 
@@ -469,8 +474,12 @@ def align_spans(
     (the rule of every token-based export). Counts the widened ones and drops, with a count,
     spans that touch no token at all."""
     placed: list[TokenSpan] = []
-    for span in spans:
-        first, last = index.covering(span.start, span.end)
+    known = _last_covers
+    if known is not None and known[0] is spans and known[1] is index:
+        covers = known[2]  # found by merge_snapped for these very spans
+    else:
+        covers = [index.covering(span.start, span.end) for span in spans]
+    for span, (first, last) in zip(spans, covers, strict=True):
         if first >= last:
             summary.drop(NO_TOKEN, doc_id)
             continue
@@ -497,6 +506,7 @@ def merge_snapped(
     Every token-based format writes the item this returns, so no consumer sees a duplicate
     (spaCy would leave both out of ``doc.ents``; a Prodigy import refuses the pair). Counted as
     merged; an item without such spans comes back as it is."""
+    global _last_covers
     records = item.records
     merged: list[AnnotationRecord] = []
     changed = False
@@ -507,9 +517,11 @@ def merge_snapped(
             continue
         index = token_index(item.document.text, tokenizer)
         starts, ends = index.starts, index.ends
+        covering = index.covering
+        covers = [covering(span.start, span.end) for span in spans]
+        _last_covers = (spans, index, covers)
         groups: dict[tuple[int, int, str], list[Span]] = {}
-        for span in spans:
-            first, last = index.covering(span.start, span.end)
+        for span, (first, last) in zip(spans, covers, strict=True):
             if first < last:  # a span on no token is dropped (and counted) by the writer
                 groups.setdefault((starts[first], ends[last - 1], span.label), []).append(span)
         if len(groups) == sum(len(group) for group in groups.values()):

@@ -94,22 +94,16 @@ class ConllWriter(FileWriter):
         if dropped_relations:
             summary.drop("relation(s) (CoNLL has no links)", document.id, dropped_relations)
         breaks = sentence_breaks(text, index, kept_all)
-        search = _WHITESPACE.search
-        lines = [DOCSTART, "\n\n"]
-        single = columns[0] if len(columns) == 1 else None
-        for position, (start, end) in enumerate(index.tokens):
-            token = text[start:end]
-            if not token or search(token) is not None:
-                token = clean_token(token)
-            if single is not None:
-                lines += (token, " ", single[position], "\n")
-            else:
-                lines += (token, " ", " ".join(column[position] for column in columns), "\n")
-            if position in breaks:
-                lines.append("\n")
-        if len(index):
-            lines.append("\n")
-        self.output.text.write("".join(lines))
+        tokens = [text[start:end] for start, end in index.tokens]
+        if _WHITESPACE.search("".join(tokens)) is not None or not all(tokens):
+            tokens = [clean_token(token) for token in tokens]
+        if len(columns) == 1:
+            lines = [f"{token} {tag}\n" for token, tag in zip(tokens, columns[0], strict=True)]
+        else:
+            lines = [" ".join(fields) + "\n" for fields in zip(tokens, *columns, strict=True)]
+        for position in breaks:
+            lines[position] += "\n"
+        self.output.text.write(DOCSTART + "\n\n" + "".join(lines) + ("\n" if lines else ""))
 
 
 EXPORT = ExportFormat("conll", ConllWriter, suffix=".conll")
