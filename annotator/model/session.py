@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import re
+import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Sequence
@@ -175,6 +176,8 @@ class EditingSession:
                     self._set_provenance(span_id, None)  # an entry without its span goes
         elif annotator == config.gold_annotator:
             self.provenance = {}
+        self.rejected_relations = record.rejected_relations if record else None
+        """Gold records: relations the adjudicator rejected in review, carried through."""
         self.rejected = list(record.rejected) if record and record.rejected is not None else None
         """Gold records: versions the adjudicator rejected, carried through unchanged; those
         drawn again as spans are left out of the saved record while they are drawn."""
@@ -204,6 +207,10 @@ class EditingSession:
         """(relation type, head span id) waiting for a new tail span to be tagged."""
         self.message = ""
         """What the last action did or why it did nothing; for the status line."""
+        self.message_edge: tuple[str, str, str, Literal["start", "end"]] | None = None
+        """After a span edge moved: the message it set, the label, the span's whole text and
+        the edge, for a view with room to show more of the text (while the message is the
+        same)."""
         self.search_query = ""
         self._lowered: str | None = None
         self._paragraphs: list[int] | None = None
@@ -506,12 +513,63 @@ class EditingSession:
     def right(self, *, extend: bool = False) -> None:
         self.move_to(grapheme_end(self.text, self.cursor), extend=extend)
 
+    def is_punctuation(self, start: int) -> bool:
+        """Whether the token starting at ``start`` is punctuation only (a comma, a dash, a
+        quote: marks and joiners after it aside), which word motions skip and a label key does
+        not tag unless it is selected."""
+        text = self.text
+        if start >= len(text) or not unicodedata.category(text[start]).startswith("P"):
+            return False  # a word, a number, a symbol ($, %), an emoji: the common case
+        end = self.tokens.next_end(start)
+        return end is not None and all(
+            unicodedata.category(char)[0] in "PM" or char in "\u200c\u200d"
+            for char in text[start:end]
+        )
+
     def next_word(self, *, extend: bool = False) -> None:
-        target = self.tokens.next_start(self.cursor)
+        """``w``: the next word's start, over punctuation-only tokens. Extending (``W``, or
+        ``w`` in visual mode) stops first on the last of the punctuation glued to the word the
+        cursor is on, so ``overdue."`` takes one press for ``."``."""
+        tokens, text, cursor = self.tokens, self.text, self.cursor
+        target = tokens.next_start(cursor)
+        glue = extend or self.visual
+        if target is not None and self.is_punctuation(target):
+            if glue and not text[target - 1].isspace():
+                while True:  # to the last punctuation token of the glued run
+                    after = tokens.next_start(target)
+                    if after is None or text[after - 1].isspace() or not self.is_punctuation(after):
+                        break
+                    target = after
+            else:
+                while target is not None and self.is_punctuation(target):
+                    target = tokens.next_start(target)
+        # A token start inside the cursor's grapheme snaps back to the cursor: look further, so
+        # that a press always moves (a custom tokenizer, a mark outside the tokenizer's table).
+        while target is not None and self._clamp(target) <= cursor:
+            target = tokens.next_start(target)
         self.move_to(self.last_offset if target is None else target, extend=extend)
 
     def prev_word(self, *, extend: bool = False) -> None:
-        target = self.tokens.prev_start(self.cursor)
+        """``b``: the start of this or the previous word, over punctuation-only tokens;
+        extending (``B``) stops first on the opening punctuation glued to the word."""
+        tokens, text = self.tokens, self.text
+        target = tokens.prev_start(self.cursor)
+        glue = extend or self.visual
+        if target is not None and self.is_punctuation(target):
+            end = tokens.next_end(target)
+            if glue and end is not None and end < len(text) and not text[end].isspace():
+                while True:  # to the first punctuation token of the glued run
+                    before = tokens.prev_start(target)
+                    if (
+                        before is None
+                        or text[target - 1].isspace()
+                        or not self.is_punctuation(before)
+                    ):
+                        break
+                    target = before
+            else:
+                while target is not None and self.is_punctuation(target):
+                    target = tokens.prev_start(target)
         self.move_to(0 if target is None else target, extend=extend)
 
     def _paragraph_starts(self) -> list[int]:
@@ -567,9 +625,12 @@ class EditingSession:
             self.anchor = self.cursor
 
     def clear_selection(self) -> None:
+        """Escape: no selection, no visual mode, and a pending link is cancelled."""
         self.anchor = None
         self.visual = False
-        self.pending_link = None
+        if self.pending_link is not None:
+            self.pending_link = None
+            self.message = "link cancelled"
 
     def toggle_snap(self) -> Snap:
         self.snap = "char" if self.snap == "word" else "word"
@@ -645,17 +706,18 @@ class EditingSession:
     def _begin(self) -> bool:
         """Record the undo point of a change; False (with a message) if read-only."""
         if self.read_only:
-            self.message = (
-                "read-only: the document changed since it was annotated"
-                if self.stale
-                else "read-only"
-            )
+            self.message = self._read_only_message()
             return False
         self.revision += 1
         self._edit = _Edit(self._state())
         self._undo.append(self._edit)
         self._redo.clear()
         return True
+
+    def _read_only_message(self) -> str:
+        if self.stale:
+            return "read-only: the document changed since it was annotated"
+        return "read-only"
 
     def _new_id(self, prefix: str) -> str:
         if not self._next_id:
@@ -784,7 +846,17 @@ class EditingSession:
         if self.config.label(label) is None:
             self.message = f"unknown label {label}"
             return None
-        extent = self.selection() or self.word_at(self.cursor)
+        extent = self.selection()
+        if extent is None:
+            extent = self.word_at(self.cursor)
+            if extent is not None and self.is_punctuation(extent[0]):
+                # A label key on a comma or a dash is a slip (a tag made by aiming at it is
+                # a selection: ``v``, shift, the mouse).
+                self.message = (
+                    f"no word under the cursor: “{_excerpt(self.text[slice(*extent)])}” is "
+                    "punctuation (select it to tag it)"
+                )
+                return None
         if extent is None:
             self.message = "nothing to tag: select text or put the cursor on a word"
             return None
@@ -815,14 +887,13 @@ class EditingSession:
         if pending is not None:
             relation_type = self.config.relation(pending[0])
             head = self.span(pending[1])
-            self.pending_link = None
-            if (
-                relation_type is not None
-                and head is not None
-                and (not relation_type.tail_labels or label in relation_type.tail_labels)
-            ):
+            if relation_type is None or head is None:
+                self.pending_link = None
+            elif not relation_type.tail_labels or label in relation_type.tail_labels:
+                self.pending_link = None
                 self._set_link(relation_type, head, span)
                 self.message = f"{label} “{_excerpt(span.text)}” linked to its {head.label}"
+            # another label (an entity tagged on the way): the link still waits for its tail
         return self.to_record()
 
     def delete_span(self) -> AnnotationRecord | None:
@@ -884,11 +955,15 @@ class EditingSession:
         self._mark_edited(moved)
         self.current_id = moved.id
         self._keep_cursor_in(moved)
-        self.message = f"{moved.label} “{_excerpt(moved.text)}”"
+        self.message = f"{moved.label} “{edge_excerpt(moved.text, 40, edge)}”"
+        self.message_edge = (self.message, moved.label, moved.text, edge)
         return self.to_record()
 
     def step_span(self, direction: int) -> Span | None:
         """Tab / shift+tab: make the next or previous span (reading order) current."""
+        if self.stale:
+            self.message = self._read_only_message()
+            return None
         if not self.spans:
             self.message = "no spans yet"
             return None
@@ -929,6 +1004,9 @@ class EditingSession:
     def link_options(self, limit: int | None = None) -> tuple[Span, list[LinkOption]] | None:
         """For the current span: each relation type it can head, with its tails nearest first
         (the nearest ``limit`` of them, and how many there are in all)."""
+        if self.read_only:
+            self.message = self._read_only_message()
+            return None
         head = self.current_span()
         if head is None:
             self.message = "put the cursor on a span to link it"
@@ -1002,9 +1080,28 @@ class EditingSession:
     def begin_new_tail(self, head_id: str, relation_name: str) -> None:
         """ "New speaker from selection": the next span tagged with a tail label gets linked."""
         self.pending_link = (relation_name, head_id)
-        relation = self.config.relation(relation_name)
-        labels = relation.tail_labels if relation and relation.tail_labels else ["a span"]
-        self.message = f"select the {' or '.join(labels)} and tag it; escape cancels"
+        self.message = ""
+
+    def pending_prompt(self) -> str | None:
+        """What a pending link waits for (None: no link is pending), for a line that stays
+        on screen until the link is made or cancelled. A head deleted meanwhile (``u``, ``x``)
+        ends it."""
+        pending = self.pending_link
+        if pending is None:
+            return None
+        relation = self.config.relation(pending[0])
+        head = self.span(pending[1])
+        if relation is None or head is None:
+            self.pending_link = None
+            return None
+        tails = []
+        for name in relation.tail_labels or self.config.label_names:
+            label = self.config.label(name)
+            tails.append(f"{name} ({label.key})" if label is not None else name)
+        return (
+            f"linking {head.label} “{_excerpt(head.text, 30)}”: select the "
+            f"{' or '.join(tails)} and tag it; it is linked to this {head.label}"
+        )
 
     def unlink(self) -> AnnotationRecord | None:
         """Remove the links of the span under the cursor (its outgoing ones, else incoming)."""
@@ -1096,6 +1193,7 @@ class EditingSession:
             cursor=self.cursor,
             provenance=self._own_provenance(),
             rejected=self._own_rejected(),
+            rejected_relations=self.rejected_relations,
         )
 
     def _own_provenance(self) -> dict[str, SpanProvenance] | None:
@@ -1115,6 +1213,22 @@ class EditingSession:
 def _excerpt(text: str, width: int = 40) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def edge_excerpt(text: str, width: int, edge: Literal["start", "end"]) -> str:
+    """One line of at most ``width`` characters that keeps the ``edge`` of ``text`` (the
+    edge just moved): head…tail when both fit, else the edge only (``…might fall,"``)."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    if width < 24:
+        return "…" + text[len(text) - width + 1 :] if edge == "end" else text[: width - 1] + "…"
+    kept = (width - 1) * 2 // 3
+    other = width - 1 - kept
+    head, tail = (other, kept) if edge == "end" else (kept, other)
+    return text[:head].rstrip() + "…" + text[len(text) - tail :].lstrip()
 
 
 def excerpt(text: str, width: int = 40) -> str:

@@ -23,8 +23,9 @@ from textual.widgets import Static
 
 from annotator.model.delta import RecordDelta
 from annotator.model.errors import AnnotatorError
+from annotator.model.keymap import display_keys
 from annotator.model.records import AnnotationRecord, Span, Status
-from annotator.model.session import EditingSession
+from annotator.model.session import EditingSession, edge_excerpt, excerpt
 from annotator.model.text import display_safe
 from annotator.store.annotations import AnnotationFile
 from annotator.store.project import Project
@@ -83,6 +84,10 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         self.save_state = "saved" if doc_id in self.saver else "not saved yet"
         self._last_saved: AnnotationRecord | None = None
         self._goal_x: int | None = None
+        self._confirm: Status | None = None
+        """ctrl+d / ctrl+k pressed once on a flagged document: the status a second press sets."""
+        self._title_shown: tuple[int, Status, str] | None = None
+        """The session, status and note the title row shows."""
         self.searching = False
         self._key_actions = {
             key: binding.action
@@ -166,8 +171,8 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         session = self.session
         self.view.set_text(session.text, self._view_spans())
         session.take_changes()  # the view has every span; from now on it gets the changes
-        title = session.document.title or session.document.id
-        self.query_one("#title", Static).update(Text(display_safe(title), style="bold"))
+        self._title_shown = None
+        self._show_title()
         banner: str | None = None
         if session.stale:
             banner = (
@@ -186,6 +191,22 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         self._sync()
         self.view.scroll_to_offset(session.cursor, center=True)
 
+    def _show_title(self) -> None:
+        """The title row: the document's title, and its note while it has one (a flag's
+        question must stay in sight: D15)."""
+        session = self.session
+        shown = (id(session), session.status, session.note)
+        if shown == self._title_shown:
+            return
+        self._title_shown = shown
+        title = Text(display_safe(session.document.title or session.document.id), style="bold")
+        title.no_wrap, title.overflow = True, "ellipsis"
+        if session.note:
+            flagged = session.status is Status.flagged
+            title.append("   ⚑ flagged: " if flagged else "   note: ", style="bold yellow")
+            title.append(display_safe(" ".join(session.note.split())), style="italic")
+        self.query_one("#title", Static).update(title)
+
     def leave_document(self) -> None:
         """Save the cursor and time spent before switching away or quitting."""
         session = self.session
@@ -194,14 +215,16 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         session.time.touch(self.clock())
         saved = self._last_saved
         record = session.to_record()
-        exists = session.document.id in self.saver
-        if not exists and not session.spans and session.cursor == 0:
+        if session.document.id not in self.saver:
+            # Only browsed (moved, searched, read): no record, so the document stays new in
+            # the document list, in stats and for ctrl+d's next document.
             return
-        if saved is not None and (saved.cursor, saved.seconds_spent) == (
-            record.cursor,
-            record.seconds_spent,
+        if (
+            saved is not None
+            and saved.cursor == record.cursor
+            and record.seconds_spent - saved.seconds_spent < 1.0
         ):
-            return
+            return  # saved a moment ago (ctrl+d, then the next document opens)
         self._save(record, session.take_delta())  # empty: every edit was saved when made
 
     def open_document(self, doc_id: str) -> None:
@@ -209,6 +232,7 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         undo history with it: an accidental ``]`` must not cost it), else a new one."""
         if doc_id == self.session.document.id:
             return
+        self._confirm = None
         self.leave_document()
         self._keep(self.session)
         session = self._recent.pop(doc_id, None)
@@ -327,6 +351,8 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         current = session.current_span()
         self.view.set_marks(session.cursor, session.selection(), current)
         self._side.update_from(session, hide_spans=session.stale)
+        if record is not None:
+            self._show_title()
         self._update_status()
 
     def _status_word(self) -> str:
@@ -367,7 +393,6 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         message = len(pieces)
         if session.message:
             pieces.append((f"  {display_safe(session.message)}", "dim"))
-        text = _assembled(pieces)
         state = self.save_state
         if session.read_only:
             state = "read-only"
@@ -376,31 +401,78 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         status = self._status
         width = status.content_width or self.app.size.width - 2
         room = max(0, width - state_text.cell_len)
+        edge = session.message_edge
+        if edge is not None and message < len(pieces) and edge[0] == session.message:
+            # A span edge moved: as much of the span as the line has room for, keeping the
+            # edge that moved (after < or >, the end: ...might fall,").
+            _, edge_label, whole, which = edge
+            before = sum(len(piece) for piece, _ in pieces[:context])
+            under_cursor = sum(len(piece) for piece, _ in pieces[context:message])
+            frame = len(f"  {edge_label} “”")
+            whole = display_safe(" ".join(whole.split()))
+            fits = room - before - under_cursor - frame
+            if fits < min(len(whole), 30):
+                fits = room - before - frame  # the spans under the cursor give way
+            shown = edge_excerpt(whole, max(fits, 10), which)
+            pieces[message] = (f"  {display_safe(edge_label)} “{shown}”", "dim")
+        text = _assembled(pieces)
         if text.cell_len > room and message > context:
             # The spans under the cursor give way first: the message says what the key did.
-            head, spans, said = (
-                _assembled(pieces[:context]),
-                _assembled(pieces[context:message]),
-                _assembled(pieces[message:]),
-            )
-            spans.truncate(max(0, room - head.cell_len - said.cell_len), overflow="ellipsis")
-            text = head
-            if spans.cell_len > 3:  # else only an ellipsis would be left of them
-                text.append_text(spans)
-            text.append_text(said)
+            # Each of their pieces is shown whole or not at all (a label cut to "clai…"
+            # reads as a typo).
+            head, said = _assembled(pieces[:context]), _assembled(pieces[message:])
+            left = room - head.cell_len - said.cell_len
+            kept: list[tuple[str, str | None]] = []
+            for piece in pieces[context:message]:
+                left -= len(piece[0])
+                if left < 0:
+                    break
+                kept.append(piece)
+            while kept and kept[-1][0] in ("  ", " ⊂ "):
+                kept.pop()
+            text = _assembled(pieces[:context] + kept + pieces[message:])
         # The save state is the one thing that must never be cut off: shorten the rest.
         text.truncate(room, overflow="ellipsis")
         text.append_text(state_text)
         # Only a row whose text changed is repainted, and never with a layout pass.
-        status.set_rows([text] if self._search_line is None else [self._search_line, text])
+        above = self._search_line
+        if above is None and session.pending_link is not None:
+            above = self._pending_line()
+        status.set_rows([text] if above is None else [above, text])
+
+    def _pending_line(self) -> Text | None:
+        """The line above the status while a link waits for its tail to be tagged (D10)."""
+        prompt = self.session.pending_prompt()
+        if prompt is None:
+            return None
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append("⛓ ", style="bold")
+        line.append(display_safe(prompt), style="bold")
+        line.append(
+            f"   {self._key_for('clear_selection')}: cancel the link (and the selection)",
+            style="dim",
+        )
+        return line
+
+    def _key_for(self, action: str) -> str:
+        """The first key of ``action`` as an annotator reads it (``ctrl+d``, ``escape``)."""
+        for key, bound in self._key_actions.items():
+            if bound == action:
+                return display_keys(key)
+        return action
 
     def _do(self, change: Callable[[], AnnotationRecord | None]) -> None:
         self.session.message = ""
         self._goal_x = None
+        self._confirm = None
+        # The time up to this action goes into the record it saves (else leaving the
+        # document would save it again a moment later only for those seconds).
+        self.session.time.touch(self.clock())
         self._sync(change())
 
     def _move(self, move: Callable[[], object], *, vertical: bool = False) -> None:
         self.session.message = ""
+        self._confirm = None
         if not vertical:
             self._goal_x = None
         move()
@@ -670,34 +742,55 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
 
     # -- documents ----------------------------------------------------------------------------
 
+    def _say(self, message: str) -> None:
+        """A message on the status line (where every key's answer goes, never a toast over
+        the save state)."""
+        self.session.message = message
+        self._update_status()
+
     def action_next_doc(self) -> None:
         if self.position + 1 < len(self.doc_ids):
             self.open_document(self.doc_ids[self.position + 1])
         else:
-            self.notify("this is the last document")
+            self._say("this is the last document")
 
     def action_prev_doc(self) -> None:
         if self.position > 0:
             self.open_document(self.doc_ids[self.position - 1])
         else:
-            self.notify("this is the first document")
+            self._say("this is the first document")
 
-    def _set_status_and_advance(self, status: Status) -> None:
-        record = self.session.set_status(status)
+    def _set_status_and_advance(self, status: Status, action: str) -> None:
+        session = self.session
+        verb = "mark done" if status is Status.done else "skip"
+        if session.status is Status.flagged and not session.read_only and self._confirm != status:
+            # The flag's note is a question for the lead: done or skipped, it would drop out
+            # of the flagged documents. Ask once; the same key again goes ahead (D15).
+            self._confirm = status
+            note = f" (“{excerpt(session.note, 30)}”)" if session.note else ""
+            self._say(f"flagged{note}: {verb} anyway? press {self._key_for(action)} again")
+            return
+        self._confirm = None
+        session.message = ""
+        session.time.touch(self.clock())  # the time so far goes into this record
+        record = session.set_status(status)
         self._sync(record)
         if record is None or not self.saver.ok:
             return
+        left = session.document.id
+        said = "done" if status is Status.done else "skipped"
         following = self._next_not_done(self.position)
         if following is None:
-            self.notify("every document is done")
-        else:
-            self.open_document(following)
+            self._say(f"{said} {left} · every document is done")
+            return
+        self.open_document(following)
+        self._say(f"{said} {left} · opened {following}")
 
     def action_mark_done(self) -> None:
-        self._set_status_and_advance(Status.done)
+        self._set_status_and_advance(Status.done, "mark_done")
 
     def action_skip(self) -> None:
-        self._set_status_and_advance(Status.skipped)
+        self._set_status_and_advance(Status.skipped, "skip")
 
     def action_flag(self) -> None:
         from annotator.tui.dialogs import NoteDialog
