@@ -377,3 +377,18 @@ def test_the_relation_key_is_not_written_by_init_and_still_read(tmp_path: Path) 
     keys = {action.name: action.keys for action in all_actions(config)}
     assert keys["delete_span"] == "x,delete" and keys["link"] == "a"
     assert {action.name for action in ACTIONS} >= {"link"}
+
+
+@pytest.mark.parametrize(
+    ("key", "advice"),
+    [
+        ("shift+ctrl+x", "'ctrl+shift+x'"),
+        ("ctrl+A", "'ctrl+shift+a'"),
+        ("Home", "'home'"),
+        ("shift+a", "(A); write that character"),
+        ("alt+<", "as a plain '<'"),
+    ],
+)
+def test_a_refused_key_says_what_to_write(key: str, advice: str) -> None:
+    problem = key_problem(key)
+    assert problem is not None and advice in problem

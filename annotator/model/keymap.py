@@ -241,9 +241,8 @@ def key_problem(key: str) -> str | None:
     if character is not None and (not character.isprintable() or character.isspace()):
         return not_a_key
     if modifiers != sorted(modifiers):
-        return (
-            f"{written!r} never arrives so written: write {'+'.join((*sorted(modifiers), base))!r}"
-        )
+        in_order = "+".join((*sorted(modifiers), base))
+        return f"{written!r} never arrives as written: modifiers go in a-z order ({in_order!r})"
     if character is None or not modifiers:
         return None
     if modifiers == ["shift"]:
@@ -254,7 +253,10 @@ def key_problem(key: str) -> str | None:
         )
     if character.isalpha() and not character.islower():
         lower = "+".join(sorted({*modifiers, "shift"})) + "+" + character.lower()
-        return f"{written!r} never arrives: with a modifier a letter is lower case ({lower!r})"
+        return (
+            f"{written!r} never arrives: with a modifier a letter is written in lower case, "
+            f"shift included ({lower!r})"
+        )
     if (
         "alt" in modifiers
         and not character.isalnum()
