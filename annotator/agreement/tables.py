@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -100,24 +101,11 @@ def print_tables(
             if per_doc
             else (f"Worst {len(shown)} documents (of {len(rows)})")
         )
-        worst = _metric_table(
-            title,
-            "document",
-            ("span_f1_exact", "span_f1_partial", "krippendorff_alpha", "relation_f1"),
-        )
-        worst.add_column("spans", justify="right")
+        worst = _documents_table(title, shown, console.width)
         for row in shown:
             worst.add_row(
                 Text(visible(row["doc_id"])),
-                *(
-                    cell(row.get(key))
-                    for key in (
-                        "span_f1_exact",
-                        "span_f1_partial",
-                        "krippendorff_alpha",
-                        "relation_f1",
-                    )
-                ),
+                *(cell(row.get(key)) for key in DOCUMENT_KEYS),
                 Text(" ".join(f"{name}:{count}" for name, count in row["spans"].items())),
             )
         console.print(worst)
@@ -148,6 +136,31 @@ def set_aside_lines(items: list[dict[str, str]]) -> list[str]:
         more = len(doc_ids) - SET_ASIDE_SHOWN
         lines.append(f"    {visible(name)}: {shown}{f' and {more} more' if more > 0 else ''}")
     return lines
+
+
+DOCUMENT_KEYS = ("span_f1_exact", "span_f1_partial", "krippendorff_alpha", "relation_f1")
+SPANS_MIN_WIDTH = 6
+"""The spans column keeps room for one ``bob:23`` a line (longer names fold); the document id
+gets the rest, up to its length: one line per id up to 32 characters at 80 columns."""
+DOCUMENT_MIN_WIDTH = 8
+
+
+def _documents_table(title: str, rows: list[dict[str, Any]], width: int) -> Table:
+    """The per-document table: the document id (the key to open it) is never cut, and folds
+    only when it alone is wider than what the figures leave; the spans column wraps first."""
+    table = Table(title=title, title_justify="left")
+    figures = sum(
+        max(len(line) for line in HEADERS[key].split("\n")) for key in DOCUMENT_KEYS
+    )  # "0.812" is no wider than any header
+    columns = len(DOCUMENT_KEYS) + 2
+    chrome = 2 * columns + columns + 1  # padding, and the vertical lines
+    longest = max((cell_len(visible(row["doc_id"])) for row in rows), default=8)
+    room = width - chrome - figures - SPANS_MIN_WIDTH
+    table.add_column("document", width=max(DOCUMENT_MIN_WIDTH, min(longest, room)), overflow="fold")
+    for key in DOCUMENT_KEYS:
+        table.add_column(HEADERS[key], justify="right", no_wrap=True)
+    table.add_column("spans", overflow="fold")
+    return table
 
 
 def _confusion_table(pair: dict[str, Any]) -> Table:
