@@ -91,6 +91,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help=f"spacy: tokens per .spacy file at most (default {SHARD_TOKENS:,}), so memory stays "
         "that of one small file however long the documents",
     )
+    export.add_argument(
+        "--as-folder",
+        action="store_true",
+        help="spacy: always write PATH as a folder of part-0001.spacy... files, even when the "
+        "export fits one file (without it, PATH is a file or a folder depending on the size)",
+    )
     export.add_argument("--force", action="store_true", help="overwrite existing output")
     export.add_argument(
         "--progress",
@@ -165,6 +171,7 @@ def run_export(args: argparse.Namespace) -> int:
         tag_ids=args.tag_ids,
         shard_size=args.shard_size,
         shard_tokens=args.shard_tokens,
+        as_folder=args.as_folder,
     )
     summary = export(project, args.format, args.out, selection, options, progress=args.progress)
     print(summary.render(args.format), file=sys.stderr)

@@ -63,6 +63,8 @@ class ExportOptions:
     """``spacy``: documents per ``.spacy`` file; a larger export becomes a folder of parts."""
     shard_tokens: int = SHARD_TOKENS
     """``spacy``: tokens per ``.spacy`` file at most (the same folder of parts beyond)."""
+    as_folder: bool = False
+    """``spacy``: write the folder of parts even when the export fits one file."""
 
 
 @dataclass

@@ -14,16 +14,18 @@ A ``DocBin`` is one serialized object held in memory until written (and copied a
 times over while spaCy writes it), so a large export is cut into shards: a shard holds up to
 ``--shard-size`` documents (default :data:`annotator.formats.SHARD_SIZE`) and up to
 :data:`annotator.formats.SHARD_TOKENS` tokens, whichever comes first. An export that fits one
-shard is one ``.spacy`` file; beyond that the output path becomes a folder of
-``part-0001.spacy``, ``part-0002.spacy``..., which ``spacy train`` reads as one corpus
-(``--paths.train corpus.spacy/``). Memory stays that of one shard, whatever the corpus size and
-however long its documents.
+shard is one ``.spacy`` file (unless ``--as-folder``); beyond that the output path becomes a
+folder of ``part-0001.spacy``, ``part-0002.spacy``..., which ``spacy train`` reads as one corpus
+(``--paths.train corpus.spacy/``). ``--as-folder`` always writes the folder, so a script reads
+one layout whatever the size of the export. Memory stays that of one shard, whatever the corpus
+size and however long its documents.
 
 spaCy is an optional extra: ``pip install 'annotator[spacy]'``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -115,6 +117,8 @@ class SpacyWriter(Writer):
         self.shard_tokens_limit = max(1, context.options.shard_tokens)
         self.parts: Path | None = None
         """The temporary folder of the parts, once there is more than one shard."""
+        self.created: list[Path] = []
+        """Folders made for the output, innermost first (removed if the export fails)."""
         self.written = 0
         self._new_shard()
 
@@ -129,6 +133,10 @@ class SpacyWriter(Writer):
     def _flush_shard(self) -> None:
         """Write the documents held so far as the next part and start a new shard."""
         if self.parts is None:
+            folder = self.path.parent
+            while not folder.exists() and folder != folder.parent:
+                self.created.append(folder)
+                folder = folder.parent
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.parts = Path(
                 tempfile.mkdtemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
@@ -207,6 +215,8 @@ class SpacyWriter(Writer):
         self.doc_bin.add(doc)
 
     def close(self) -> None:
+        if self.parts is None and self.context.options.as_folder:
+            self._flush_shard()  # a folder of one part, as a larger export would be
         if self.parts is None:  # one shard: one file, as always
             output = AtomicOutput(self.path, binary=True)
             try:
@@ -221,6 +231,7 @@ class SpacyWriter(Writer):
             return
         if len(self.doc_bin):
             self._flush_shard()
+        assert self.parts is not None
         if self.path.is_dir() and not self.path.is_symlink():
             shutil.rmtree(self.path)  # refused earlier unless empty or --force
         elif self.path.exists() or self.path.is_symlink():
@@ -239,6 +250,9 @@ class SpacyWriter(Writer):
         if self.parts is not None:
             shutil.rmtree(self.parts, ignore_errors=True)
             self.parts = None
+        for folder in self.created:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
 
 
 EXPORT = ExportFormat("spacy", SpacyWriter, suffix=".spacy")

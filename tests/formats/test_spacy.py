@@ -205,3 +205,31 @@ def test_overlaps_of_a_book_are_found_in_one_sweep() -> None:
     found = overlapping_spans(bounds)
     assert found == {n for n in range(20_000) if n % 10 in (0, 1)}
     assert Counted.reads < 30 * len(bounds)  # n log n for the sort, then two reads a span
+
+
+def test_as_folder_writes_the_folder_of_parts_however_small_the_export(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """QA B14: a script written against the folder layout keeps working the day the corpus is
+    small (a pilot, a dev split), and one written against a pilot's file is not broken the day
+    the corpus outgrows one shard."""
+    root = make_project(tmp_path / "p")
+    out = tmp_path / "corpus.spacy"
+    args = ["export", str(root), "--format", "spacy", "--out", str(out), "--as-folder"]
+    assert main([*args, "--split", "train=0.5,dev=0.5"]) == 0
+    for split in ("train", "dev"):
+        folder = tmp_path / f"corpus.{split}.spacy"
+        assert sorted(path.name for path in folder.iterdir()) == ["part-0001.spacy"]
+    sizes = [
+        len(load(tmp_path / f"corpus.{s}.spacy" / "part-0001.spacy")) for s in ("train", "dev")
+    ]
+    assert sum(sizes) == len(DOCS)
+    assert main(args) == 0
+    assert [len(load(out / "part-0001.spacy"))] == [len(DOCS)]
+    assert "corpus.spacy is a folder of 1 .spacy files" in capsys.readouterr().err
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "corpus.dev.spacy",
+        "corpus.spacy",
+        "corpus.train.spacy",
+        "p",
+    ]
