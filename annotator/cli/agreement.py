@@ -40,7 +40,10 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--format", choices=("table", "json", "csv"), default="table", help="output format"
     )
     agreement.add_argument(
-        "--units", type=Path, metavar="FILE", help="write the token unit table (CSV) to FILE"
+        "--units",
+        type=Path,
+        metavar="FILE",
+        help="write the token unit table (CSV) to FILE (not '-': the report goes to stdout)",
     )
     agreement.add_argument(
         "--jobs",
@@ -113,6 +116,11 @@ def run_agreement(args: argparse.Namespace) -> int:
 
     if args.jobs is not None and args.jobs < 1:
         raise AnnotatorError(f"--jobs must be at least 1, got {args.jobs}")
+    if args.units is not None and str(args.units) == "-":
+        raise AnnotatorError(
+            "--units -: the report goes to standard output; give the unit table a file name "
+            "(--units units.csv)"
+        )
     project = open_project(args.project)
     doc_ids = read_doc_ids(args.docs) if args.docs else None
     selection = Selection(

@@ -236,3 +236,26 @@ def test_a_problem_after_a_retired_label_span_names_the_span_as_stored(
     code, _out, err = run(capsys, "agreement", str(root), "--labels", "claim")
     assert code == 1
     assert f"{path}:1: spans[2]: text has" in err
+
+
+def test_units_to_standard_output_is_refused_and_no_file_named_dash_is_written(
+    linked: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """QA C17: ``--units -`` wrote a file named ``-`` in the current folder."""
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    code, out, err = run(capsys, "agreement", str(linked), "--units", "-", "--format", "json")
+    assert code == 1
+    assert out == ""
+    assert err.splitlines() == [
+        "annotator: error: --units -: the report goes to standard output; give the unit table "
+        "a file name (--units units.csv)"
+    ]
+    assert list(here.iterdir()) == []
+    code, _out, err = run(capsys, "agreement", str(linked), "--units", "units.csv")
+    assert code == 0
+    assert (here / "units.csv").read_text(encoding="utf-8").startswith("doc_id,token,")
