@@ -198,6 +198,12 @@ class HelpScreen(ModalScreen[None]):
                 table.add_row(display_keys(action.keys), action.description, action.name)
             table.add_row("mouse", "click: cursor · drag: select · double click: word", "")
             table.add_row("", "click a span in the side panel: jump · a label: apply it", "")
+            table.add_row(
+                "label key",
+                "tags the selection, else the word under the cursor (a comma, dash or quote "
+                "only when selected)",
+                "",
+            )
             yield Static(table)
             yield Static(Text("Label guidelines", style="bold"), classes="dialog-title")
             guide = Table.grid(padding=(0, 2))

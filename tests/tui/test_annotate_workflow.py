@@ -247,3 +247,35 @@ def test_tab_and_link_on_a_changed_document_say_read_only(project: Path) -> None
         assert "read-only: the document changed" in status_text(app)
 
     run(project, check, doc_id=HARBOUR)
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_the_readme_walkthrough_makes_a_correct_annotation(project_root: Path) -> None:
+    walkthrough = README.read_text(encoding="utf-8")
+    for line in ("/Halloran⏎ n 1", "/“Every⏎ v } 2", "a ⏎"):
+        assert f"#   {line} " in walkthrough
+
+    texts: list[str] = []
+
+    async def scenario(pilot: Pilot[None], app: AnnotateApp) -> None:
+        texts.append(screen_of(app).session.text)
+        await search(pilot, "Halloran")
+        await pilot.press("n", "1")
+        await search(pilot, "“Every")
+        await pilot.press("v", "right_curly_bracket", "2", "a")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+
+    run(project_root, scenario, doc_id="merovia-runoff")
+    record = saved_records(project_root)["merovia-runoff"]
+    spans = {span["id"]: span for span in record["spans"]}  # type: ignore[attr-defined]
+    [relation] = record["relations"]  # type: ignore[misc]
+    claim, speaker = spans[relation["head"]], spans[relation["tail"]]
+    assert (speaker["label"], speaker["text"]) == ("speaker", "Halloran")
+    assert speaker["start"] == texts[0].index("Halloran said")  # the quote's own speaker
+    assert claim["label"] == "claim"
+    assert claim["text"].startswith("“Every ballot box") and claim["text"].endswith("parties.”")
+    assert "said" not in claim["text"]
