@@ -142,6 +142,8 @@ class SidePanel(LineWidget, can_focus=False):
         """What each span row showed when last drawn (see :meth:`_row_state`)."""
         self._drawn_width = 0
         """The text width the cached rows were drawn for."""
+        self._drawn_height = 0
+        """The height the cached rows were drawn for."""
         self._fixed_strips: dict[int, Strip] = {}
         """Drawn rows other than spans (titles, legend, guideline), by row."""
         self.render_count = 0
@@ -205,12 +207,17 @@ class SidePanel(LineWidget, can_focus=False):
             self._refresh_rows(first, last - first + 1)
 
     def on_resize(self) -> None:
-        # Textual repaints a widget whose size changed: only what was drawn for another width
+        # Textual repaints a widget whose size changed: only what was drawn for another size
         # is dropped here (a refresh would draw the whole panel a second time).
         if self.text_width != self._drawn_width:
             self._drawn_width = self.text_width
             self.styles_changed()
             self._guideline_lines = []
+        elif self.outer_size.height != self._drawn_height:
+            # Another height moves the guideline (the search line or a pending link's line
+            # took a row): the rows kept by number would show what used to be there.
+            self._fixed_strips.clear()
+        self._drawn_height = self.outer_size.height
         self._scroll_into_view(self.highlighted)
 
     def styles_changed(self) -> None:

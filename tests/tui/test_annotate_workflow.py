@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 from annotator.model.delta import RecordDelta
 from annotator.model.records import AnnotationRecord, Status
 from annotator.tui.app import AnnotateApp
+from annotator.tui.side_panel import SidePanel
 
 from .conftest import FakeClock, saved_records, saved_spans, screen_of
 from .test_annotate_keys import run, search, status_text
@@ -279,3 +280,23 @@ def test_the_readme_walkthrough_makes_a_correct_annotation(project_root: Path) -
     assert claim["label"] == "claim"
     assert claim["text"].startswith("“Every ballot box") and claim["text"].endswith("parties.”")
     assert "said" not in claim["text"]
+
+
+def test_the_side_panel_shows_no_stale_guideline_row_after_the_status_grew_and_shrank(
+    project: Path,
+) -> None:
+    def rows(panel: SidePanel) -> list[str]:
+        return [panel.render_line(y).text for y in range(panel.size.height)]
+
+    async def scenario(pilot: Pilot[None], app: AnnotateApp) -> None:
+        panel = app.screen.query_one(SidePanel)
+        await pilot.press("3", "w", "w")
+        await search(pilot, "market")  # the search line takes a row while it is open
+        await pilot.press("ctrl+k")
+        await pilot.pause()
+        shown = rows(panel)
+        panel.styles_changed()  # forget every row drawn: what a fresh panel draws
+        assert shown == rows(panel)
+        assert sum("Put the cursor on a span" in row for row in shown) == 1
+
+    run(project, scenario, doc_id=HARBOUR)
