@@ -62,6 +62,13 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "NAME.labels.json beside the output (default: the tag names, e.g. B-speaker)",
     )
     export.add_argument(
+        "--rows",
+        choices=("document", "paragraph"),
+        default="document",
+        help="hf: one row per document (default), or per paragraph (text between line breaks "
+        "no span crosses; ids DOC#1, DOC#2...), short enough for a model's 512 sub-word pieces",
+    )
+    export.add_argument(
         "--overlap",
         choices=("outermost", "columns"),
         default="outermost",
@@ -169,6 +176,7 @@ def run_export(args: argparse.Namespace) -> int:
         offsets=args.offsets,
         force=args.force,
         tag_ids=args.tag_ids,
+        rows=args.rows,
         shard_size=args.shard_size,
         shard_tokens=args.shard_tokens,
         as_folder=args.as_folder,

@@ -577,6 +577,21 @@ def outermost(spans: Sequence[TokenSpan]) -> tuple[list[TokenSpan], list[TokenSp
     return kept, dropped
 
 
+def sentence_breaks(text: str, index: TokenIndex, spans: Sequence[TokenSpan]) -> set[int]:
+    """Token positions after which a sentence ends: a line break between two tokens that no
+    span crosses."""
+    crossing = [False] * len(index)
+    for span in spans:
+        for position in range(span.first, span.last - 1):
+            crossing[position] = True
+    breaks: set[int] = set()
+    for position in range(len(index) - 1):
+        gap = text[index.ends[position] : index.starts[position + 1]]
+        if "\n" in gap and not crossing[position]:
+            breaks.add(position)
+    return breaks
+
+
 def tag_names(labels: Sequence[str], scheme: Scheme) -> list[str]:
     """``O`` first, then the tags of each label in config order."""
     prefixes = ("B", "I") if scheme == "iob2" else ("B", "I", "L", "U")

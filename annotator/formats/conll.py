@@ -17,37 +17,20 @@ tokenizers never make such a token, and a custom pattern's whitespace becomes ``
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 from annotator.formats.common import (
     ExportItem,
-    TokenSpan,
     align_spans,
     outermost,
+    sentence_breaks,
     token_index,
     token_tags,
 )
 from annotator.formats.exporting import ExportFormat, FileWriter
-from annotator.model.tokenize import TokenIndex
 
 DOCSTART = "-DOCSTART- -X- O O"
 """The CoNLL-2003 document line, exactly as spaCy's converter looks for it."""
 _WHITESPACE = re.compile(r"\s")
-
-
-def sentence_breaks(text: str, index: TokenIndex, spans: Sequence[TokenSpan]) -> set[int]:
-    """Token positions after which a sentence ends: a line break between two tokens that no
-    span crosses."""
-    crossing = [False] * len(index)
-    for span in spans:
-        for position in range(span.first, span.last - 1):
-            crossing[position] = True
-    breaks: set[int] = set()
-    for position in range(len(index) - 1):
-        gap = text[index.ends[position] : index.starts[position + 1]]
-        if "\n" in gap and not crossing[position]:
-            breaks.add(position)
-    return breaks
 
 
 def clean_token(token: str) -> str:

@@ -63,6 +63,9 @@ class ExportOptions:
     """``spacy``: documents per ``.spacy`` file; a larger export becomes a folder of parts."""
     shard_tokens: int = SHARD_TOKENS
     """``spacy``: tokens per ``.spacy`` file at most (the same folder of parts beyond)."""
+    rows: Literal["document", "paragraph"] = "document"
+    """``hf``: one row per document, or per paragraph (the text between line breaks that no
+    span crosses, as ``conll`` breaks sentences)."""
     as_folder: bool = False
     """``spacy``: write the folder of parts even when the export fits one file."""
 

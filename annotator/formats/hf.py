@@ -13,6 +13,7 @@ whole tokens (counted).
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 
 import orjson
@@ -21,6 +22,7 @@ from annotator.formats.common import (
     ExportItem,
     align_spans,
     outermost,
+    sentence_breaks,
     tag_names,
     token_index,
     token_tags,
@@ -32,6 +34,18 @@ from annotator.model.errors import AnnotatorError
 LABELS_SUFFIX = ".labels.json"
 
 
+LONG_ROW = 256
+"""Tokens above which a row is counted in the summary: at about 1.3 sub-word pieces per word of
+English news, a row this long nears the 512 pieces a BERT-style model reads, and a script that
+truncates (run_ner.py does) silently loses the labels of the rest."""
+
+
+LONG_ROWS = (
+    f"row(s) longer than {LONG_ROW} tokens: a model reading 512 sub-word pieces may cut them "
+    "(run_ner.py truncates, dropping their later tags); --rows paragraph writes shorter rows"
+)
+
+
 class HfWriter(FileWriter):
     def start(self) -> None:
         names = tag_names(self.context.labels, self.context.options.scheme)
@@ -40,6 +54,7 @@ class HfWriter(FileWriter):
             if self.context.options.tag_ids
             else None
         )
+        self.paragraphs = self.context.options.rows == "paragraph"
 
     def write(self, item: ExportItem) -> None:
         document = item.document
@@ -62,12 +77,29 @@ class HfWriter(FileWriter):
         summary.spans.update(span.span.label for span in kept)
         tags = token_tags(len(index), kept, scheme)
         ids = self.ids
-        line = {
-            "id": document.id,
-            "tokens": [text[start:end] for start, end in index.tokens],
-            "ner_tags": tags if ids is None else [ids[tag] for tag in tags],
-        }
-        self.output.text.write(orjson.dumps(line).decode() + "\n")
+        tokens = [text[start:end] for start, end in index.tokens]
+        rows = [(document.id, 0, len(tokens))]
+        if self.paragraphs:
+            cuts = [0, *sorted(position + 1 for position in sentence_breaks(text, index, kept))]
+            cuts.append(len(tokens))
+            rows = [
+                (f"{document.id}#{number}", start, end)
+                for number, (start, end) in enumerate(pairwise(cuts), start=1)
+            ]
+        lines = []
+        for row_id, start, end in rows:
+            if end - start > LONG_ROW:
+                summary.warn(LONG_ROWS, document.id)
+            row_tags = tags[start:end]
+            line = {
+                "id": row_id,
+                "tokens": tokens[start:end],
+                "ner_tags": row_tags if ids is None else [ids[tag] for tag in row_tags],
+            }
+            lines.append(orjson.dumps(line).decode())
+        if self.paragraphs:
+            summary.rows += len(rows)
+        self.output.text.write("\n".join(lines) + "\n")
 
 
 def labels_path(out: Path) -> Path:

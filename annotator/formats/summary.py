@@ -31,10 +31,14 @@ class Summary:
     skipped: Counter[str] = field(default_factory=Counter)
     """Documents or records left out, per reason."""
     examples: dict[str, list[str]] = field(default_factory=dict)
-    """A few document ids for each reason in ``adjustments``, ``merged``, ``dropped`` and
-    ``skipped``."""
+    """A few document ids for each reason in ``adjustments``, ``merged``, ``dropped``,
+    ``skipped`` and ``warned``."""
     warnings: list[str] = field(default_factory=list)
     """Things that may trip the consumer (an empty split), shown right after the head line."""
+    warned: Counter[str] = field(default_factory=Counter)
+    """Counted things that may trip the consumer (rows too long for a model), per reason."""
+    rows: int = 0
+    """Rows written when a document may be several rows (``hf --rows paragraph``)."""
     notes: list[str] = field(default_factory=list)
     """Things the user should know (repairs, files written)."""
     not_done: Counter[str] = field(default_factory=Counter)
@@ -54,6 +58,11 @@ class Summary:
     def adjust(self, reason: str, doc_id: str, count: int = 1) -> None:
         if count:
             self.adjustments[reason] += count
+            self._example(reason, doc_id)
+
+    def warn(self, reason: str, doc_id: str, count: int = 1) -> None:
+        if count:
+            self.warned[reason] += count
             self._example(reason, doc_id)
 
     def merge(self, reason: str, doc_id: str, count: int = 1) -> None:
@@ -82,6 +91,12 @@ class Summary:
             head += f", {self.records} record(s)"
         out = [head]
         out.extend(f"warning: {warning}" for warning in self.warnings)
+        out.extend(
+            "warning:" + self._with_examples(reason, n)[1:]
+            for reason, n in sorted(self.warned.items())
+        )
+        if self.rows:
+            out.append(f"rows: {self.rows} (one per paragraph: ids DOC#1, DOC#2...)")
         if self.not_done:
             out.append(
                 f"records not done: {sum(self.not_done.values())} ("

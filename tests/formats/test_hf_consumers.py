@@ -147,3 +147,47 @@ def test_tag_names_write_no_labels_file(tmp_path: Path) -> None:
     (tmp_path / "out" / "corpus.labels.json").write_text('["O"]\n', encoding="utf-8")
     assert main(split_args(root, tmp_path / "out" / "corpus.jsonl")) == 0
     assert (tmp_path / "out" / "corpus.labels.json").read_text() == '["O"]\n'
+
+
+LINES = DocSpec(
+    "lines",
+    "Ana Silva said:\nthe summit will go ahead.\nBo said\nit will not.\n\nLee agreed.",
+    (("Ana Silva", 0, "speaker"), ("Bo said\nit will not", 0, "claim"), ("Lee", 0, "speaker")),
+)
+
+
+def test_paragraph_rows_cut_documents_at_line_breaks_no_span_crosses(tmp_path: Path) -> None:
+    """QA B15: a row per paragraph is short enough for a model's 512 sub-word pieces."""
+    root = make_project(tmp_path / "p", (LINES, DOCS[2]))
+    whole, parts = tmp_path / "whole.jsonl", tmp_path / "parts.jsonl"
+    assert main(split_args(root, whole)) == 0
+    assert main(split_args(root, parts, "--rows", "paragraph")) == 0
+    got = rows(parts)
+    assert [row["id"] for row in got] == ["lines#1", "lines#2", "lines#3", "lines#4", "three#1"]
+    assert [" ".join(row["tokens"]) for row in got[:4]] == [
+        "Ana Silva said :",
+        "the summit will go ahead .",
+        "Bo said it will not .",  # the claim crosses this line break: one row
+        "Lee agreed .",
+    ]
+    (document, three) = rows(whole)
+    assert [tag for row in got[:4] for tag in row["ner_tags"]] == document["ner_tags"]
+    assert got[2]["ner_tags"] == ["B-claim", "I-claim", "I-claim", "I-claim", "I-claim", "O"]
+    assert got[4]["tokens"] == three["tokens"]
+
+
+def test_rows_too_long_for_a_model_are_counted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    paragraph = " ".join(["word"] * 200) + "."
+    long_doc = DocSpec("long", paragraph + "\n" + paragraph, (("word", 0, "entity"),))
+    root = make_project(tmp_path / "p", (long_doc, DOCS[1]))
+    capsys.readouterr()
+    assert main(split_args(root, tmp_path / "a.jsonl")) == 0
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[1].startswith("warning: 1 row(s) longer than 256 tokens: a model reading 512")
+    assert lines[1].endswith("(e.g. in 'long')")
+    assert main(split_args(root, tmp_path / "b.jsonl", "--rows", "paragraph")) == 0
+    err = capsys.readouterr().err
+    assert "warning" not in err
+    assert "rows: 3 (one per paragraph" in err
