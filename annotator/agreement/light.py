@@ -38,6 +38,8 @@ class LightRecord:
     text_sha256: str
     spans: list[LightSpan]
     relations: list[LightRelation]
+    status: str = "in_progress"
+    """The record's status (``agreement --against gold --against-done`` reads gold's)."""
 
     @classmethod
     def of(cls, record: AnnotationRecord | StoredRecord) -> LightRecord:
@@ -48,6 +50,7 @@ class LightRecord:
             record.text_sha256,
             [(span.id, span.start, span.end, span.label) for span in record.spans],
             [(rel.id, rel.label, rel.head, rel.tail) for rel in record.relations],
+            record.status.value,
         )
 
 

@@ -221,3 +221,77 @@ def _undefined_notes(data: dict[str, Any]) -> list[str]:
         scope = "pair" if len(names) == 1 else "pairs"
         notes.append(f"{UNDEFINED} {scope} {', '.join(names)} ({', '.join(figures)}): {reason}")
     return notes
+
+
+# -- agreement --against ------------------------------------------------------------------------
+
+MEASURE_NAMES = {
+    "exact": "spans, exact",
+    "partial": "spans, partial",
+    "boundary": "extents",
+    "relations": "relations",
+}
+
+
+def print_against(data: dict[str, Any], project: str, *, console: Console | None = None) -> None:
+    """Each annotator against the reference: precision, recall, F1 (and kappa), no means."""
+    console = console or Console()
+    reference = data["against"]
+    documents = data["documents"]
+    which = f"{reference}'s done records" if data["reference_status"] else f"{reference}'s records"
+    console.print(
+        Text.assemble(
+            (visible(project), "bold"),
+            f": {', '.join(data['annotators'])} against {which}; {documents['counted']} "
+            f"document(s) compared, {len(documents['excluded'])} excluded",
+        )
+    )
+    reasons = Counter(_reason_kind(item["reason"]) for item in documents["excluded"])
+    for reason, count in reasons.most_common():
+        console.print(Text(f"  excluded: {count} × {reason}", style="dim"))
+    for line in set_aside_lines(documents.get("set_aside", [])):
+        console.print(Text(line, style="yellow"))
+
+    table = Table(title=f"Each annotator against {reference}", title_justify="left")
+    for header in ("annotator", "docs", "compared", "precision", "recall", "F1"):
+        table.add_column(header, justify="left" if header in ("annotator", "compared") else "right")
+    for row in data["per_annotator"]:
+        for index, key in enumerate(("exact", "partial", "boundary", "relations")):
+            values = row[key]
+            table.add_row(
+                Text(row["annotator"]) if index == 0 else "",
+                str(row["documents"]) if index == 0 else "",
+                MEASURE_NAMES[key],
+                *(cell(values.get(name)) for name in ("precision", "recall", "f1")),
+                end_section=False,
+            )
+        table.add_row("", "", "Cohen κ (mean over labels)", "", "", cell(row["cohen_kappa"]))
+        table.add_section()
+    console.print(table)
+
+    labels = Table(title=f"Per label against {reference}", title_justify="left")
+    for header in ("annotator", "label", "P exact", "R exact", "F1 exact", "F1 partial", "Cohen κ"):
+        labels.add_column(header, justify="left" if header in ("annotator", "label") else "right")
+    for row in data["per_annotator"]:
+        for index, (label, values) in enumerate(row["per_label"].items()):
+            labels.add_row(
+                Text(row["annotator"]) if index == 0 else "",
+                label,
+                cell(values["exact"].get("precision")),
+                cell(values["exact"].get("recall")),
+                cell(values["exact"].get("f1")),
+                cell(values["partial"].get("f1")),
+                cell(values.get("cohen_kappa")),
+            )
+        labels.add_section()
+    console.print(labels)
+    for row in data["per_annotator"]:
+        for key in MEASURE_NAMES:
+            by_reason: dict[str, list[str]] = {}
+            for name, reason in row[key].get("undefined", {}).items():
+                by_reason.setdefault(reason, []).append("F1" if name == "f1" else name)
+            for reason, names in by_reason.items():
+                scope = f"{visible(row['annotator'])}, {MEASURE_NAMES[key]}"
+                console.print(
+                    Text(f"{UNDEFINED} {scope} ({', '.join(names)}): {reason}", style="dim")
+                )

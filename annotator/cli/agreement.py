@@ -10,11 +10,14 @@ import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from annotator.cli.common import add_project_argument, open_project, split_list
 from annotator.cli.progress import progress_bar
 from annotator.model.errors import AnnotatorError, visible
+
+if TYPE_CHECKING:
+    from annotator.store.project import Project
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -56,6 +59,17 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         action="store_true",
         help="compute without the documents that have an unreadable or invalid record (listed "
         "on stderr first, and under excluded documents) instead of refusing",
+    )
+    agreement.add_argument(
+        "--against",
+        metavar="NAME",
+        help="compare each annotator with NAME's records (e.g. gold): precision, recall and F1 "
+        "per annotator, no figure pooled over annotators",
+    )
+    agreement.add_argument(
+        "--against-done",
+        action="store_true",
+        help="with --against: only the documents whose reference record is marked done",
     )
     agreement.set_defaults(handler=run_agreement)
 
@@ -122,6 +136,8 @@ def run_agreement(args: argparse.Namespace) -> int:
             "(--units units.csv)"
         )
     project = open_project(args.project)
+    if args.against is not None or args.against_done:
+        return run_against(args, project)
     doc_ids = read_doc_ids(args.docs) if args.docs else None
     selection = Selection(
         project,
@@ -191,6 +207,108 @@ def run_agreement(args: argparse.Namespace) -> int:
     if args.units is not None:
         print(f"unit table written to {visible(str(args.units))}", file=sys.stderr)
     return 0
+
+
+def run_against(args: argparse.Namespace, project: Project) -> int:
+    """``agreement --against NAME``: each annotator against NAME's records."""
+    from annotator.agreement.against import compute_against
+    from annotator.agreement.dataset import (
+        Selection,
+        bad_input_message,
+        in_file_order,
+        read_doc_ids,
+    )
+
+    reference = args.against
+    if reference is None:
+        raise AnnotatorError("--against-done needs --against NAME")
+    for given, option in ((args.per_doc, "--per-doc"), (args.units, "--units")):
+        if given:
+            raise AnnotatorError(f"{option} is not for --against (figures per annotator only)")
+    named = named_once(args.annotators, "--annotators", "annotator")
+    if named is not None and reference in named:
+        raise AnnotatorError(f"--annotators names {reference}, the reference of --against")
+    if named is None:
+        gold = project.config.gold_annotator
+        named = [name for name in project.annotators() if name not in (gold, reference)]
+    available = project.annotators()
+    if reference not in available:
+        raise AnnotatorError(
+            f"no annotation file for {reference} (have: {', '.join(available) or 'none'})",
+            file=project.annotations_dir,
+        )
+    if not named:
+        raise AnnotatorError(
+            f"no annotator to compare with {reference} in {project.annotations_dir}"
+        )
+    selection = Selection(
+        project,
+        annotators=[reference, *named],
+        labels=named_once(args.labels, "--labels", "label"),
+        doc_ids=read_doc_ids(args.docs) if args.docs else None,
+        docs_file=args.docs,
+    )
+    for warning in selection.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if selection.file_problems and not args.skip_bad:
+        raise AnnotatorError(bad_input_message(selection.file_problems, SKIP_HINT))
+    with progress_bar() as bar:
+        report = compute_against(
+            selection, reference, done_only=args.against_done, progress=bar.step("agreement")
+        )
+    if report.problems and not args.skip_bad:
+        raise AnnotatorError(bad_input_message(report.problems, SKIP_HINT))
+    if report.problems:
+        print(
+            f"warning: {len(report.problems)} bad line(s) or record(s) left out "
+            "(--skip-bad); their documents are excluded:",
+            file=sys.stderr,
+        )
+        for problem in in_file_order(report.problems):
+            print(f"  {problem}", file=sys.stderr)
+    data = report.to_json()
+    if report.counted == 0:
+        which = f"{reference} record marked done" if args.against_done else f"{reference} record"
+        reason = f"no document has a {which} and a usable record by {', '.join(named)}"
+        if args.format == "json":
+            print(json.dumps({"error": reason, **data}, indent=2, ensure_ascii=False))
+        raise AnnotatorError(reason)
+    if args.format == "json":
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    elif args.format == "csv":
+        write_against_csv(data, sys.stdout)
+    else:
+        from annotator.agreement.tables import print_against
+
+        print_against(data, str(args.project))
+    return 0
+
+
+AGAINST_CSV_KEYS = tuple(
+    f"{measure}_{score}"
+    for measure in ("exact", "partial", "boundary", "relations")
+    for score in ("precision", "recall", "f1")
+)
+
+
+def write_against_csv(data: dict[str, Any], out: TextIO) -> None:
+    """One row per annotator, then per annotator and label; an empty cell is undefined."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["scope", "annotator", "label", "documents", *AGAINST_CSV_KEYS, "cohen_kappa"])
+
+    def cells(values: dict[str, Any]) -> list[Any]:
+        row = []
+        for key in AGAINST_CSV_KEYS:
+            measure, score = key.rsplit("_", 1)
+            value = values.get(measure, {}).get(score)
+            row.append("" if value is None else value)
+        kappa = values.get("cohen_kappa")
+        return [*row, "" if kappa is None else kappa]
+
+    for row in data["per_annotator"]:
+        writer.writerow(["annotator", row["annotator"], "", row["documents"], *cells(row)])
+        for label, values in row["per_label"].items():
+            writer.writerow(["annotator_label", row["annotator"], label, "", *cells(values)])
 
 
 def named_once(value: str | None, option: str, kind: str) -> list[str] | None:
