@@ -5,7 +5,8 @@ provenance entry per span: which annotators had exactly that span, and the decis
 (``unanimous``, ``majority``, ``accepted``, ``edited``). The automatic merge only ever replaces
 its own earlier output: spans an adjudicator accepted or edited (and spans without provenance,
 which a person added) are kept, automatic spans never land on top of them, and a version the
-adjudicator rejected (the gold record's ``rejected`` list) is never added back.
+adjudicator rejected (the gold record's ``rejected`` list, and ``rejected_relations`` for
+links) is never added back.
 """
 
 from __future__ import annotations
@@ -295,9 +296,19 @@ def merge_gold(
     links_before = len(relations)
     linked = {(relation.label, relation.head, relation.tail) for relation in relations}
     used_relation_ids = {relation.id for relation in relations}
+    rejected_links = {
+        (
+            link.label,
+            (link.head.start, link.head.end, link.head.label),
+            (link.tail.start, link.tail.end, link.tail.label),
+        )
+        for link in (existing.rejected_relations or [] if existing is not None else [])
+    }
     for (label, head, tail), names in relation_votes(records).items():
         if len(names) < threshold or head not in by_key or tail not in by_key:
             continue
+        if rejected_links and (label, head, tail) in rejected_links:
+            continue  # the reviewer rejected it
         both = set(all_votes.get(head, ())) & set(all_votes.get(tail, ()))
         if not links_automatically(len(names), both <= set(names), voters):
             continue  # someone with both ends left it out: the reviewer decides (as review)

@@ -19,17 +19,19 @@ agreed is a *disagreement*: a row after the spans, decided like one. Competing r
 go into gold automatically. Accepting a relation puts it into gold, with its end spans accepted
 first when they are not there yet (as ``a`` on each would: the reviewer asked for this link, and
 it cannot be without its ends), and takes its competitors out; rejecting one takes it out. An
-uncontested relation keeps the old rule: one that half or more of the annotators drew goes into
-gold when both its ends are there, unless the reviewer rejected it in this session. (``adjudicate
---auto`` asks every annotator by default, so it never writes two competing links either; with a
-``--min-votes`` of half or less it would.)
+uncontested relation goes into gold by itself when both its ends are there and more than half
+the annotators drew it, or half or more drew it and nobody who has both its ends left it out
+(:func:`~annotator.agreement.adjudicate.links_automatically`: with two annotators, a link one
+drew and the other did not is open until decided), unless the reviewer rejected it.
+(``adjudicate --auto`` asks every annotator by default, so it never writes two competing links
+either; with a ``--min-votes`` of half or less it would.)
 
-The record keeps no list of rejected relations (``rejected`` holds spans), so a relation's
-decision lives in the gold relations only: a rejected relation is not in gold, and it shows as
-rejected when a competitor is in gold, when one of its ends was rejected, or when it was
-rejected since the document was opened; otherwise it shows as open again when the document is
-reopened (and an uncontested one half the annotators drew comes back at the first decision then,
-as a relation deleted on the annotate screen does).
+A rejected relation goes into the record's ``rejected_relations`` (by its label and its ends'
+extents and labels: an end may not be a gold span), so it shows as rejected when the document
+is reopened, and neither a later decision here nor ``adjudicate --auto`` adds it back. It also
+shows as rejected when a competitor is in gold or one of its ends was rejected. (A relation
+deleted on the annotate screen, and not rejected here, comes back at the next decision when
+the rule above puts it in.)
 
 A book has 100,000 gold spans, so a decision costs what it touches, not the document: the gold
 state (spans by key, ids in use, rejected keys, the key-sorted span list, relations by their
@@ -69,6 +71,8 @@ from annotator.model.delta import RecordDelta
 from annotator.model.errors import AnnotatorError
 from annotator.model.records import (
     AnnotationRecord,
+    LinkEnd,
+    RejectedRelation,
     Relation,
     Span,
     SpanProvenance,
@@ -176,6 +180,10 @@ def _fresh(prefix: str, used: Mapping[str, int]) -> str:
     return f"{prefix}{number}"
 
 
+def _end_key(end: LinkEnd) -> SpanKey:
+    return (end.start, end.end, end.label)
+
+
 def _key(span: Span) -> SpanKey:
     return (span.start, span.end, span.label)
 
@@ -281,7 +289,10 @@ class ReviewDocument:
         ]
         """Indices of the relation disagreements."""
         self._rejected_links: set[VotedRelation] = set()
-        """Relations rejected since the document was opened (see the module docstring)."""
+        """The rejected relations: the record's ``rejected_relations`` (read by _sync), kept
+        up to date by each decision."""
+        self._links_changed = False
+        """:attr:`_rejected_links` changed since the record was read or last made."""
         self._relation_rows_by_end: dict[SpanKey, list[int]] = {}
         """The relation disagreements by each of their end keys."""
         for index in self._relation_rows:
@@ -363,6 +374,11 @@ class ReviewDocument:
         self._rejected_in_order = self._rejected_keys == sorted(self._rejected_keys)
         self._rejected: set[SpanKey] = set(self._rejected_keys)
         self._rejected_ids = _count(span.id for span in rejected)
+        self._rejected_links = {
+            (link.label, _end_key(link.head), _end_key(link.tail))
+            for link in record.rejected_relations or ()
+        }
+        self._links_changed = False
         self._decisions_read = False
         self._synced = record
         self._open_stale = True
@@ -612,6 +628,14 @@ class ReviewDocument:
                 relations.append(new_relation(fresh_id("gr", used), label, link[1], link[2]))
         return record.model_copy(update={"relations": relations})
 
+    def _rejected_relation(self, vote: VotedRelation) -> RejectedRelation:
+        label, head, tail = vote
+        return RejectedRelation(label=label, head=self._end(head), tail=self._end(tail))
+
+    def _end(self, key: SpanKey) -> LinkEnd:
+        start, end, label = key
+        return LinkEnd(start=start, end=end, label=label, text=self.text[start:end])
+
     def _span(self, key: SpanKey, span_id: str) -> Span:
         return new_span(span_id, key, self.text)  # checked field by field, no validator run
 
@@ -765,6 +789,7 @@ class ReviewDocument:
             vote = self.relations[other].vote
             self._drop_link(vote)
             self._rejected_links.add(vote)
+        self._links_changed = True
         if link not in self._links:
             relation_id = _fresh("gr", self._relation_count)
             self._add_relation(new_relation(relation_id, *link))
@@ -781,6 +806,7 @@ class ReviewDocument:
         self._begin_decision()
         self._relations_touched = [index]
         self._rejected_links.add(vote)
+        self._links_changed = True
         self._drop_link(vote)
         self._end_decision([])
 
@@ -902,15 +928,19 @@ class ReviewDocument:
             relation_id = _fresh("gr", self._relation_count)
             self._add_relation(new_relation(relation_id, label, head.id, tail.id))
         before = self.record
-        self.record = self.record.model_copy(
-            update={
-                "spans": list(self._spans),
-                "provenance": self._provenance.copy(),  # dict() is 5 times slower with holes
-                "rejected": list(self._rejected_spans) or None,
-                "relations": list(self._relations),
-                "updated_at": utc_now_iso(),
-            }
-        )
+        update: dict[str, object] = {
+            "spans": list(self._spans),
+            "provenance": self._provenance.copy(),  # dict() is 5 times slower with holes
+            "rejected": list(self._rejected_spans) or None,
+            "relations": list(self._relations),
+            "updated_at": utc_now_iso(),
+        }
+        if self._links_changed:  # a short list (the links rejected): made again whole
+            update["rejected_relations"] = [
+                self._rejected_relation(vote) for vote in sorted(self._rejected_links)
+            ] or None
+            self._links_changed = False
+        self.record = self.record.model_copy(update=update)
         self._synced = self.record
         self.changed = True
         if self._relation_rows:

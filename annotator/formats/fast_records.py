@@ -43,6 +43,7 @@ RECORD_FIELDS = frozenset(
         "cursor",
         "provenance",
         "rejected",
+        "rejected_relations",
     }
 )
 """Every field of AnnotationRecord (a test keeps the two equal)."""
@@ -122,6 +123,8 @@ class StoredRecord(msgspec.Struct, forbid_unknown_fields=True, dict=True):
     cursor: _Offset | None = None
     provenance: dict[str, StoredProvenance] | None = None
     rejected: list[StoredSpan] | None = None
+    rejected_relations: list[Any] | msgspec.UnsetType | None = msgspec.UNSET
+    """A gold record's rejected links: a record that has them is left to the models."""
 
 
 _STORED = msgspec.json.Decoder(StoredRecord)
@@ -140,6 +143,8 @@ def model_record(line: bytes) -> StoredRecord | None:
         return None
     if _SHA256.fullmatch(record.text_sha256) is None:
         return None
+    if record.rejected_relations is not msgspec.UNSET:
+        return None  # a gold record's rejected links: the models decide
     if record.updated_at is not msgspec.UNSET and not _valid_time(record.updated_at):
         return None
     for spans in (record.spans, record.rejected or ()):
@@ -280,6 +285,8 @@ class RecordRules:
         rejected = get("rejected")
         if rejected is not None and not _rejected_valid(rejected, text):
             return False
+        if get("rejected_relations") is not None:
+            return False  # a gold record's rejected links: the models and check_record judge
         provenance = get("provenance")
         return provenance is None or self._provenance_valid(provenance, span_labels)
 
@@ -323,8 +330,8 @@ class RecordRules:
             record = self._decode(line)
         except msgspec.DecodeError:  # not JSON, or not a record the models would accept
             return None
-        if record.text_sha256 != digest:
-            return None
+        if record.text_sha256 != digest or record.rejected_relations is not msgspec.UNSET:
+            return None  # (a gold record's rejected links: check_record judges them)
         if record.updated_at is not msgspec.UNSET and not _valid_time(record.updated_at):
             return None
         startswith = text.startswith

@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from annotator.model.records import (
     SCHEMA_VERSION,
     AnnotationRecord,
+    RejectedRelation,
     Relation,
     Span,
     SpanProvenance,
@@ -225,9 +226,10 @@ PATCH_VERSION = 2
 """Newest version of the patch line format (its ``patch`` field); this program reads 1 and 2.
 
 Format 1: spans and relations item by item, every other field whole. Format 2 adds the rejected
-spans and the provenance of a gold record item by item (``rejected_*``, ``provenance_*``). A
-patch line that uses none of them is written as format 1, so that files of ordinary annotators
-stay readable by programs that know only format 1."""
+spans and the provenance of a gold record item by item (``rejected_*``, ``provenance_*``), and a
+gold record's ``rejected_relations`` (whole). A patch line that uses none of them is written as
+format 1, so that files of ordinary annotators stay readable by programs that know only
+format 1."""
 
 PATCH_V2_FIELDS = (
     "rejected_set",
@@ -237,6 +239,7 @@ PATCH_V2_FIELDS = (
     "provenance_set",
     "provenance_removed",
     "provenance_count",
+    "rejected_relations",
 )
 """Fields of a patch line that need ``"patch": 2``."""
 
@@ -290,6 +293,9 @@ class RecordPatch(BaseModel):
     """The whole provenance, when the patch does not carry its change (``provenance_count``)."""
     rejected: list[Span] | None = None
     """The whole rejected list, when the patch does not carry its change (``rejected_count``)."""
+    rejected_relations: list[RejectedRelation] | None = None
+    """Format 2: the gold record's rejected relations, whole (a short list: the links the
+    adjudicator rejected). Absent: the folded record has none."""
     spans_set: list[Span] = Field(default_factory=list)
     """Spans added, or replaced by id, in their order in the record after this patch."""
     spans_after: list[str | None] = Field(default_factory=list)

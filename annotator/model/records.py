@@ -127,6 +127,39 @@ class SpanProvenance(BaseModel):
     """``unanimous``, ``majority``, ``accepted`` or ``edited``."""
 
 
+class LinkEnd(BaseModel):
+    """One end of a rejected relation: a stretch of the text and its label, without a span id
+    (the span may not be in gold)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    start: int = Field(ge=0, strict=True)
+    end: int = Field(ge=0, strict=True)
+    label: str = Field(min_length=1)
+    text: str
+    """Must equal ``document.text[start:end]``, as a span's."""
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> LinkEnd:
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must be greater than start ({self.start})")
+        if len(self.text) != self.end - self.start:
+            raise ValueError(
+                f"text has {len(self.text)} characters but the end covers {self.end - self.start}"
+            )
+        return self
+
+
+class RejectedRelation(BaseModel):
+    """Gold records: a relation the adjudicator rejected, by its label and its ends' extents."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    label: str = Field(min_length=1)
+    head: LinkEnd
+    tail: LinkEnd
+
+
 class AnnotationRecord(BaseModel):
     """One annotator's current annotation of one document: one JSONL line."""
 
@@ -152,6 +185,10 @@ class AnnotationRecord(BaseModel):
     rejected: list[Span] | None = None
     """Gold records only: versions the adjudicator rejected, so that ``adjudicate --auto`` does
     not bring them back. Not part of the annotation: exports and agreement ignore it."""
+    rejected_relations: list[RejectedRelation] | None = None
+    """Gold records only: relations the adjudicator rejected (each by its label and its ends'
+    extents and labels), so that neither the review nor ``adjudicate --auto`` adds them back.
+    Not part of the annotation: exports and agreement ignore it."""
 
     @field_validator("schema_version")
     @classmethod

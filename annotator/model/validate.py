@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from annotator.model.config import ProjectConfig
 from annotator.model.errors import Problem
-from annotator.model.records import AnnotationRecord, Span
+from annotator.model.records import AnnotationRecord, LinkEnd, Span
 from annotator.model.text import text_sha256
 
 
@@ -53,7 +53,7 @@ def check_record(
     def report(message: str, field: str) -> None:
         problems.append(Problem(message, file=file, line=line, field=field))
 
-    def check_extent(span: Span, text: str, where: str) -> None:
+    def check_extent(span: Span | LinkEnd, text: str, where: str) -> None:
         if span.end > len(text):
             report(f"end {span.end} is past the end of the text ({len(text)})", f"{where}.end")
         elif text[span.start : span.end] != span.text:
@@ -113,6 +113,9 @@ def check_record(
     if text is not None:
         for index, span in enumerate(record.rejected or []):
             check_extent(span, text, f"rejected[{index}]")
+        for index, link in enumerate(record.rejected_relations or []):
+            check_extent(link.head, text, f"rejected_relations[{index}].head")
+            check_extent(link.tail, text, f"rejected_relations[{index}].tail")
     if record.provenance is not None:
         for span_id in record.provenance:
             if span_id not in span_labels:

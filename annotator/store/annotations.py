@@ -1526,7 +1526,13 @@ class AnnotationFile:
                 if provenance_set is None:
                     return None
         scalars = record.model_dump(mode="json", exclude_none=True, exclude=exclude)
-        version = 1 if rejected_places is None and provenance_set is None else 2
+        version = (
+            1
+            if rejected_places is None
+            and provenance_set is None
+            and "rejected_relations" not in scalars
+            else 2
+        )
         patch: dict[str, object] = {"patch": version}
         for name in _SCALAR_FIELDS:
             if name in scalars:

@@ -17,6 +17,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from annotator.model.errors import AnnotatorError
 from annotator.model.records import AnnotationRecord, Span, utc_now_iso
@@ -157,12 +158,28 @@ def reanchor_record(
             for span in record.rejected
             if not isinstance(placed := place_span(span, text, window), Unplaced)
         ] or None
+    rejected_relations = None  # the same for a gold record's rejected links (both ends placed)
+    if record.rejected_relations is not None:
+        moved_links = []
+        for link in record.rejected_relations:
+            ends = [link.head, link.tail]
+            placed_ends = [place_span(cast("Span", end), text, window) for end in ends]
+            if not any(isinstance(place, Unplaced) for place in placed_ends):
+                head, tail = (
+                    end.model_copy(
+                        update={"start": place, "end": cast("int", place) + len(end.text)}
+                    )
+                    for end, place in zip(ends, placed_ends, strict=True)
+                )
+                moved_links.append(link.model_copy(update={"head": head, "tail": tail}))
+        rejected_relations = moved_links or None
     new_record = record.model_copy(
         update={
             "spans": spans,
             "relations": relations,
             "provenance": provenance,
             "rejected": rejected,
+            "rejected_relations": rejected_relations,
             "text_sha256": text_sha256(text),
             "updated_at": utc_now_iso(),
             "cursor": cursor,

@@ -429,3 +429,28 @@ def test_reanchor_moves_rejected_spans_with_their_text() -> None:
     (placed,) = record.rejected or []
     assert (placed.start, placed.text) == (EVENT[0] + 8, "ceasefire")
     assert check_record(record, moved_text, CONFIG) == []
+
+
+def test_reanchor_moves_rejected_links_with_their_ends_and_validate_checks_them() -> None:
+    from annotator.model.records import LinkEnd, RejectedRelation
+    from annotator.store.reanchor import reanchor_record
+
+    def end(key: tuple[int, int, str], text: str) -> LinkEnd:
+        return LinkEnd(start=key[0], end=key[1], label=key[2], text=text[key[0] : key[1]])
+
+    link = RejectedRelation(label="attributed_to", head=end(CLAIM, TEXT), tail=end(SPEAKER, TEXT))
+    stale = gold().model_copy(update={"rejected_relations": [link]})
+    moved_text = "Update: " + TEXT
+    record, _moved, unplaced = reanchor_record(stale, moved_text)
+    assert record is not None and not unplaced
+    (placed,) = record.rejected_relations or []
+    assert (placed.head.start, placed.tail.start) == (CLAIM[0] + 8, SPEAKER[0] + 8)
+    assert check_record(record, moved_text, CONFIG) == []
+    wrong = stale.model_copy(
+        update={"rejected_relations": [link], "text_sha256": text_sha256(moved_text)}
+    )
+    problems = check_record(wrong, moved_text, CONFIG)
+    assert {
+        "rejected_relations[0].head.text",
+        "rejected_relations[0].tail.text",
+    } <= {problem.field for problem in problems}

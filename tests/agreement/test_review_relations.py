@@ -330,3 +330,75 @@ def test_with_three_annotators_two_of_them_carry_a_link(tmp_path: Path) -> None:
     assert cli_main(["adjudicate", str(root), "--auto", "--min-votes", "2"]) == 0
     gold = Project(root).annotations("gold").get("doc")
     assert gold is not None and len(gold.relations) == 1
+
+
+def test_a_rejected_link_is_kept_after_reopening_and_never_comes_back(
+    tmp_path: Path, capsys: Any
+) -> None:
+    """QA C1: both drew the link; the reviewer rejects it. The rejection is saved (the gold
+    record's ``rejected_relations``), shown after reopening, not undone by an unrelated
+    decision, by ``adjudicate --auto``, nor by a round trip through the gold edit screen."""
+    commission = at("Commission", "entity")
+    project = build_project(
+        tmp_path / "p",
+        {"doc": TEXT},
+        {
+            "alice": {"doc": record("alice", "doc", TEXT, [*SPANS, commission], [TO_HALLORAN])},
+            "bob": {"doc": record("bob", "doc", TEXT, SPANS, [TO_HALLORAN])},
+        },
+    )
+    review = ReviewProject(project)
+    document = review.open_document("doc")
+    assert document is not None
+    assert links(document) == [("attributed_to", CLAIM, HALLORAN)]
+    row = row_of(document, HALLORAN)
+    document.reject(row)
+    review.save(document)
+    review.close()
+    saved = Project(project.root).annotations("gold").get("doc")
+    assert saved is not None and saved.relations == []
+    (kept,) = saved.rejected_relations or []
+    assert (kept.label, kept.head.start, kept.tail.start) == (
+        "attributed_to",
+        *CLAIM[:1],
+        HALLORAN[0],
+    )
+    assert kept.head.text == TEXT[CLAIM[0] : CLAIM[1]]
+
+    review = ReviewProject(Project(project.root))
+    document = review.open_document("doc")
+    assert document is not None
+    assert document.state(row_of(document, HALLORAN)) == "rejected"
+    document.accept(document.index_of(commission) or 0)  # a decision on another span
+    review.save(document)
+    assert links(document) == []
+    review.close()
+    assert cli_main(["adjudicate", str(project.root), "--auto", "--min-votes", "1"]) == 0
+    after = Project(project.root).annotations("gold").get("doc")
+    assert after is not None and after.relations == []
+    assert after.rejected_relations == saved.rejected_relations
+    assert cli_main(["validate", str(project.root)]) == 0
+    asyncio.run(_link_rejection_survives_the_edit_screen(Project(project.root)))
+    edited = Project(project.root).annotations("gold").get("doc")
+    assert edited is not None and edited.rejected_relations == saved.rejected_relations
+
+
+async def _link_rejection_survives_the_edit_screen(project: Project) -> None:
+    app = ReviewApp(project)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DocumentScreen)
+        row = row_of(screen.document, HALLORAN)
+        screen.current = row
+        screen.refresh_view()
+        compare = str(screen.query_one("#compare", Static).render())
+        assert "✗" in next(line for line in compare.splitlines() if "link" in line)
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("1")  # tag a word on the gold record: the session saves it
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.screen is screen
+        assert screen.document.state(row_of(screen.document, HALLORAN)) == "rejected"

@@ -21,7 +21,15 @@ from hypothesis import strategies as st
 
 from annotator.model.delta import RecordDelta, apply, diff, span_order
 from annotator.model.errors import AnnotatorError
-from annotator.model.records import AnnotationRecord, Relation, Span, SpanProvenance, Status
+from annotator.model.records import (
+    AnnotationRecord,
+    LinkEnd,
+    RejectedRelation,
+    Relation,
+    Span,
+    SpanProvenance,
+    Status,
+)
 from annotator.model.text import text_sha256
 from annotator.store.annotations import AnnotationFile, encode_record
 from annotator.store.index_cache import IndexCache
@@ -610,3 +618,58 @@ def test_a_cache_written_for_another_patch_format_is_not_trusted(
     assert scans == [1]
     assert [(problem.line, problem.field) for problem in older.problems] == [(2, "patch")]
     writer.close()
+
+
+# -- rejected relations (QA C1) -------------------------------------------------------------
+
+
+def rejected_link(head: Span, tail: Span) -> RejectedRelation:
+    def end(span: Span) -> LinkEnd:
+        return LinkEnd(start=span.start, end=span.end, label=span.label, text=span.text)
+
+    return RejectedRelation(label="attributed_to", head=end(head), tail=end(tail))
+
+
+def test_rejected_relations_go_whole_in_a_format_2_patch_line_and_fold_back(
+    tmp_path: Path,
+) -> None:
+    """A review's link rejection is kept: the short ``rejected_relations`` list goes whole in
+    the patch line (format 2, as a format 1 reader must not take it), folds back into the
+    record, and is written byte for byte by a compaction; a record without it is unchanged."""
+    path = tmp_path / "alice.jsonl"
+    record = gold_record()
+    with AnnotationFile(path, "alice", writable=True) as annotations:
+        annotations.PATCH_MIN_BYTES = 4096
+        annotations.save(record)
+        relation = record.relations[0]
+        spans = {span.id: span for span in record.spans}
+        links = [rejected_link(spans[relation.tail], spans[relation.head])]
+        record = record.model_copy(
+            update={
+                "relations": record.relations[1:],
+                "rejected_relations": links,
+            }
+        )
+        delta = RecordDelta(relations_removed=(relation.id,), rejected_set=(), provenance_set=())
+        annotations.save(record, delta)
+        lines = file_lines(path)
+        assert lines[-1]["patch"] == 2
+        assert lines[-1]["rejected_relations"] == [links[0].model_dump(mode="json")]
+        assert annotations.get("big") == record
+        annotations.compact()
+    assert path.read_bytes() == encode_record(record)
+    assert AnnotationFile(path, "alice").get("big") == record
+    assert b"rejected_relations" not in encode_record(gold_record())
+
+
+def test_a_format_1_line_with_rejected_relations_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record = gold_record()
+    spans = record.spans
+    link = rejected_link(spans[1], spans[0]).model_dump(mode="json")
+    line = patch_line_of(record, 1, rejected_relations=[link])
+    path = write_project(tmp_path / "p", [encode_record(record), line])
+    code, out = run_validate(tmp_path / "p", capsys)
+    assert code == 1
+    assert f"{path}:2: rejected_relations: needs patch format 2 (this line says 1)" in out, out
