@@ -169,7 +169,7 @@ def test_a_pending_link_waits_through_other_labels_and_escape_cancels_it() -> No
     head = session.spans[0]
     session.begin_new_tail(head.id, "attributed_to")
     prompt = session.pending_prompt()
-    assert prompt is not None and "speaker (1)" in prompt and "claim" in prompt
+    assert prompt is not None and "tag its speaker (1)" in prompt and "linking claim" in prompt
     session.search("roof")
     session.tag("entity")  # on the way: not the speaker, the link still waits
     assert session.pending_link is not None and session.relations == []

@@ -1082,10 +1082,10 @@ class EditingSession:
         self.pending_link = (relation_name, head_id)
         self.message = ""
 
-    def pending_prompt(self) -> str | None:
+    def pending_prompt(self, width: int = 30) -> str | None:
         """What a pending link waits for (None: no link is pending), for a line that stays
-        on screen until the link is made or cancelled. A head deleted meanwhile (``u``, ``x``)
-        ends it."""
+        on screen until the link is made or cancelled; ``width``: of the head's excerpt. A
+        head deleted meanwhile (``u``, ``x``) ends it."""
         pending = self.pending_link
         if pending is None:
             return None
@@ -1098,10 +1098,7 @@ class EditingSession:
         for name in relation.tail_labels or self.config.label_names:
             label = self.config.label(name)
             tails.append(f"{name} ({label.key})" if label is not None else name)
-        return (
-            f"linking {head.label} “{_excerpt(head.text, 30)}”: select the "
-            f"{' or '.join(tails)} and tag it; it is linked to this {head.label}"
-        )
+        return f"linking {head.label} “{_excerpt(head.text, width)}”: tag its {' or '.join(tails)}"
 
     def unlink(self) -> AnnotationRecord | None:
         """Remove the links of the span under the cursor (its outgoing ones, else incoming)."""

@@ -120,6 +120,8 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         yield self._status
         yield self._side
         title = Static("", id="title", markup=False)
+        title.styles.text_wrap = "nowrap"  # one row: a long note is cut, never pushes the text
+        title.styles.text_overflow = "ellipsis"
         keep_lines(title)
         yield title
         # The spans come with the document (on mount): indexing them once is enough.
@@ -233,6 +235,7 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         if doc_id == self.session.document.id:
             return
         self._confirm = None
+        self.session.pending_link = None  # a link waits for a speaker of its own document
         self.leave_document()
         self._keep(self.session)
         session = self._recent.pop(doc_id, None)
@@ -442,16 +445,19 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
 
     def _pending_line(self) -> Text | None:
         """The line above the status while a link waits for its tail to be tagged (D10)."""
-        prompt = self.session.pending_prompt()
+        session = self.session
+        prompt = session.pending_prompt()
         if prompt is None:
             return None
+        cancel = f" · {self._key_for('clear_selection')}: cancel the link"
+        width = self._status.content_width or self.app.size.width - 2
+        over = 2 + len(prompt) + len(cancel) - width
+        if over > 0:  # the head's excerpt gives way first, the keys to press stay
+            prompt = session.pending_prompt(max(8, 30 - over)) or prompt
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append("⛓ ", style="bold")
         line.append(display_safe(prompt), style="bold")
-        line.append(
-            f"   {self._key_for('clear_selection')}: cancel the link (and the selection)",
-            style="dim",
-        )
+        line.append(cancel, style="dim")
         return line
 
     def _key_for(self, action: str) -> str:
@@ -729,7 +735,8 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         linked = {(r.label, r.tail) for r in session.relations if r.head == head.id}
         # a longer list: the first tail of the type asked for that was not listed before
         first = (more_of, limit // 10) if more_of else None
-        self.app.push_screen(LinkPicker(head, options, linked, first=first), chosen)
+        picker = LinkPicker(head, options, linked, first=first, selection=had_selection)
+        self.app.push_screen(picker, chosen)
 
     def action_unlink(self) -> None:
         self._do(self.session.unlink)

@@ -47,7 +47,10 @@ class LinkPicker(ModalScreen[tuple[str, str] | None]):
         linked: Collection[tuple[str, str]] = (),
         *,
         first: tuple[str, int] | None = None,
+        selection: bool = True,
     ) -> None:
+        """``selection``: text is selected (the new-tail row tags it; else it says the tail
+        is to be selected next)."""
         super().__init__()
         self.head = head
         self.choices: list[tuple[str, str]] = []
@@ -90,7 +93,8 @@ class LinkPicker(ModalScreen[tuple[str, str] | None]):
             prompt = Text(no_wrap=True, overflow="ellipsis")
             if several:
                 prompt.append(f"{relation.name} → ", style="dim")
-            prompt.append(f"+ new {noun} from selection", style="italic")
+            made = "from selection" if selection else "(select it next)"
+            prompt.append(f"+ new {noun} {made}", style="italic")
             self.choices.append((relation.name, NEW_TAIL))
             self.prompts.append(prompt)
 

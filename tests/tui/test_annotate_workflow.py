@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 from annotator.model.delta import RecordDelta
 from annotator.model.records import AnnotationRecord, Status
 from annotator.tui.app import AnnotateApp
+from annotator.tui.dialogs import LinkPicker
 from annotator.tui.side_panel import SidePanel
 
 from .conftest import FakeClock, saved_records, saved_spans, screen_of
@@ -200,7 +201,9 @@ def test_a_pending_link_is_shown_until_it_is_made_or_escape_cancels_it(project: 
         await pilot.press("v", "right_curly_bracket", "2")
         await pilot.press("less_than_sign", "less_than_sign", "less_than_sign", "a")
         await pilot.pause()
-        await pilot.press("end", "enter")  # + new speaker from selection
+        assert isinstance(app.screen, LinkPicker)
+        assert str(app.screen.prompts[-1]) == "+ new speaker (select it next)"  # none selected
+        await pilot.press("end", "enter")
         await pilot.pause()
         await pilot.press("w", "w")
         await pilot.pause()
@@ -225,6 +228,15 @@ def test_a_pending_link_is_shown_until_it_is_made_or_escape_cancels_it(project: 
         [relation] = saved_records(project)[HARBOUR]["relations"]  # type: ignore[misc]
         spans = {s["id"]: s["text"] for s in saved_records(project)[HARBOUR]["spans"]}  # type: ignore[attr-defined]
         assert spans[relation["tail"]] == "Okonkwo-Brandt"
+        # A link waiting when the document is left is cancelled: no line on coming back.
+        await pilot.press("shift+tab", "a")
+        await pilot.pause()
+        await pilot.press("end", "enter")
+        await pilot.pause()
+        assert len(rows_of_status(app)) == 2
+        await pilot.press("right_square_bracket", "left_square_bracket")
+        await pilot.pause()
+        assert len(rows_of_status(app)) == 1 and screen.session.pending_link is None
 
     run(project, scenario, doc_id=HARBOUR)
 
