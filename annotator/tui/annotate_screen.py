@@ -164,6 +164,53 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
                 read_only=read_only,
                 snapshots=False,  # every record is saved at once (the saver copies one it keeps)
             )
+        if record is not None and not session.stale and not self._record_error:
+            session = self._check_saved_record(record, session)
+        return session
+
+    def _check_saved_record(
+        self, record: AnnotationRecord, session: EditingSession
+    ) -> EditingSession:
+        """A saved record that ``annotator validate`` rejects (span text not matching the
+        document, unknown label, relation to a missing span, duplicate id...) is shown
+        read-only, with its first problem in the banner, and never saved again (QA s7 A3).
+        Spans of a label the project does not have are left out of the view (it has no colour
+        for them); the banner names them."""
+        from annotator.tui.record_check import record_problems
+
+        doc_id = record.doc_id
+        if doc_id in self.saver.pending:
+            return session  # made by this screen, not read from the file
+        annotations = self.annotations
+        entry = annotations.entries.get(doc_id)
+        problems = record_problems(
+            record,
+            session.text,
+            self.config,
+            file=annotations.path,
+            line=None if entry is None else entry.last_line,
+        )
+        if not problems:
+            return session
+        problems = annotations.relocate(doc_id, problems)
+        more = len(problems) - 1
+        self._record_error = (
+            f"{problems[0]}{f' (and {more} more problem(s))' if more else ''}. Nothing you do "
+            "here is saved: fix the file (`annotator validate` lists every problem), then "
+            "open the document again."
+        )
+        labels = set(self.config.label_names)
+        if any(span.label not in labels for span in record.spans):
+            shown = [span for span in record.spans if span.label in labels]
+            session = EditingSession(
+                session.document,
+                self.config,
+                annotations.annotator,
+                record.model_copy(update={"spans": shown}),
+                read_only=True,
+                snapshots=False,
+            )
+        session.read_only = True
         return session
 
     def _view_spans(self) -> list[Span]:
