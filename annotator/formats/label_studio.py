@@ -207,8 +207,8 @@ class _Task:
     text: str
     text_key: str
     """The ``data`` key of the document text."""
-    fields: frozenset[str]
-    """All keys of ``data``: a region whose ``to_name`` is another one is on another field."""
+    text_objects: frozenset[str]
+    """The ``to_name`` values that mean the document text (see :func:`_text_objects`)."""
     ignored: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     first_astral: int | None = -1
@@ -219,6 +219,32 @@ class _Task:
             found = _ASTRAL.search(self.text)
             self.first_astral = found.start() if found else None
         return self.first_astral is not None and self.first_astral < end
+
+
+def _text_objects(sources: list[Fields], text_key: str, data: Fields) -> frozenset[str]:
+    """The ``to_name`` values of the task's ``labels`` regions that mean the document text.
+
+    The labeling config is not in the export, so the object names are read from the regions: a
+    region on an object named after the text's ``data`` key is on the text, and one named after
+    another ``data`` key (``title``) is not. When no region names the text's key, one other
+    name (``<Text name="body" value="$text"/>``) is the text; several are refused, as which
+    one holds the text cannot be told."""
+    names: set[str] = set()
+    for source in sources:
+        for item in source.items("result"):
+            if isinstance(item, dict) and item.get("type") == "labels":
+                to_name = item.get("to_name")
+                if isinstance(to_name, str):
+                    names.add(to_name)
+    if text_key in names:
+        return frozenset({text_key})
+    unknown = sorted(names - set(data.value))
+    if len(unknown) > 1:
+        raise data.where.error(
+            f"regions on {len(unknown)} objects ({', '.join(map(repr, unknown))}), none named "
+            f"after the text's field {text_key!r}: cannot tell which one is the document text"
+        )
+    return frozenset({text_key, *unknown})
 
 
 def _time(annotation: Fields) -> str | None:
@@ -246,7 +272,7 @@ def _read_annotation(annotation: Fields, where: Where, task: _Task) -> RawAnnota
             assert value is not None
             region = item.string("id", allow_int=True)
             to_name = item.optional_string("to_name")
-            if to_name is not None and to_name != task.text_key and to_name in task.fields:
+            if to_name is not None and to_name not in task.text_objects:
                 elsewhere.add(region)
                 task.ignored.append(
                     f"Label Studio region(s) on {to_name!r} (not the document text)"
@@ -324,21 +350,19 @@ def read(path: Path, problems: list[AnnotatorError]) -> Iterator[RawDocument]:
             data = fields.child("data")
             assert data is not None
             text_key, text = _text_of(data)
-            task = _Task(text, text_key, frozenset(data.value))
+            sources = [*fields.objects("annotations"), *fields.objects("completions")]
+            context = _Task(text, text_key, _text_objects(sources, text_key, data))
             doc_id = data.optional_string("doc_id", allow_int=True) or (
                 f"ls-task-{task_id}" if task_id is not None else f"ls-task-{index + 1}"
             )
-            annotations = [
-                _read_annotation(annotation, where, task)
-                for annotation in [*fields.objects("annotations"), *fields.objects("completions")]
-            ]
+            annotations = [_read_annotation(source, where, context) for source in sources]
             if fields.items("predictions"):
-                task.ignored.append("Label Studio predictions (only annotations are imported)")
+                context.ignored.append("Label Studio predictions (only annotations are imported)")
             meta = data.mapping("meta")
             title = data.optional_string("title")
         except AnnotatorError as error:
             problems.append(error)
             continue
         yield RawDocument(
-            doc_id, text, where, title, meta, annotations, task.ignored, task.warnings
+            doc_id, text, where, title, meta, annotations, context.ignored, context.warnings
         )

@@ -158,3 +158,37 @@ def test_bidirectional_relations_are_counted(
     assert "check: 1 Label Studio relation(s) with direction 'bi'" in capsys.readouterr().err
     (relation,) = records_of(target, "x")["ls-task-20"].relations
     assert (relation.head, relation.tail) == ("c", "a")
+
+
+def test_a_text_object_named_otherwise_is_the_text_and_the_title_is_not(
+    tmp_path: Path, target: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # <Text name="headline" value="$title"/> and <Text name="text" value="$text"/>
+    result = [
+        _region("h", 0, 3, "speaker", "Bob", to_name="headline"),
+        _region("a", 0, 3, "speaker", "Ana"),
+    ]
+    assert _import(target, tmp_path, {"title": "Bob wins", "text": TEXT}, {"result": result}) == 0
+    assert _spans(target) == {(0, 3, "speaker")}
+    assert "region(s) on 'headline' (not the document text)" in capsys.readouterr().err
+
+
+def test_one_object_not_named_after_a_field_is_the_text(tmp_path: Path, target: Path) -> None:
+    # <Text name="body" value="$text"/>
+    result = [_region("b", 9, 12, "speaker", "Bob", to_name="body")]
+    assert _import(target, tmp_path, {"title": "Bob wins", "text": TEXT}, {"result": result}) == 0
+    assert _spans(target) == {(9, 12, "speaker")}
+
+
+def test_several_objects_none_named_after_the_text_field_are_refused(
+    tmp_path: Path, target: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = folder_digest(target)
+    result = [
+        _region("h", 0, 3, "speaker", "Bob", to_name="headline"),
+        _region("b", 0, 3, "speaker", "Ana", to_name="body"),
+    ]
+    assert _import(target, tmp_path, {"title": "Bob wins", "text": TEXT}, {"result": result}) == 1
+    err = capsys.readouterr().err
+    assert "task 20" in err and "'body', 'headline'" in err and "cannot tell" in err
+    assert folder_digest(target) == before
