@@ -81,6 +81,8 @@ from annotator.model.records import (
 )
 from annotator.model.text import text_sha256
 
+UNDO_DEPTH = 50
+"""Decisions ``u`` can take back, last first."""
 Item = TypeVar("Item", Span, Relation, SpanProvenance)
 Link = tuple[str, str, str]
 """A relation as ``(label, head id, tail id)``."""
@@ -331,6 +333,8 @@ class ReviewDocument:
         """Why the gold record must not be shown nor changed here (None: it may): it was made
         on an older text. The document is then shown with no gold span and every decision is
         refused with this line."""
+        self._undo: list[AnnotationRecord] = []
+        """The records before the last decisions, for :meth:`undo` (at most UNDO_DEPTH)."""
         self._reset_delta(whole=True)
         if self.read_only is not None:
             self.record = AnnotationRecord(
@@ -529,6 +533,7 @@ class ReviewDocument:
         ``adjudicate --auto`` never brings it back.
         """
         self._refuse_if_read_only()
+        self._undo.clear()  # the edits there are not review decisions to take back
         voters = {candidate.key: list(candidate.voters) for candidate in self.candidates}
         provenance = dict(gold.provenance or {})
         changed = False
@@ -754,10 +759,36 @@ class ReviewDocument:
 
     # -- decisions ----------------------------------------------------------------------------
 
+    def undo(self) -> bool:
+        """Take back the last decision (:meth:`accept` or :meth:`reject`) not taken back yet:
+        the gold record as it was before it (its status as it is now). False: there is none.
+        The record is then one replaced from outside: read again, and saved whole."""
+        self._refuse_if_read_only()
+        if not self._undo:
+            return False
+        before = self._undo.pop()
+        self.record = before.model_copy(
+            update={"status": self.record.status, "updated_at": utc_now_iso()}
+        )
+        self.changed = True
+        return True
+
+    @property
+    def undo_depth(self) -> int:
+        """How many decisions :meth:`undo` can take back."""
+        return len(self._undo)
+
+    def _remember(self) -> None:
+        """Keep the record before a decision for :meth:`undo` (the records are never changed
+        in place: a decision makes a new one, sharing the spans)."""
+        self._undo.append(self.record)
+        del self._undo[:-UNDO_DEPTH]
+
     def accept(self, index: int) -> list[SpanKey]:
         """Put candidate ``index`` into gold, replacing competing versions of the same stretch;
         for a relation's row see :meth:`accept_relation` (what it returns, else [])."""
         self._refuse_if_read_only()
+        self._remember()
         if index >= len(self.candidates):
             return self.accept_relation(index - len(self.candidates))
         self._accept_span(index)
@@ -857,6 +888,7 @@ class ReviewDocument:
         """Leave candidate ``index`` out of gold, and remember that it was rejected (a
         relation's row: :meth:`reject_relation`)."""
         self._refuse_if_read_only()
+        self._remember()
         if index >= len(self.candidates):
             self.reject_relation(index - len(self.candidates))
             return

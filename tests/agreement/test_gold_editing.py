@@ -411,7 +411,7 @@ async def _overview_at_80(project: Project) -> None:
 
     app = ReviewApp(project)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("enter", "d", "escape")
+        await pilot.press("enter", "d", "d", "escape")  # d twice: disagreements are open
         await pilot.pause()
         table = app.screen.query_one("#documents", DataTable)
         assert table.virtual_size.width <= 80

@@ -113,7 +113,7 @@ async def _accepting_one_version_drops_the_competing_one(tmp_path: Path) -> None
         await pilot.press("N", "N")
         assert screen.document.candidates[screen.current or 0].key == SHORT_CLAIM
         await pilot.press("a")  # the adjudicator changes their mind: the short one wins
-        await pilot.press("d")  # done
+        await pilot.press("d", "d")  # done (asked again: disagreements are still open)
         await pilot.press("escape")
         assert isinstance(app.screen, SummaryScreen)
     saved = gold(project)

@@ -20,7 +20,7 @@ from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -318,6 +318,7 @@ class DocumentScreen(Screen[None]):
         Binding("a", "accept", "accept"),
         Binding("x", "reject", "reject"),
         Binding("e", "edit", "edit"),
+        Binding("u", "undo", "undo"),
         Binding("d", "toggle_done", "done"),
         Binding("escape,q", "back", "back"),
     ]
@@ -342,6 +343,15 @@ class DocumentScreen(Screen[None]):
         )  # reopened: carry on where the decisions stopped
         if self.current is None and document.rows:
             self.current = 0
+        self._rows_before: list[int | None] = []
+        """The current row before each decision, for ``u`` to go back to."""
+        self._done_asked: tuple[int | None, int] | None = None
+        """``d`` pressed with disagreements open (the row and the decided count then): a
+        second ``d`` right after marks the record done anyway."""
+        self._compare_first = 0
+        """The row shown first in the candidate list (for a click on it)."""
+        self._dot_shown = False
+        """A link row marked ``·`` is in the candidate list (the legend then says what it is)."""
 
     def compose(self) -> ComposeResult:
         document = self.document
@@ -441,6 +451,8 @@ class DocumentScreen(Screen[None]):
         room = max(16, self.size.width - 2 - len(header) - 13)
         rows = 9 if self.app.size.height >= 36 else 5  # leave the article room on small screens
         first = max(0, min(current - rows // 2, total - rows))
+        self._compare_first = first
+        self._dot_shown = False
         for index in range(first, min(total, first + rows)):
             relation = document.relation_at(index)
             if relation is not None:
@@ -476,7 +488,8 @@ class DocumentScreen(Screen[None]):
         if not total:
             out.append("nobody marked a span in this document\n", style="dim")
         out.append(
-            "= agreed  ✓ in gold  ✎ edited  ✗ rejected  ? open   ● marked it  · did not",
+            "= agreed  ✓ in gold  ✎ edited  ✗ rejected  ? open   ● marked it  · did not"
+            + ("\n· as a link's mark: one of its ends is not in gold" if self._dot_shown else ""),
             style="dim",
         )
         return out
@@ -488,6 +501,7 @@ class DocumentScreen(Screen[None]):
         mark = {"gold": "✓", "rejected": "✗", "open": "?"}[state]
         if not relation.disagreement and state != "rejected":
             mark = "=" if state == "gold" else "·"  # ·: agreed, but an end is not in gold
+            self._dot_shown = self._dot_shown or mark == "·"
         line = Text()
         line.append("▶ " if index == self.current else "  ")
         line.append(
@@ -531,14 +545,18 @@ class DocumentScreen(Screen[None]):
 
     def action_accept(self) -> None:
         if self.current is not None:
+            depth = self.document.undo_depth
             try:
                 brought = self.document.accept(self.current)
             except AnnotatorError as error:
+                if self.document.undo_depth > depth:
+                    self._rows_before.append(self.current)
                 self.notify(str(error), severity="warning", markup=False)
                 if self.document.changed:  # the end it accepted before it found out
                     self._save()
                 self.refresh_view()
                 return
+            self._rows_before.append(self.current)
             if brought:
                 ends = ", ".join(
                     f"{label} “{_middle_cut(display_safe(self.document.text[start:end]), 24)}”"
@@ -554,16 +572,59 @@ class DocumentScreen(Screen[None]):
             except AnnotatorError as error:
                 self.notify(str(error), severity="warning", markup=False)
                 return
+            self._rows_before.append(self.current)
             self._save_and_advance()
 
-    def action_toggle_done(self) -> None:
+    def action_undo(self) -> None:
+        """Take back the last accept or reject (saved at once, like a decision)."""
         try:
-            self.document.set_done(self.document.record.status is not Status.done)
+            undone = self.document.undo()
+        except AnnotatorError as error:
+            self.notify(str(error), severity="warning", markup=False)
+            return
+        if not undone:
+            self.notify("nothing to undo: no decision made since the document was opened")
+            return
+        if self._rows_before:
+            self.current = self._rows_before.pop()
+        self._save()
+        self.query_one(ArticleView).set_spans(self.document.spans_for_view())
+        self.notify("took back the last decision")
+        self.refresh_view()
+
+    def action_toggle_done(self) -> None:
+        document = self.document
+        done = document.record.status is not Status.done
+        still_open = len(document.disagreements) - document.decided
+        asked, self._done_asked = self._done_asked, None
+        ask = done and still_open and document.read_only is None
+        if ask and asked != (self.current, document.decided):
+            self._done_asked = (self.current, document.decided)
+            self.notify(
+                f"{still_open} disagreement(s) still open: press d again to mark done anyway",
+                severity="warning",
+                markup=False,
+            )
+            return
+        try:
+            document.set_done(done)
         except AnnotatorError as error:
             self.notify(str(error), severity="warning", markup=False)
             return
         self._save()
         self.refresh_view()
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on a candidate row selects it."""
+        compare = self.query_one("#compare", Static)
+        region = compare.content_region
+        if not region.contains(event.screen_x, event.screen_y):
+            return
+        line = event.screen_y - region.y - 1  # the first line is the header
+        rows = 9 if self.app.size.height >= 36 else 5
+        if 0 <= line < rows and self._compare_first + line < self.document.rows:
+            self.current = self._compare_first + line
+            self.refresh_view()
 
     def _save(self) -> bool:
         try:
