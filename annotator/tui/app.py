@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
+import signal
 import time
 from collections.abc import Callable
 from functools import partial
@@ -109,7 +112,12 @@ class AnnotateApp(App[None]):
         self.start_doc = first_document(project, annotations, doc_id)
         self.clock = clock  # ([keys] mistakes were refused when the config was read)
 
+    QUIT_SIGNALS = ("SIGTERM", "SIGHUP")
+    """``kill`` and the terminal closing (a window closed, an ssh connection dropped): both
+    quit the way ``q`` and "quit anyway" do (:meth:`quit_on_signal`)."""
+
     def on_mount(self) -> None:
+        self._handle_quit_signals()
         for side in self.annotations.set_aside:
             self.notify(
                 f"{self.annotations.path.name} ended with a line torn by a crash (an edit being "
@@ -144,6 +152,31 @@ class AnnotateApp(App[None]):
                 screen.reload_document()  # the review may have changed this gold record
 
         open_review(self, self.project, screen.annotations, closed)
+
+    def _handle_quit_signals(self) -> None:
+        loop = asyncio.get_running_loop()
+        for name in self.QUIT_SIGNALS:
+            number = getattr(signal, name, None)
+            if number is None:
+                continue  # not on this system (SIGHUP on Windows)
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(number, self.quit_on_signal, number)
+
+    def quit_on_signal(self, number: int) -> None:
+        """SIGTERM or SIGHUP: save the cursor and time spent on the document shown, try once
+        more to write edits the disk refused (what still cannot be written is lost, as with
+        "quit anyway": nobody is there to answer), check the file was not replaced meanwhile,
+        and exit through Textual, which restores the terminal (the alternate screen and mouse
+        reporting off). The exit status is 128 + the signal's number, as a shell reports it."""
+        try:
+            screen = self.annotate_screen
+        except LookupError:
+            screen = None
+        if screen is not None:
+            screen.leave_document()
+            screen.saver.check_file()
+            screen.retry_saves()
+        self.exit(return_code=128 + number)
 
     async def action_quit(self) -> None:
         """``ctrl+q`` anywhere: the annotate screen's quit (asks first if edits are unsaved)."""
