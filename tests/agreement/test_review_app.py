@@ -286,3 +286,31 @@ def test_the_pair_matrix_of_four_annotators_fits_80_columns_without_wrapping(
             assert lines[5].split()[0] == "dominiqu"
 
     asyncio.run(scenario())
+
+
+def test_six_annotators_at_80_columns_cut_the_pair_matrix_and_keep_the_gold_column(
+    tmp_path: Path,
+) -> None:
+    """QA C17: the pair matrix leaves out the columns that do not fit ("…"), never wraps
+    into the rows below; the annotators column says how many, so the gold column stays."""
+    names = ["alice", "bob", "carol", "dave", "erin", "frank"]
+    annotations = {name: {"d1": record(name, "d1", TEXT, [SPEAKER, CLAIM])} for name in names}
+    project = build_project(tmp_path / "p", {"d1": TEXT}, annotations)
+
+    async def run() -> None:
+        app = ReviewApp(project)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            pairs = app.screen.query_one("#pairs", Static)
+            lines = [strip.text for strip in pairs.render_lines(pairs.region.reset_offset)]
+            header = next(line for line in lines if "alice" in line and "bob" in line)
+            assert header.rstrip().endswith("…") and "frank" not in header
+            frank = next(line for line in lines if line.lstrip().startswith("frank"))
+            assert frank.split()[1:] == ["1.000"] * len(header.split())  # the columns shown
+            assert all(line.strip() for line in lines[1 : 2 + len(names)])  # one line each
+            table = app.screen.query_one("#documents", DataTable)
+            assert table.virtual_size.width <= 80
+            row = table.render_line(1).text
+            assert "6 annotators" in row and row.rstrip().endswith("—")
+
+    asyncio.run(run())

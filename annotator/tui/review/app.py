@@ -68,7 +68,9 @@ class SummaryScreen(Screen[None]):
     DEFAULT_CSS = """
     SummaryScreen #overview { height: auto; max-height: 12; }
     SummaryScreen #labels { width: 1fr; padding: 0 1; }
-    SummaryScreen #pairs { width: 1fr; padding: 0 1; }
+    SummaryScreen #pairs {
+        width: 1fr; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     SummaryScreen #documents { height: 1fr; }
     SummaryScreen #review-search { height: 3; }
     SummaryScreen #review-status { height: 1; background: $boost; }
@@ -125,18 +127,23 @@ class SummaryScreen(Screen[None]):
         for pair in pairs:
             values[(pair["a"], pair["b"])] = values[(pair["b"], pair["a"])] = pair["span_f1_exact"]
         # Half the screen less the padding: columns narrow down to 6 cells so that 4
-        # annotators fit 80 columns; more than fit are cut, never wrapped into the rows below.
+        # annotators fit 80 columns; the columns that do not fit are left out (said by a
+        # "…" after the last name), never wrapped into the rows below.
         room = self.app.size.width // 2 - 2 - 9
         cell = max(6, min(8, room // max(1, len(names))))
+        columns = names[: max(1, room // cell)]
+        more = "…" if len(columns) < len(names) else ""
         out = Text("Pair span F1 exact\n", style="bold", no_wrap=True, overflow="ellipsis")
-        out.append(" " * 9 + "".join(f"{name[: cell - 1]:>{cell}}" for name in names) + "\n")
+        out.append(" " * 9 + "".join(f"{name[: cell - 1]:>{cell}}" for name in columns))
+        out.append(more + "\n")
         for row in names:
             out.append(f"{row[:8]:<9}")
-            for column in names:
-                if row == column:  # under the middle of the figures beside it
-                    out.append("—".rjust(cell - 3).ljust(cell))
+            for column in columns:
+                value = None if row == column else values.get((row, column))
+                if value is None:  # a dash under the middle of a figure: the column's
+                    out.append("—".rjust(cell - 2).ljust(cell))
                 else:
-                    out.append(f"{_fmt(values.get((row, column))):>{cell}}")
+                    out.append(f"{_fmt(value):>{cell}}")
             out.append("\n")
         return out
 
@@ -268,9 +275,13 @@ class EmbeddedSummaryScreen(SummaryScreen):
 
 
 def _names(annotators: Sequence[str]) -> str:
-    """``alice,bob,carol``; the first three letters of each when that is long."""
+    """``alice,bob,carol``; the first three letters of each when that is long; how many
+    when even that is (the column then leaves the gold status room at 80 columns)."""
     joined = ",".join(annotators)
-    return joined if len(joined) <= 15 else ",".join(name[:3] for name in annotators)
+    if len(joined) <= 15:
+        return joined
+    short = ",".join(name[:3] for name in annotators)
+    return short if len(short) <= 15 else f"{len(annotators)} annotators"
 
 
 def _middle_cut(text: str, width: int) -> str:
