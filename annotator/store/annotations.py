@@ -973,6 +973,7 @@ class AnnotationFile:
         stamp = file_stamp(self.path, reader)
         if self._cache is not None and self._load_cached(stamp, reader):
             self._cached_stamp = stamp
+            self._from_cache = True
             return
         # A hashed index not in the cache yet: scanned with its ids, so that the cache gets
         # them (the next opens, hashed or not, read it instead of the file), then hashed.
@@ -1248,8 +1249,70 @@ class AnnotationFile:
         when a patch cannot be folded.
         """
         if not entry.patches:
-            return self._read_at(entry.offset, entry.length)
+            if not self._from_cache:
+                return self._read_at(entry.offset, entry.length)
+            data = self._read_at(entry.offset, entry.length + 1)  # with the byte after it
+            after = data[entry.length :]
+            data = data[: entry.length] if after else data
+            if not self._is_line_of(entry, data, after):
+                return self.read_line(self._rescanned(entry))
+            return data
         return orjson.dumps(self._fold(entry))
+
+    # -- an index from the cache that does not match the file (QA s7 A7) ---------------------
+
+    _from_cache = False
+    """:attr:`entries` came from the index cache, not from reading the file: each line read
+    is checked to be the one the index says (:meth:`_is_line_of`)."""
+    _rescans = 0
+    """Times the file was scanned again because its cached index did not match it."""
+
+    def _is_line_of(self, entry: RecordEntry, data: bytes, after: bytes) -> bool:
+        """Whether ``data``, read where the cached index puts the full record of
+        ``entry.doc_id``, is that record's line: its ``doc_id`` (compared in the first bytes
+        for a line this program wrote, else parsed) and ``after``, the byte after it, a line
+        end (or nothing: the end of the file). No read of its own: a cheap check of a line
+        read anyway."""
+        if after not in (b"\n", b"") or len(data) != entry.length:
+            return False
+        prefix = b'{"schema_version":1,"doc_id":' + orjson.dumps(entry.doc_id) + b","
+        if data.startswith(prefix):
+            return True
+        if data.startswith(b'{"schema_version":1,"doc_id":"'):
+            return False  # another document's line
+        head = record_head(data)
+        return head is not None and head[0] == entry.doc_id
+
+    def _rescanned(self, entry: RecordEntry) -> RecordEntry:
+        """Drop the cached index (it does not describe the file: a damaged cache), scan the
+        file again, store the right index in the cache, and return the entry of
+        ``entry.doc_id`` in it."""
+        self._from_cache = False
+        self._rescans += 1
+        cache, self._cache = self._cache, None
+        try:
+            self.entries = self._new_index()
+            self.lines = 0
+            self._size = 0
+            self._superseded = None
+            self._ids = None
+            self._item_lines = None
+            if self._reader is not None:
+                self._scan(self._reader)
+        finally:
+            self._cache = cache
+        if self._reader is not None and self._handle is None:
+            stamp = file_stamp(self.path, self._reader)
+            if stamp is not None and stamp[0] == self._size:
+                self._store_cached(stamp)  # the damaged cache is replaced
+        found = self.entries.get(entry.doc_id)
+        if found is None:
+            raise AnnotatorError(
+                f"no record of {entry.doc_id!r} in it after all (its cached index was wrong; "
+                "scanned again)",
+                file=self.path,
+            )
+        return found
 
     def _parse_at(self, line: int, offset: int, length: int) -> dict[str, Any]:
         data = self._read_at(offset, length)
@@ -1259,7 +1322,10 @@ class AnnotationFile:
 
     def _fold(self, entry: RecordEntry) -> dict[str, Any]:
         """The current record of a patched entry, as parsed JSON."""
-        fold = _Fold(self._parse_at(entry.line, entry.offset, entry.length), self.path, entry.line)
+        base = self._parse_at(entry.line, entry.offset, entry.length)
+        if self._from_cache and base.get("doc_id") != entry.doc_id:
+            return self._fold(self._rescanned(entry))
+        fold = _Fold(base, self.path, entry.line)
         for line, offset, length in entry.patches or ():
             fold.apply(self._parse_at(line, offset, length), line)
         folded, item_lines = fold.result()
@@ -1360,15 +1426,25 @@ class AnnotationFile:
         :attr:`problems` and skipped."""
         if not self.entries:
             return
-        entries = self.entries
-        for doc_id, row in entries.rows_by_offset():  # front to back; memory stays flat
-            entry = entries._entry(doc_id, row)
-            try:
-                chunk = self.read_line(entry)
-            except AnnotatorError as error:
-                self.problems.append(error)
-                continue
-            yield entry, chunk
+        done: set[str] | None = set() if self._from_cache else None
+        while True:
+            entries, rescans = self.entries, self._rescans
+            for doc_id, row in entries.rows_by_offset():  # front to back; memory stays flat
+                if done is not None and doc_id in done:
+                    continue
+                entry = entries._entry(doc_id, row)
+                try:
+                    chunk = self.read_line(entry)
+                except AnnotatorError as error:
+                    self.problems.append(error)
+                    continue
+                if self._rescans != rescans:
+                    break  # the cached index was wrong: the rest from the file's own index
+                if done is not None:
+                    done.add(doc_id)
+                yield entry, chunk
+            else:
+                return
 
     def validate_line(self, entry: RecordEntry, chunk: bytes) -> AnnotationRecord | None:
         """The record of a line :meth:`iter_lines` gave; None after reporting its problems in
@@ -1753,6 +1829,13 @@ class AnnotationFile:
                             raise AnnotatorError(
                                 "shorter than its index; nothing was compacted", file=self.path
                             )
+                        if self._from_cache and not self._is_line_of(
+                            entries._entry(doc_id, row), chunk, source.read(1)
+                        ):
+                            raise AnnotatorError(
+                                "its cached index does not match it; nothing was compacted",
+                                file=self.path,
+                            )
                         yield chunk + b"\n"
 
                 atomic_write(self.path, chunks())
@@ -1766,6 +1849,7 @@ class AnnotationFile:
         entries.lengths = lengths
         entries.patches.clear()
         self._item_lines = None
+        self._from_cache = False  # every line was checked: the index is the new file's
         self.lines = len(ordered)
         self._size = offset
         self._superseded = 0
