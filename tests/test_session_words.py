@@ -200,3 +200,35 @@ def test_a_stale_document_answers_read_only_to_tab_and_link() -> None:
     session.move_to(2)
     assert session.link_options() is None
     assert session.message.startswith("read-only")
+
+
+def test_from_a_speaker_the_claims_nearby_are_offered_nearest_first_and_linked_to_it() -> None:
+    text = '"First claim," Ana said. Noise here. "Second claim," said Bo. "Third claim."'
+    session = make(text)
+    for quote in ('"First claim,"', '"Second claim,"', '"Third claim."'):
+        start = text.index(quote)
+        session.select(start, start + len(quote))
+        session.tag("claim")
+    session.search("Bo")
+    session.tag("speaker")
+    assert session.link_options() is None  # a speaker heads nothing
+    found = session.reverse_link_options()
+    assert found is not None
+    speaker, [option] = found
+    assert speaker.text == "Bo" and option.relation.name == "attributed_to"
+    assert [claim.text for claim in option.tails] == [
+        '"Third claim."',
+        '"Second claim,"',
+        '"First claim,"',
+    ]
+    assert option.total == 3
+    limited = session.reverse_link_options(1)
+    assert limited is not None and [c.text for c in limited[1][0].tails] == ['"Third claim."']
+    claim = option.tails[1]
+    assert session.link(claim.id, speaker.id, "attributed_to") is not None
+    assert session.message == 'claim “"Second claim,"” linked to this speaker'
+    assert [(r.head, r.tail) for r in session.relations] == [(claim.id, speaker.id)]
+    session.search("Noise")
+    session.tag("entity")
+    assert session.reverse_link_options() is None
+    assert session.message == "an entity cannot be linked"

@@ -1019,31 +1019,64 @@ class EditingSession:
                     head, relations = outer, self.link_types(outer)
                     break
             else:
-                self.message = f"a {head.label} cannot be linked"
+                self.message = f"{_a(head.label)} cannot be linked"
                 return None
-        head_start, head_end, head_id = head.start, head.end, head.id
-
-        def distance(span: Span) -> tuple[int, int]:
-            if span.end <= head_start:
-                return (head_start - span.end, span.start)
-            if span.start >= head_end:
-                return (span.start - head_end, span.start)
-            return (0, span.start)
-
         options = []
         for relation in relations:
-            wanted = relation.tail_labels
-            tails = [
-                span
-                for span in self.spans
-                if span.id != head_id and (not wanted or span.label in wanted)
-            ]
-            if limit is None or len(tails) <= limit:
-                nearest = sorted(tails, key=distance)
-            else:  # a book has tens of thousands: only the nearest are sorted
-                nearest = heapq.nsmallest(limit, tails, key=distance)
-            options.append(LinkOption(relation, nearest, len(tails)))
+            nearest, total = self._nearest(head, relation.tail_labels, limit)
+            options.append(LinkOption(relation, nearest, total))
         return head, options
+
+    def reverse_link_options(
+        self, limit: int | None = None
+    ) -> tuple[Span, list[LinkOption]] | None:
+        """For the current span when it can only be at a link's tail (a speaker): each
+        relation type that takes it as tail, with the spans that could head a link to it (the
+        claims), nearest first; None (with a message) when there is no such type."""
+        if self.read_only:
+            self.message = self._read_only_message()
+            return None
+        tail = self.current_span()
+        if tail is None:
+            self.message = "put the cursor on a span to link it"
+            return None
+        relations = [
+            relation
+            for relation in self.config.relations
+            if relation.head_labels and tail.label in relation.tail_labels
+        ]
+        if not relations:
+            self.message = f"{_a(tail.label)} cannot be linked"
+            return None
+        options = []
+        for relation in relations:
+            nearest, total = self._nearest(tail, relation.head_labels, limit)
+            options.append(LinkOption(relation, nearest, total))
+        return tail, options
+
+    def _nearest(
+        self, anchor: Span, labels: Sequence[str], limit: int | None
+    ) -> tuple[list[Span], int]:
+        """The spans with one of ``labels`` (any label if none), ``anchor`` left out, nearest
+        to it first (the nearest ``limit`` of them), and how many there are in all."""
+        anchor_start, anchor_end, anchor_id = anchor.start, anchor.end, anchor.id
+
+        def distance(span: Span) -> tuple[int, int]:
+            if span.end <= anchor_start:
+                return (anchor_start - span.end, span.start)
+            if span.start >= anchor_end:
+                return (span.start - anchor_end, span.start)
+            return (0, span.start)
+
+        found = [
+            span
+            for span in self.spans
+            if span.id != anchor_id and (not labels or span.label in labels)
+        ]
+        if limit is None or len(found) <= limit:
+            return sorted(found, key=distance), len(found)
+        # a book has tens of thousands: only the nearest are sorted
+        return heapq.nsmallest(limit, found, key=distance), len(found)
 
     def link_candidates(self) -> tuple[Span, RelationTypeConfig, list[Span]] | None:
         """For the current span: the first relation type and its possible tails, nearest first."""
@@ -1073,8 +1106,11 @@ class EditingSession:
         if not self._begin():
             return None
         self._set_link(relation, head, tail)
-        self.current_id = head.id if head.start <= self.cursor < head.end else self.current_id
-        self.message = f"linked to {tail.label} “{_excerpt(tail.text)}”"
+        if head.start <= self.cursor < head.end:
+            self.current_id = head.id
+            self.message = f"linked to {tail.label} “{_excerpt(tail.text)}”"
+        else:  # from the tail (``a`` on a speaker): the claim chosen is the news
+            self.message = f"{head.label} “{_excerpt(head.text)}” linked to this {tail.label}"
         return self.to_record()
 
     def begin_new_tail(self, head_id: str, relation_name: str) -> None:
@@ -1205,6 +1241,11 @@ class EditingSession:
         if self.rejected is None or not live:
             return None
         return live if not self.snapshots else list(live)
+
+
+def _a(noun: str) -> str:
+    """``a speaker``, ``an entity``."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
 def _excerpt(text: str, width: int = 40) -> str:

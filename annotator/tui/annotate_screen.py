@@ -753,6 +753,17 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         session.message = ""
         limit = limit or self.LINK_CHOICES
         found = session.link_options(limit)
+        reverse = False
+        if found is None and not session.read_only and session.current_span() is not None:
+            # On a speaker: the claims nearby, nearest first, to link to this speaker (D11).
+            found = session.reverse_link_options(limit)
+            reverse = found is not None
+            if found is not None and not any(option.total for option in found[1]):
+                wanted = " or ".join(
+                    label for option in found[1] for label in option.relation.head_labels
+                )
+                session.message = f"no {wanted} to link this {found[0].label} to: tag it first"
+                found = None
         if found is None:
             self._sync()
             return
@@ -770,6 +781,9 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
             relation = self.config.relation(relation_name)
             if relation is None:
                 return
+            if reverse:  # the row is a claim: it heads the link to the speaker
+                self._do(lambda: session.link(tail_id, head.id, relation.name))
+                return
             if tail_id == NEW_TAIL:
                 session.begin_new_tail(head.id, relation.name)
                 if had_selection and relation.tail_labels:
@@ -779,10 +793,15 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
                 return
             self._do(lambda: session.link(head.id, tail_id, relation.name))
 
-        linked = {(r.label, r.tail) for r in session.relations if r.head == head.id}
+        if reverse:
+            linked = {(r.label, r.head) for r in session.relations if r.tail == head.id}
+        else:
+            linked = {(r.label, r.tail) for r in session.relations if r.head == head.id}
         # a longer list: the first tail of the type asked for that was not listed before
         first = (more_of, limit // 10) if more_of else None
-        picker = LinkPicker(head, options, linked, first=first, selection=had_selection)
+        picker = LinkPicker(
+            head, options, linked, first=first, selection=had_selection, reverse=reverse
+        )
         self.app.push_screen(picker, chosen)
 
     def action_unlink(self) -> None:

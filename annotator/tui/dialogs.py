@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -48,11 +49,15 @@ class LinkPicker(ModalScreen[tuple[str, str] | None]):
         *,
         first: tuple[str, int] | None = None,
         selection: bool = True,
+        reverse: bool = False,
     ) -> None:
         """``selection``: text is selected (the new-tail row tags it; else it says the tail
-        is to be selected next)."""
+        is to be selected next). ``reverse``: ``head`` is a span at a link's tail (a speaker)
+        and the options list the spans that could head a link to it (claims); no new-span
+        row then."""
         super().__init__()
         self.head = head
+        self.reverse = reverse
         self.choices: list[tuple[str, str]] = []
         """What each option of the list returns, by position."""
         self.prompts: list[Text] = []
@@ -88,7 +93,7 @@ class LinkPicker(ModalScreen[tuple[str, str] | None]):
                 )
                 self.choices.append((relation.name, MORE_TAILS))
                 self.prompts.append(prompt)
-        for relation, _, _ in options:
+        for relation, _, _ in [] if reverse else options:
             noun = " or ".join(relation.tail_labels) or "span"
             prompt = Text(no_wrap=True, overflow="ellipsis")
             if several:
@@ -101,16 +106,41 @@ class LinkPicker(ModalScreen[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             title = Text()
-            title.append(f"Link {self.head.label} ", style="bold")
+            if self.reverse:
+                title.append("Link to this ", style="bold")
+                title.append(f"{self.head.label} ", style="bold")
+            else:
+                title.append(f"Link {self.head.label} ", style="bold")
             title.append(f"“{safe_excerpt(self.head.text, 50)}”")
             if self.relation_note:
                 title.append(f"  ({self.relation_note})", style="dim")
             yield Static(title, classes="dialog-title")
             yield OptionList(
-                *[Option(prompt, id=f"choice-{i}") for i, prompt in enumerate(self.prompts)],
+                *[
+                    Option(self._numbered(index, prompt), id=f"choice-{index}")
+                    for index, prompt in enumerate(self.prompts)
+                ],
                 id="link-options",
             )
-            yield Static(Text("Enter links · Escape cancels", style="dim"))
+            rows = min(9, len(self.prompts))
+            keys = f"Enter or 1-{rows} links" if rows > 1 else "Enter or 1 links"
+            yield Static(Text(f"{keys} · Escape cancels", style="dim"))
+
+    @staticmethod
+    def _numbered(index: int, prompt: Text) -> Text:
+        """Rows 1 to 9 show the digit that picks them (the nearest are a key away: D19)."""
+        if index >= 9:
+            return Text.assemble("  ", prompt, no_wrap=True, overflow="ellipsis")
+        return Text.assemble((f"{index + 1} ", "bold"), prompt, no_wrap=True, overflow="ellipsis")
+
+    def on_key(self, event: events.Key) -> None:
+        """A digit picks its row (the list has the focus; digits are not its keys)."""
+        character = event.character
+        if character is not None and len(character) == 1 and "1" <= character <= "9":
+            index = int(character) - 1
+            event.stop()
+            if index < len(self.choices):
+                self.dismiss(self.choices[index])
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)

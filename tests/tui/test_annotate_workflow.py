@@ -312,3 +312,68 @@ def test_the_side_panel_shows_no_stale_guideline_row_after_the_status_grew_and_s
         assert sum("Put the cursor on a span" in row for row in shown) == 1
 
     run(project, scenario, doc_id=HARBOUR)
+
+
+def test_a_on_a_speaker_lists_the_claims_nearest_first_and_a_digit_picks_one(
+    project: Path,
+) -> None:
+    async def scenario(pilot: Pilot[None], app: AnnotateApp) -> None:
+        screen = screen_of(app)
+        await search(pilot, '"We')
+        await pilot.press("v", "right_curly_bracket", "2")  # claim 1 (paragraph 2)
+        await search(pilot, '"painful')
+        await pilot.press("W", "W", "W", "2")  # claim 2: "painful but overdue."
+        await search(pilot, "Tomas Vell")
+        await pilot.press("1")  # the speaker, before claim 2, after claim 1
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, LinkPicker) and picker.reverse
+        shown = [str(prompt) for prompt in picker.prompts]
+        assert len(shown) == 2  # the claims only: no "+ new" row from a speaker
+        assert shown[0].startswith('↑ claim "We cannot ask')  # ends 2 characters before
+        assert shown[1] == '↓ claim "painful but overdue."'  # starts 17 after
+        await pilot.press("2")  # the second row, by its digit
+        await pilot.pause()
+        assert app.screen is screen
+        assert "linked to this speaker" in status_text(app)
+        await pilot.press("a")
+        await pilot.pause()
+        assert "✓ linked now" in str(app.screen.prompts[1])  # type: ignore[attr-defined]
+        await pilot.press("1")
+        await pilot.pause()
+
+    run(project, scenario, doc_id=HARBOUR)
+    record = saved_records(project)[HARBOUR]
+    spans = {span["id"]: span["text"] for span in record["spans"]}  # type: ignore[attr-defined]
+    links = sorted((spans[r["head"]], spans[r["tail"]]) for r in record["relations"])  # type: ignore[attr-defined]
+    assert links == [
+        (
+            '"We cannot ask people to shop under a cloud of doubt about whether the roof might '
+            'fall," Okonkwo-Brandt said.',
+            "Tomas Vell",
+        ),
+        ('"painful but overdue."', "Tomas Vell"),
+    ]
+
+
+def test_a_digit_picks_a_row_of_the_link_picker_from_a_claim(project: Path) -> None:
+    async def scenario(pilot: Pilot[None], app: AnnotateApp) -> None:
+        await search(pilot, "Okonkwo-Brandt")
+        await pilot.press("1")
+        await search(pilot, "Tomas Vell")
+        await pilot.press("1")
+        await search(pilot, '"painful')
+        await pilot.press("W", "W", "W", "2", "a")
+        await pilot.pause()
+        assert isinstance(app.screen, LinkPicker) and not app.screen.reverse
+        assert [str(prompt) for prompt in app.screen.prompts][:2] == [
+            "↑ speaker Tomas Vell",
+            "↑ speaker Okonkwo-Brandt",
+        ]
+        await pilot.press("2")
+        await pilot.pause()
+        assert "linked to speaker “Okonkwo-Brandt”" in status_text(app)
+
+    run(project, scenario, doc_id=HARBOUR)

@@ -53,8 +53,8 @@ def test_link_picker_offers_every_relation_type_with_its_targets(tmp_path: Path)
             assert shown == [
                 "attributed_to → ↑ speaker Ines Alvo",
                 "about → ↓ entity Tamsa river",
-                "attributed_to → + new speaker from selection",
-                "about → + new entity or event from selection",
+                "attributed_to → + new speaker (select it next)",  # nothing selected
+                "about → + new entity or event (select it next)",
             ]
             await pilot.press("down", "enter")  # about → the Tamsa river
             await pilot.pause()
