@@ -315,6 +315,8 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         maybe others: the sessions kept for coming back are dropped too)."""
         self._recent.clear()
         self.session = self._make_session(self.session.document.id)
+        if self.saver.ok:  # the other screen may have saved its first record
+            self.save_state = "saved" if self.session.document.id in self.saver else "not saved yet"
         self._show_document()
 
     def _next_not_done(self, start: int) -> str | None:
