@@ -277,6 +277,9 @@ async def _review_from_annotate(project: Project) -> None:
         # The annotate screen shows gold as the review left it: the agreed speaker.
         spans = [(s.start, s.end, s.label) for s in app.annotate_screen.session.spans]
         assert spans == [SPEAKER]
+        # ... and its status line says so: the record is saved, not "new" (QA C16).
+        assert app.annotate_screen.save_state == "saved"
+        assert app.annotate_screen._status_word() == "in progress"
         await pilot.press("q")
 
 
