@@ -90,7 +90,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
     # (A comma separates keys in these lists, so it is named.)
     ActionSpec("grow_start", "comma", "Move the span start left a word", "Spans"),
     ActionSpec("shrink_start", "full_stop", "Move the span start right a word", "Spans"),
-    ActionSpec("link", "a", "Link the claim to a speaker", "Link", show=True, short="Link"),
+    ActionSpec(
+        "link",
+        "a",
+        "Link the claim to a speaker (on a speaker: a claim to it); 1-9 pick a row",
+        "Link",
+        show=True,
+        short="Link",
+    ),
     ActionSpec("unlink", "A", "Remove the link under the cursor", "Link"),
     ActionSpec("undo", "u,ctrl+z", "Undo", "Edit", show=True, short="Undo"),
     ActionSpec("redo", "ctrl+r,ctrl+y", "Redo", "Edit"),
