@@ -208,33 +208,32 @@ class Saver:
         overwritten: list[str] = []
         unsaved = [doc_id for doc_id in self.pending if doc_id not in self.saved]
         for doc_id in [*self.saved, *unsaved]:
+            edited = doc_id in self.pending  # its latest edit is written in any case
+            mine = self.saved.get(doc_id)
             theirs: AnnotationRecord | None
             try:
                 theirs = self.annotations.get(doc_id)
             except AnnotatorError:
                 theirs = None  # unreadable there: ours (last line wins) is the readable one
                 overwritten.append(doc_id)
-            if theirs is None:
-                if doc_id not in self.pending:
-                    restored.append(doc_id)
-                    self.pending[doc_id] = self.saved[doc_id]
-                    self._deltas[doc_id] = None
-                continue
-            mine = self.saved.get(doc_id)
-            if mine is not None and _same_version(theirs, mine, doc_id in self.pending):
-                continue
-            if doc_id in self.pending:
-                superseded.append(doc_id)  # the edit just made is saved on top of it
-                continue
-            assert mine is not None
-            if _later(theirs.updated_at, mine.updated_at):
-                kept.append(doc_id)
-                self.kept_theirs.add(doc_id)
-                continue
+            if theirs is None and mine is None:
+                continue  # a document new in this session, saved for the first time
+            if theirs is not None:
+                if mine is not None and _same_version(theirs, mine, edited):
+                    continue
+                newer = mine is not None and _later(theirs.updated_at, mine.updated_at)
+                if newer and not edited:
+                    kept.append(doc_id)
+                    self.kept_theirs.add(doc_id)
+                    continue
+                overwritten.append(doc_id)
+                if newer:
+                    superseded.append(doc_id)  # the edit just made goes on top of it
             restored.append(doc_id)
-            overwritten.append(doc_id)
-            self.pending[doc_id] = mine
-            self._deltas[doc_id] = None
+            if not edited:
+                assert mine is not None
+                self.pending[doc_id] = mine
+                self._deltas[doc_id] = None
         side = None
         if overwritten or superseded:
             side = _keep_copy(self.annotations.path)  # their versions stay readable
@@ -401,7 +400,8 @@ def _reopen_notice(
     if restored:
         parts.append(
             f"The {len(restored)} record(s) you saved in this session that it lacked or had in "
-            f"an older version were written to it again: {_listed(restored)}."
+            f"another version were written to it again (the latest of each): "
+            f"{_listed(restored)}."
         )
     elif saved:
         parts.append("It already had every record you saved in this session.")
@@ -412,10 +412,13 @@ def _reopen_notice(
         )
     if superseded:
         parts.append(
-            f"Your latest edit was saved on top of another version of {_listed(superseded)} "
-            "found in it."
+            f"It had a version of {_listed(superseded)} newer than the one you saved; your "
+            "latest edit was saved over it."
         )
     if side is not None:
         parts.append(f"A copy of it as it was found is kept in {side.parent.name}/{side.name}.")
-    parts.append("Records you did not save in this session are as that file has them.")
+    parts.append(
+        "Records you did not save in this session are as that file has them (restore them "
+        "from a backup if this was an accident)."
+    )
     return " ".join(parts)

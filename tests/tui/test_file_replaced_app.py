@@ -71,7 +71,10 @@ def test_an_older_copy_moved_over_the_file_gets_the_sessions_records_back(
         assert "saved" in status_text(app) and "NOT SAVED" not in status_text(app)
         text = notice_text(app)
         assert "annotations/tester.jsonl was replaced by another program" in text
-        assert "written to it again: merovia-runoff" in text
+        assert (
+            "The 2 record(s) you saved in this session that it lacked or had in another "
+            f"version were written to it again (the latest of each): {DOC}, {other}." in text
+        )
         # the backup's older version of merovia-runoff is kept in a copy of what was found
         assert "before-restore-" in text
         copies = list(journal(project_root).parent.glob("tester.jsonl.before-restore-*"))
