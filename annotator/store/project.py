@@ -324,8 +324,7 @@ def personal_gold(
         return None
     return AnnotatorError(
         f"gold_annotator {name!r} names an annotator whose records were not made by "
-        f"adjudication or review (no provenance in the record of {without[0]}"
-        f"{f' and {len(without) - 1} more looked at' if len(without) > 1 else ''}): "
-        "set gold_annotator to another name",
+        f"adjudication or review ({len(without)} of the {len(found)} record(s) looked at have "
+        f"no provenance, e.g. {without[0]}): set gold_annotator to another name",
         file=project.root / CONFIG_NAME,
     )
