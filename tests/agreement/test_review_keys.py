@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from annotator.model.records import Status
 from annotator.store.project import Project
+from annotator.tui.article_view import ArticleView
 from annotator.tui.review.app import DocumentScreen, ReviewApp
 
 from .helpers import build_project, record
@@ -128,5 +129,25 @@ def test_a_click_on_a_candidate_row_selects_it(tmp_path: Path) -> None:
             await pilot.pause()
             keys = {(s.start, s.end, s.label) for s in saved(project).spans}
             assert AIDES in keys
+
+    asyncio.run(run())
+
+
+def test_a_click_on_a_span_in_the_article_selects_its_candidate(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+
+    async def run() -> None:
+        app = ReviewApp(project)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await opened(app, pilot)
+            view = screen.query_one(ArticleView)
+            target = screen.document.index_of(AIDES)
+            assert target is not None and screen.current != target
+            region = view.content_region
+            x = view.x_of(AIDES[0] + 1)
+            y = view.wrapped.row_of(AIDES[0]) - int(view.scroll_offset.y)
+            await pilot.click(offset=(region.x + x, region.y + y))
+            await pilot.pause()
+            assert screen.current == target
 
     asyncio.run(run())

@@ -625,6 +625,21 @@ class DocumentScreen(Screen[None]):
         self._save()
         self.refresh_view()
 
+    def on_article_view_pointer(self, event: ArticleView.Pointer) -> None:
+        """A click on a span of the article selects its candidate (the shortest one there,
+        for nested spans)."""
+        if event.kind != "press":
+            return
+        offset = event.offset
+        found = [
+            (candidate.end - candidate.start, index)
+            for index, candidate in enumerate(self.document.candidates)
+            if candidate.start <= offset < candidate.end
+        ]
+        if found:
+            self.current = min(found)[1]
+            self.refresh_view()
+
     def on_click(self, event: events.Click) -> None:
         """A click on a candidate row selects it."""
         compare = self.query_one("#compare", Static)
