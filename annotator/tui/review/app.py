@@ -423,14 +423,9 @@ class DocumentScreen(Screen[None]):
         record = document.record
         decided = document.decided
         if document.read_only is not None:  # shown with no gold: nothing is decided here
-            self.query_one("#doc-status", Static).update(
-                Text(
-                    f"read-only: {document.read_only}",
-                    style="bold yellow",
-                    no_wrap=True,
-                    overflow="ellipsis",
-                )
-            )
+            status = self.query_one("#doc-status", Static)
+            status.styles.height = "auto"  # the whole line, on two rows at 80 columns
+            status.update(Text(f"read-only: {document.read_only}", style="bold yellow"))
             return
         self.query_one("#doc-status", Static).update(
             Text(
