@@ -248,9 +248,13 @@ class HelpScreen(ModalScreen[None]):
                     Text(f"{label.key}  {label.name}", style=f"bold {label.color}"),
                     Text(label.description or "-"),
                 )
+            # every relation type is made with the link action (a [[relations]] key binds nothing)
+            link_keys = next(
+                (display_keys(a.keys) for a in all_actions(self.config) if a.name == "link"), ""
+            )
             for relation in self.config.relations:
                 guide.add_row(
-                    Text(f"{relation.key}  {relation.name}", style="bold"),
+                    Text(f"{link_keys}  {relation.name}", style="bold"),
                     Text(relation.description or "-"),
                 )
             yield Static(guide)
