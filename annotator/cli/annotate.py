@@ -48,6 +48,8 @@ def annotate(project_path: Path, annotator: str, doc_id: str | None = None) -> i
                 path.unlink()  # created by this failed start only
             raise
         app.run()
+        if not existed and path.exists() and path.stat().st_size == 0:
+            path.unlink()  # nothing saved: no empty file that would count as an annotator
     return 0
 
 

@@ -101,3 +101,38 @@ def test_opens_where_the_annotator_left_off(
     monkeypatch.setattr(AnnotateApp, "run", lambda self, *a, **k: opened.append(self.start_doc))
     assert main(["annotate", str(sample_project)]) == 0
     assert opened == [ids[expected]]
+
+
+def test_a_session_that_saved_nothing_leaves_no_annotator_file(
+    sample_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening the app and quitting without an edit must not make a new annotator appear
+    (`stats`, `agreement` and the review count every file in annotations/)."""
+    saved: list[bool] = []
+
+    def quit_at_once(self: AnnotateApp, *args: object, **kwargs: object) -> None:
+        saved.append(False)
+
+    def save_one(self: AnnotateApp, *args: object, **kwargs: object) -> None:
+        from annotator.model.records import AnnotationRecord
+        from annotator.model.text import text_sha256
+
+        text = self.project.corpus.get(self.start_doc).text
+        self.annotations.save(
+            AnnotationRecord(
+                doc_id=self.start_doc, annotator="newbie", text_sha256=text_sha256(text)
+            )
+        )
+        saved.append(True)
+
+    path = sample_project / "annotations" / "newbie.jsonl"
+    monkeypatch.setattr(AnnotateApp, "run", quit_at_once)
+    assert main(["annotate", str(sample_project), "--annotator", "newbie"]) == 0
+    assert not path.exists()
+    monkeypatch.setattr(AnnotateApp, "run", save_one)
+    assert main(["annotate", str(sample_project), "--annotator", "newbie"]) == 0
+    assert path.stat().st_size > 0  # a file with a record stays, of course
+    monkeypatch.setattr(AnnotateApp, "run", quit_at_once)
+    assert main(["annotate", str(sample_project), "--annotator", "newbie"]) == 0
+    assert path.stat().st_size > 0
+    assert saved == [False, True, False]
