@@ -282,16 +282,28 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
         if doc_id == self.session.document.id:
             return
         self._confirm = None
-        self.session.pending_link = None  # a link waits for a speaker of its own document
-        self.leave_document()
-        self._keep(self.session)
         session = self._recent.pop(doc_id, None)
         if session is None:
-            session = self._make_session(doc_id)
+            try:
+                session = self._make_session(doc_id)
+            except AnnotatorError as error:  # its corpus file changed or went since the start
+                self._say(f"cannot open {doc_id}: {error}")
+                self.notify(
+                    f"{error}\nQuit (q) and start again to read the corpus as it is now; "
+                    "everything you saved is kept.",
+                    title=f"Cannot open {doc_id}",
+                    severity="error",
+                    timeout=30,
+                    markup=False,
+                )
+                return
         else:
             session.time.pause()  # the time away is not time spent on it
             session.message = ""
             self._record_error = ""
+        self.session.pending_link = None  # a link waits for a speaker of its own document
+        self.leave_document()
+        self._keep(self.session)
         self.session = session
         if self.saver.ok:
             self.save_state = "saved" if doc_id in self.saver else "not saved yet"
