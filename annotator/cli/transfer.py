@@ -50,6 +50,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     export.add_argument("--seed", type=int, default=0, help="seed of the split (default 0)")
     export.add_argument(
+        "--skip-bad",
+        action="store_true",
+        help="leave out, and count, records `annotator validate` rejects (default: stop at the "
+        "first, naming file and line, and write nothing)",
+    )
+    export.add_argument(
         "--scheme",
         choices=("iob2", "bilou"),
         default="iob2",
@@ -169,6 +175,7 @@ def run_export(args: argparse.Namespace) -> int:
         labels=parse_labels(split_list(args.labels), project.config),
         splits=parse_split(args.split),
         seed=args.seed,
+        skip_bad=args.skip_bad,
     )
     options = ExportOptions(
         scheme=args.scheme,

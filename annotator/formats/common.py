@@ -45,6 +45,10 @@ class Selection:
     """None: every label. Relations are kept only when both their spans are."""
     splits: tuple[tuple[str, float], ...] | None = None
     seed: int = 0
+    skip_bad: bool = False
+    """A record ``annotator validate`` rejects (span text not matching the document, unknown
+    label, relation to a missing span...) is left out and counted; without it, the export stops
+    at the first one, naming file and line (nothing is written)."""
 
 
 class ExportItem:
@@ -359,7 +363,7 @@ def iter_items(
                                 usable.append(value)
                                 continue
                         checked = _checked_record(
-                            annotation_file, record_entry, text, digest, project
+                            annotation_file, record_entry, text, digest, project, selection.skip_bad
                         )
                         if isinstance(checked, str):
                             skip(checked, doc_id)
@@ -405,6 +409,7 @@ def _checked_record(
     text: str,
     digest: str,
     project: Project,
+    skip_bad: bool,
 ) -> AnnotationRecord | str:
     """A record the fast check did not vouch for, through the models and ``check_record``:
     the record when it is fine, else the reason to skip it (raises on a line that is not a
@@ -412,7 +417,15 @@ def _checked_record(
     record = annotation_file.read_record(record_entry)
     if record.text_sha256 != digest:
         return TEXT_CHANGED
-    problems = check_record(record, text, project.config)
+    problems = check_record(
+        record, text, project.config, file=annotation_file.path, line=record_entry.line
+    )
+    if problems and not skip_bad:
+        more = f" ({len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        raise AnnotatorError(
+            f"{problems[0]}{more}; run `annotator validate`, or pass --skip-bad to export "
+            "without such records"
+        )
     if len(problems) == 1:
         return f"invalid record ({problems[0].message}; run `annotator validate`)"
     if problems:

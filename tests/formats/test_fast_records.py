@@ -261,7 +261,7 @@ def _append_raw(root: Path, annotator: str, value: dict[str, Any]) -> None:
         handle.write(orjson.dumps(value) + b"\n")
 
 
-def test_export_keeps_what_the_models_accept_and_skips_invalid_records(tmp_path: Path) -> None:
+def test_export_keeps_what_the_models_accept_and_stops_at_invalid_records(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p")
     project = Project(root)
     alice = project.annotations("alice")
@@ -287,8 +287,19 @@ def test_export_keeps_what_the_models_accept_and_skips_invalid_records(tmp_path:
     _append_raw(root, "alice", value)
 
     out = tmp_path / "out.jsonl"
+    # by default the invalid record stops the export, naming file and line; nothing written
+    with pytest.raises(AnnotatorError) as stopped:
+        run_export(Project(root), "jsonl", out, Selection(annotators=("alice",)), ExportOptions())
+    assert str(stopped.value).startswith(f"{root / 'annotations' / 'alice.jsonl'}:")
+    assert "spans[0].text: text 'Maria Gomez' does not match" in str(stopped.value)
+    assert "--skip-bad" in str(stopped.value)
+    assert not out.exists()
     summary = run_export(
-        Project(root), "jsonl", out, Selection(annotators=("alice",)), ExportOptions()
+        Project(root),
+        "jsonl",
+        out,
+        Selection(annotators=("alice",), skip_bad=True),
+        ExportOptions(),
     )
     lines = {line["id"]: line for line in map(orjson.loads, out.read_bytes().splitlines())}
     assert "wire/001" in lines
@@ -301,7 +312,9 @@ def test_export_keeps_what_the_models_accept_and_skips_invalid_records(tmp_path:
     assert "text changed since it was annotated" in reasons
 
 
-def test_export_skips_records_whose_label_left_the_config(tmp_path: Path) -> None:
+def test_export_stops_at_records_whose_label_left_the_config_unless_skip_bad(
+    tmp_path: Path,
+) -> None:
     """A record saved when ``event`` was a label, exported after it was removed from the
     config: skipped with the reason, in jsonl (which trusts the stored structure) as in conll."""
     root = make_project(tmp_path / "p")
@@ -312,8 +325,14 @@ def test_export_skips_records_whose_label_left_the_config(tmp_path: Path) -> Non
     config.write_text(text[:start] + text[end:], encoding="utf-8")
     for name in ("jsonl", "conll"):
         out = tmp_path / f"out.{name}"
+        with pytest.raises(AnnotatorError, match="unknown label 'event'"):
+            run_export(Project(root), name, out, Selection(annotators=("alice",)), ExportOptions())
         summary = run_export(
-            Project(root), name, out, Selection(annotators=("alice",)), ExportOptions()
+            Project(root),
+            name,
+            out,
+            Selection(annotators=("alice",), skip_bad=True),
+            ExportOptions(),
         )
         reasons = "\n".join(summary.lines())
         assert "invalid record (unknown label 'event'" in reasons, reasons
