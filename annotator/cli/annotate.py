@@ -48,9 +48,10 @@ def annotate(project_path: Path, annotator: str, doc_id: str | None = None) -> i
                 path.unlink()  # created by this failed start only
             raise
         app.run()
+        code = app.return_code or 0  # 128 + the signal's number after SIGTERM or SIGHUP
         if not existed and path.exists() and path.stat().st_size == 0:
             path.unlink()  # nothing saved: no empty file that would count as an annotator
-    return 0
+    return code
 
 
 def run_annotate(args: argparse.Namespace) -> int:

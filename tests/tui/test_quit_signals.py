@@ -203,7 +203,8 @@ def test_sigterm_in_a_real_terminal_saves_and_gives_the_terminal_back(project_ro
     try:
         mark = len(terminal.output)
         terminal.process.send_signal(signal.SIGTERM)
-        terminal.wait()
+        code = terminal.wait()
+        assert code == 128 + signal.SIGTERM  # as a shell reports a process a signal ended
         after = terminal.output[mark:]
         assert LEAVE_ALTERNATE_SCREEN in after
         assert MOUSE_OFF in after
