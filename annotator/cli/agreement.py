@@ -122,7 +122,6 @@ def run_agreement(args: argparse.Namespace) -> int:
     from annotator.agreement.dataset import (
         Selection,
         bad_input_message,
-        in_file_order,
         read_doc_ids,
     )
     from annotator.agreement.report import compute_agreement
@@ -172,13 +171,7 @@ def run_agreement(args: argparse.Namespace) -> int:
                 hint = RETIRED_LABEL_HINT
             raise AnnotatorError(bad_input_message(report.problems, hint))
         if report.problems:
-            print(
-                f"warning: {len(report.problems)} bad line(s) or record(s) left out "
-                "(--skip-bad); their documents are excluded:",
-                file=sys.stderr,
-            )
-            for problem in in_file_order(report.problems):
-                print(f"  {problem}", file=sys.stderr)
+            warn_left_out(report.problems)
         data = report.to_json()
         if report.counted == 0:
             reason = nothing_compared(data)
@@ -215,7 +208,6 @@ def run_against(args: argparse.Namespace, project: Project) -> int:
     from annotator.agreement.dataset import (
         Selection,
         bad_input_message,
-        in_file_order,
         read_doc_ids,
     )
 
@@ -259,13 +251,7 @@ def run_against(args: argparse.Namespace, project: Project) -> int:
     if report.problems and not args.skip_bad:
         raise AnnotatorError(bad_input_message(report.problems, SKIP_HINT))
     if report.problems:
-        print(
-            f"warning: {len(report.problems)} bad line(s) or record(s) left out "
-            "(--skip-bad); their documents are excluded:",
-            file=sys.stderr,
-        )
-        for problem in in_file_order(report.problems):
-            print(f"  {problem}", file=sys.stderr)
+        warn_left_out(report.problems)
     data = report.to_json()
     if report.counted == 0:
         which = f"{reference} record marked done" if args.against_done else f"{reference} record"
@@ -323,6 +309,19 @@ def named_once(value: str | None, option: str, kind: str) -> list[str] | None:
     if twice:
         raise AnnotatorError(f"{option} names {', '.join(twice)} more than once")
     return names
+
+
+def warn_left_out(problems: list[str]) -> None:
+    """With --skip-bad: the bad lines and records left out, in file order, on stderr."""
+    from annotator.agreement.dataset import in_file_order
+
+    print(
+        f"warning: {len(problems)} bad line(s) or record(s) left out "
+        "(--skip-bad); their documents are excluded:",
+        file=sys.stderr,
+    )
+    for problem in in_file_order(problems):
+        print(f"  {problem}", file=sys.stderr)
 
 
 SKIP_HINT = "or pass --skip-bad to compute without them"
