@@ -425,11 +425,21 @@ class AnnotateScreen(Screen[None], inherit_bindings=False):
             return "new"
         return self.session.status.value.replace("_", " ")
 
+    @property
+    def _gold_marker(self) -> list[tuple[str, str | None]]:
+        """``GOLD`` first on the status line when the file edited is the gold annotator's: edits
+        go into the adjudicated set (the review's edit screen and a lead use this on purpose;
+        an annotator who picked the name "gold" learns it at once)."""
+        if self.annotations.annotator != self.config.gold_annotator:
+            return []
+        return [(" GOLD ", "bold black on yellow"), (" ", None)]
+
     def _update_status(self) -> None:
         session = self.session
         # The line is assembled as its text and its styled ranges, and made one Text (what
         # Text.append would make piece by piece, a few times slower on every key).
         pieces: list[tuple[str, str | None]] = [
+            *self._gold_marker,
             (f"{display_safe(session.document.id)} ", "bold"),
             (f"{self.position + 1}/{len(self.doc_ids)}  ", None),
             (f"{self._status_word()}  ", "italic"),
