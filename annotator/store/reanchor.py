@@ -13,11 +13,14 @@ relations), which are then listed.
 
 from __future__ import annotations
 
+import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import TypeVar, cast
+
+from pydantic import BaseModel
 
 from annotator.model.errors import AnnotatorError
 from annotator.model.records import AnnotationRecord, Span, utc_now_iso
@@ -94,6 +97,30 @@ def place_span(span: Span, text: str, window: int = DEFAULT_WINDOW) -> int | Unp
     return found[0]
 
 
+SpanLike = TypeVar("SpanLike", bound=BaseModel)
+
+
+def place_normalized(
+    span: SpanLike, text: str, window: int = DEFAULT_WINDOW
+) -> tuple[SpanLike, int | Unplaced]:
+    """:func:`place_span`, and when the span's text is not found, the same text in the other
+    Unicode normalization forms (a source re-saved in NFC turns ``e`` + U+0301 into ``é``):
+    ``(the span, with the text as the document now writes it, its new start)``."""
+    placed = place_span(cast("Span", span), text, window)
+    if not isinstance(placed, Unplaced) or not placed.reason.startswith("text not found"):
+        return span, placed
+    original = cast("Span", span).text
+    for form in ("NFC", "NFD"):
+        other = unicodedata.normalize(form, original)
+        if other != original:
+            start = cast("Span", span).start
+            moved = span.model_copy(update={"text": other, "end": start + len(other)})
+            found = place_span(cast("Span", moved), text, window)
+            if not isinstance(found, Unplaced):
+                return moved, found
+    return span, placed
+
+
 def place_spans(spans: list[Span], text: str, window: int = DEFAULT_WINDOW) -> list[int | Unplaced]:
     """:func:`place_span` for each of ``spans``, then a second look at those whose text occurs
     more than once near their old start: placed where the shift of a neighbour placed for
@@ -136,7 +163,9 @@ def reanchor_record(
     spans: list[Span] = []
     unplaced: list[Unplaced] = []
     moved = 0
-    for span, placed in zip(record.spans, place_spans(record.spans, text, window), strict=True):
+    # a span whose text the document now writes in another normalization form takes that form
+    now = [place_normalized(span, text, window)[0] for span in record.spans]
+    for span, placed in zip(now, place_spans(now, text, window), strict=True):
         if isinstance(placed, Unplaced):
             unplaced.append(placed)
             continue
@@ -155,15 +184,16 @@ def reanchor_record(
     if record.rejected is not None:
         rejected = [
             span.model_copy(update={"start": placed, "end": placed + len(span.text)})
-            for span in record.rejected
-            if not isinstance(placed := place_span(span, text, window), Unplaced)
+            for span, placed in (place_normalized(old, text, window) for old in record.rejected)
+            if not isinstance(placed, Unplaced)
         ] or None
     rejected_relations = None  # the same for a gold record's rejected links (both ends placed)
     if record.rejected_relations is not None:
         moved_links = []
         for link in record.rejected_relations:
-            ends = [link.head, link.tail]
-            placed_ends = [place_span(cast("Span", end), text, window) for end in ends]
+            found = [place_normalized(end, text, window) for end in (link.head, link.tail)]
+            ends = [end for end, _ in found]
+            placed_ends = [place for _, place in found]
             if not any(isinstance(place, Unplaced) for place in placed_ends):
                 head, tail = (
                     end.model_copy(
