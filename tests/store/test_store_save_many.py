@@ -92,14 +92,15 @@ def test_same_bytes_and_index_as_one_save_per_record(
     one_by_one, batched = tmp_path / "a" / "alice.jsonl", tmp_path / "b" / "alice.jsonl"
     one_by_one.parent.mkdir()
     batched.parent.mkdir()
+    made = records(12)  # made once: each record's updated_at is the second it was made in
     with writer(one_by_one) as annotations:
-        for record in records(12):
+        for record in made:
             annotations.save(record)
         expected = one_by_one.read_bytes()
         expected_entries = dict(annotations.entries)
     with writer(batched) as annotations:
         counting = Counting(monkeypatch, annotations._handle or -1)
-        assert annotations.save_many(iter(records(12))) == 13
+        assert annotations.save_many(iter(made)) == 13
         assert counting.fsyncs == 1  # 13 records, one fsync (and one write)
         assert counting.writes == 1
         assert batched.read_bytes() == expected
