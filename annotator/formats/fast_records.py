@@ -26,26 +26,14 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from annotator.model.config import ProjectConfig
-from annotator.model.records import SCHEMA_VERSION, Status
-
-RECORD_FIELDS = frozenset(
-    {
-        "schema_version",
-        "doc_id",
-        "annotator",
-        "text_sha256",
-        "spans",
-        "relations",
-        "status",
-        "note",
-        "updated_at",
-        "seconds_spent",
-        "cursor",
-        "provenance",
-        "rejected",
-        "rejected_relations",
-    }
+from annotator.model.records import (
+    GOLD_RECORD_FIELDS,
+    PLAIN_RECORD_FIELDS,
+    SCHEMA_VERSION,
+    Status,
 )
+
+RECORD_FIELDS = PLAIN_RECORD_FIELDS | GOLD_RECORD_FIELDS
 """Every field of AnnotationRecord (a test keeps the two equal)."""
 SPAN_FIELDS = frozenset({"id", "start", "end", "label", "text"})
 RELATION_FIELDS = frozenset({"id", "label", "head", "tail"})

@@ -160,6 +160,27 @@ class RejectedRelation(BaseModel):
     tail: LinkEnd
 
 
+PLAIN_RECORD_FIELDS = frozenset(
+    {
+        "schema_version",
+        "doc_id",
+        "annotator",
+        "text_sha256",
+        "spans",
+        "relations",
+        "status",
+        "note",
+        "updated_at",
+        "seconds_spent",
+        "cursor",
+    }
+)
+"""The fields of an :class:`AnnotationRecord` every annotator's record has (the fast checks of
+export and of the annotate screen know their rules)."""
+GOLD_RECORD_FIELDS = frozenset({"provenance", "rejected", "rejected_relations"})
+"""The fields only gold records set (a test keeps the two sets equal to the model's fields)."""
+
+
 class AnnotationRecord(BaseModel):
     """One annotator's current annotation of one document: one JSONL line."""
 

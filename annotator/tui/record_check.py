@@ -17,28 +17,14 @@ from pathlib import Path
 
 from annotator.model.config import ProjectConfig
 from annotator.model.errors import Problem
-from annotator.model.records import AnnotationRecord
+from annotator.model.records import PLAIN_RECORD_FIELDS, AnnotationRecord
 from annotator.model.validate import check_record
 
 FULL_CHECK_ITEMS = 2_000
 """Records with fewer spans and relations than this are checked by check_record itself (a few
 milliseconds); bigger ones go through the C passes first."""
 
-_PLAIN_FIELDS = frozenset(
-    {
-        "schema_version",
-        "doc_id",
-        "annotator",
-        "text_sha256",
-        "spans",
-        "relations",
-        "status",
-        "note",
-        "updated_at",
-        "seconds_spent",
-        "cursor",
-    }
-)
+_PLAIN_FIELDS = PLAIN_RECORD_FIELDS
 """Fields the C passes know the checks of; a record with anything else set (a gold record's
 provenance or rejected versions, a field added later) is checked by check_record alone."""
 
