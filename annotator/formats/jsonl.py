@@ -13,7 +13,6 @@ from __future__ import annotations
 import collections
 import itertools
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
-from datetime import datetime
 from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,7 @@ from annotator.formats.importing import (
     RawDocument,
     RawSpan,
     Where,
+    iso_time,
     iter_json_lines,
     read_relations,
 )
@@ -187,17 +187,6 @@ def _spans(fields: Fields, key: str, where: Where) -> list[RawSpan]:
     ]
 
 
-def _time(fields: Fields, key: str) -> str | None:
-    value = fields.optional_string(key)
-    if value is None:
-        return None
-    try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise fields.where.error(f"not an ISO 8601 time: {value!r}", key) from None
-    return value
-
-
 def _provenance(fields: Fields) -> dict[str, SpanProvenance] | None:
     """A gold record's ``provenance``: span id to ``annotators`` and ``decision``."""
     if not fields.has("provenance"):
@@ -235,7 +224,7 @@ def read(path: Path, problems: list[AnnotatorError]) -> Iterator[RawDocument]:
                 status=_status(fields),
                 note=fields.optional_string("note") or "",
                 seconds_spent=fields.number("seconds_spent"),
-                updated_at=_time(fields, "updated_at"),
+                updated_at=iso_time(fields, "updated_at"),
                 cursor=fields.integer("cursor") if fields.has("cursor") else None,
                 provenance=_provenance(fields),
                 where=where,
